@@ -1,0 +1,19 @@
+// Tests run as native ESM (oidc-provider and openid-client are ESM-only), TypeScript compiled by swc.
+// Type checking is `npm run typecheck`'s job, not the test runner's.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
+    ],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  collectCoverageFrom: ['src/**/*.ts', 'adapters/**/*.ts'],
+  coverageReporters: ['text-summary', 'lcov'],
+  testTimeout: 30000,
+};
