@@ -1,0 +1,66 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { readFileSync } from 'node:fs';
+import { errorHandler } from './middleware/error-handler.ts';
+import { interactionApi } from './api/interaction-api.ts';
+import { interactionPages } from './web/interaction-pages.ts';
+import type { Services } from './services.ts';
+
+const stylesheet = readFileSync(new URL('../public/site.css', import.meta.url));
+
+/**
+ * Composes the HTTP application from ready services. Reads no environment, opens nothing:
+ * tests call it with their own services. Our routers come first; whatever they do not answer
+ * falls through to oidc-provider (discovery, authorize, token, userinfo, JWKS, logout…).
+ */
+export function createApp(services: Services): Koa {
+  const { logger, bridge, loginFlow, csrf, render, provider, connection } = services;
+  const app = new Koa({ proxy: services.config.trustProxy });
+
+  const health = new Router();
+  health.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  health.get('/readyz', async (ctx) => {
+    try {
+      await connection.db?.command({ ping: 1 });
+      ctx.body = { status: 'ready' };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { error: { code: 'server.unavailable', message: 'The database is not reachable.' } };
+    }
+  });
+  health.get('/assets/site.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = stylesheet;
+  });
+
+  const api = interactionApi({ bridge, loginFlow });
+  const pages = interactionPages({ bridge, loginFlow, csrf, render });
+
+  app.use(
+    errorHandler({
+      logger,
+      // Pages answer errors with the error page; the JSON API and everything else with JSON.
+      render(ctx, error) {
+        if (!ctx.path.startsWith('/interaction/') || /^\/interaction\/[^/]+\/api(\/|$)/.test(ctx.path)) {
+          ctx.body = error.toJSON();
+          return;
+        }
+        ctx.type = 'html';
+        ctx.body = render('error', { title: 'Error', message: error.toJSON().error.message, code: error.code });
+      },
+    }),
+  );
+  app.use(health.routes());
+  for (const router of [api, pages]) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+
+  const oidc = provider.callback();
+  app.use(async (ctx) => {
+    // Hand the raw request to oidc-provider's own Koa app.
+    ctx.respond = false;
+    await oidc(ctx.req, ctx.res);
+  });
+  return app;
+}

@@ -1,0 +1,65 @@
+import { environmentSchema } from './schema.ts';
+import { AppError } from '../errors/app-error.ts';
+
+/** Placeholder cookie key for development only; production refuses to start without COOKIE_KEYS. */
+const DEVELOPMENT_COOKIE_KEY = 'development-only-cookie-key-change-me-0000';
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string;
+  readonly mongodbUri: string | undefined;
+  readonly dataDir: string;
+  readonly cookieKeys: readonly string[];
+  readonly trustProxy: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly passwordHashConcurrency: number;
+  /** Human-readable warnings about insecure settings, logged at start-up. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Parses the environment into one frozen, typed object. The only reader of process.env
+ * (callers pass it in). Throws AppError `config.invalid` listing every bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", as in most shells' `VAR= command`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new AppError('config.invalid', { data: { problems }, message: `Invalid configuration: ${problems.join('; ')}` });
+  }
+  const e = parsed.data;
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const warnings: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  if (!e.COOKIE_KEYS) {
+    if (production) problems.push('COOKIE_KEYS: required in production');
+    else warnings.push('COOKIE_KEYS is unset: using a public development key. Never do this in production.');
+  }
+  if (!issuer.startsWith('https://')) {
+    if (production) problems.push('ISSUER: must be an https URL in production');
+    else warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure.`);
+  }
+  if (problems.length > 0) {
+    throw new AppError('config.invalid', { data: { problems }, message: `Invalid configuration: ${problems.join('; ')}` });
+  }
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    mongodbUri: e.MONGODB_URI,
+    dataDir: e.DATA_DIR,
+    cookieKeys: Object.freeze(e.COOKIE_KEYS ?? [DEVELOPMENT_COOKIE_KEY]),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
+    warnings: Object.freeze(warnings),
+  });
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the server reads, with its default and meaning.
+ * The README's configuration table is tested against `configVariables` below, so a variable
+ * documented here is documented there.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configVariables = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'production', 'test']).default('development'),
+    description:
+      '`production` refuses insecure defaults (missing `COOKIE_KEYS`, non-https `ISSUER`) and hides development pages.',
+  },
+  PORT: { schema: port.default(3000), description: 'TCP port the HTTP server listens on.' },
+  HOST: { schema: z.string().min(1).default('0.0.0.0'), description: 'Address the HTTP server binds to.' },
+  ISSUER: {
+    schema: z.url().optional(),
+    description: 'The OpenID Provider issuer URL (no trailing slash). Default `http://localhost:PORT`.',
+  },
+  MONGODB_URI: {
+    schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
+    description:
+      'MongoDB connection string. When unset, the embedded FerretDB (SQLite) store under `DATA_DIR` is started.',
+  },
+  DATA_DIR: {
+    schema: z.string().min(1).default('./.data'),
+    description: 'Directory for the embedded database when `MONGODB_URI` is unset.',
+  },
+  COOKIE_KEYS: {
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+      .pipe(z.array(z.string().min(32, 'each cookie key needs at least 32 characters')).min(1))
+      .optional(),
+    description:
+      'Comma-separated secrets that sign cookies, newest first (older ones still verify, for rotation). Required in production.',
+  },
+  TRUST_PROXY: {
+    schema: bool.default(false),
+    description: 'Trust `X-Forwarded-*` headers (set when a TLS-terminating proxy is in front).',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    description: 'Minimum level of log lines written to stderr.',
+  },
+  PASSWORD_HASH_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(64).default(2),
+    description: 'How many argon2 hashes may run at once; the rest wait (bounds memory: 19 MiB each).',
+  },
+} as const;
+
+type Variables = typeof configVariables;
+type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export const environmentSchema = z.object(
+  Object.fromEntries(Object.entries(configVariables).map(([name, v]) => [name, v.schema])) as {
+    [K in keyof Variables]: Variables[K]['schema'];
+  },
+);
+
+export type Environment = Parsed;

@@ -1,0 +1,31 @@
+/**
+ * Every error code this service answers with, its HTTP status and the message a person reads.
+ * Codes are stable: clients branch on them. The README's error table is tested against this list.
+ * OAuth/OIDC protocol errors are oidc-provider's own and are not listed here.
+ */
+export const errorCatalogue = {
+  'guard.invalid_input': { status: 400, message: 'The request is not valid.' },
+  'guard.unsupported_media_type': { status: 415, message: 'Send the request body as JSON or as a form.' },
+  'guard.body_too_large': { status: 413, message: 'The request body is too large.' },
+  'route.not_found': { status: 404, message: 'There is nothing here.' },
+  'route.method_not_allowed': { status: 405, message: 'This method is not allowed here.' },
+  'csrf.invalid': { status: 403, message: 'This form has expired. Go back, reload the page and try again.' },
+  'interaction.not_found': {
+    status: 400,
+    message: 'This sign-in has expired or was already completed. Go back to the application and start again.',
+  },
+  'interaction.invalid_action': { status: 400, message: 'That step is not available at this point of the sign-in.' },
+  'login.invalid_credentials': { status: 401, message: 'The username or password is incorrect.' },
+  'consent.client_mismatch': { status: 400, message: 'This consent does not belong to the current sign-in.' },
+  'config.invalid': { status: 500, message: 'The server configuration is not valid.' },
+  'cli.invalid_input': { status: 400, message: 'The command input is not valid.' },
+  'client.exists': { status: 409, message: 'A client with this id already exists.' },
+  'client.not_found': { status: 404, message: 'No client has this id.' },
+  'client.invalid_metadata': { status: 400, message: 'The client metadata is not valid.' },
+  'account.username_taken': { status: 409, message: 'Username has already been taken.' },
+  'password.policy_violation': { status: 400, message: 'My password does not meet security requirements.' },
+  'server.unavailable': { status: 503, message: 'The service is temporarily unavailable. Try again shortly.' },
+  'server.internal': { status: 500, message: 'Something went wrong on our side. Try again shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;

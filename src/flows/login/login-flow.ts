@@ -1,0 +1,53 @@
+import { AppError } from '../../errors/app-error.ts';
+import type { Accounts } from '../../libraries/accounts.ts';
+import type { InteractionHandle } from '../../oidc/interaction-bridge.ts';
+import { allowedActions, type InteractionAction } from './actions.ts';
+
+/** What any UI may show about a sign-in interaction. */
+export interface InteractionView {
+  uid: string;
+  prompt: string;
+  client: { id: string; name: string };
+  scopes: string[];
+  /** Scopes the user is asked to allow (consent prompt). */
+  requestedScopes: string[];
+  actions: { action: string; fields: string[] }[];
+}
+
+export function describeInteraction(interaction: InteractionHandle): InteractionView {
+  return {
+    uid: interaction.uid,
+    prompt: interaction.prompt,
+    client: { id: interaction.client.id, name: interaction.client.name },
+    scopes: interaction.scopes,
+    requestedScopes: interaction.missing.scopes,
+    actions: allowedActions[interaction.prompt] ?? [{ action: 'abort', fields: [] }],
+  };
+}
+
+/**
+ * Sign-in for an existing account, shared by the pages and the JSON API. Each action ends the
+ * interaction step and answers where the user agent goes next.
+ */
+export function createLoginFlow(deps: { accounts: Accounts }) {
+  return {
+    async submit(interaction: InteractionHandle, input: InteractionAction): Promise<{ redirectTo: string }> {
+      const allowed = allowedActions[interaction.prompt] ?? [{ action: 'abort', fields: [] }];
+      if (!allowed.some((entry) => entry.action === input.action)) {
+        throw new AppError('interaction.invalid_action', { data: { prompt: interaction.prompt, action: input.action } });
+      }
+      switch (input.action) {
+        case 'login': {
+          const account = await deps.accounts.authenticate(input.login, input.password);
+          return { redirectTo: await interaction.completeLogin(account._id, ['pwd']) };
+        }
+        case 'consent':
+          return { redirectTo: await interaction.completeConsent() };
+        case 'abort':
+          return { redirectTo: await interaction.abort('End-User aborted interaction') };
+      }
+    },
+  };
+}
+
+export type LoginFlow = ReturnType<typeof createLoginFlow>;

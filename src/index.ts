@@ -1,0 +1,59 @@
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { loadConfig } from './config/index.ts';
+import { connectDatabase } from './database/connect.ts';
+import { createLogger } from './libraries/logger.ts';
+import { createServices } from './services.ts';
+import { createApp } from './app.ts';
+import { AppError } from './errors/app-error.ts';
+import { createMongoOidcStore } from '../adapters/mongo-oidc-adapter.ts';
+import { startEmbeddedFerretDB } from '../adapters/embedded-ferretdb.ts';
+import { seedDemoData } from './seed/demo.ts';
+
+/**
+ * Process entry: configuration → database (MONGODB_URI, or the embedded FerretDB under DATA_DIR)
+ * → services → HTTP server. SIGTERM/SIGINT stop accepting, finish in-flight requests, then close
+ * the database.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const embedded = config.mongodbUri
+    ? undefined
+    : await startEmbeddedFerretDB({ dataDir: path.resolve(config.dataDir, 'ferretdb'), log: (line) => logger.debug(line) });
+  const connection = await connectDatabase(config.mongodbUri ?? embedded!.uri, embedded ? { dbName: 'patient_idp' } : {});
+  if (!connection.db) throw new Error('database handle missing after connect');
+  const services = await createServices({ config, connection, oidcStore: createMongoOidcStore(connection.db), logger });
+  if (embedded && config.env === 'development') await seedDemoData(services);
+
+  const server = createServer(createApp(services).callback());
+  server.listen(config.port, config.host, () => {
+    logger.info({ issuer: config.issuer, database: embedded ? 'embedded FerretDB' : 'MONGODB_URI' }, `listening on ${config.host}:${config.port}`);
+  });
+
+  let stopping = false;
+  async function shutdown(signal: string) {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000).unref();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    services.close();
+    await connection.close();
+    await embedded?.stop();
+    clearTimeout(force);
+    logger.flush();
+    process.exit(0);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration problems are the operator's to fix: say what, without a stack trace.
+  if (error instanceof AppError && error.code === 'config.invalid') console.error(error.message);
+  else console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+
+/** A portal account: what a patient signs in with. Records are linked to it (later issues). */
+const accountSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    /** As the person typed it, shown back to them. */
+    username: { type: String, required: true },
+    /** Case- and width-folded form; the unique index on it makes usernames unique case-insensitively, race-free. */
+    usernameKey: { type: String, required: true, unique: true },
+    email: { type: String },
+    emailVerified: { type: Boolean, default: false },
+    phoneNumber: { type: String },
+    name: { type: String },
+    passwordHash: { type: String, required: true },
+    status: { type: String, enum: ['active', 'deactivated'], default: 'active' },
+  },
+  { timestamps: true, autoIndex: false, collection: 'accounts', versionKey: false },
+);
+
+export type AccountDocument = InferSchemaType<typeof accountSchema> & { _id: string };
+export type AccountModel = Model<AccountDocument>;
+
+export function accountModel(connection: Connection): AccountModel {
+  return (connection.models.Account as AccountModel | undefined) ?? connection.model<AccountDocument>('Account', accountSchema);
+}

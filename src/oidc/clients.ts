@@ -1,0 +1,45 @@
+import type Provider from 'oidc-provider';
+import type { Adapter } from 'oidc-provider';
+import { AppError } from '../errors/app-error.ts';
+
+/** Client registration metadata (RFC 7591 names), validated by oidc-provider itself before it is stored. */
+export type ClientMetadata = Record<string, unknown> & { client_id: string };
+
+/**
+ * Operator-managed OAuth clients. They are stored through the provider's own adapter (model
+ * `Client`) so the provider finds them exactly as it would any registered client.
+ */
+export function createClientRegistry(provider: Provider, store: { adapter: Adapter; listIds(): Promise<string[]> }) {
+  return {
+    async add(metadata: ClientMetadata): Promise<ClientMetadata> {
+      if (!/^[A-Za-z0-9_~-]{3,128}$/.test(metadata.client_id)) {
+        // Client ids become keys and path segments elsewhere; keep them plain.
+        throw new AppError('client.invalid_metadata', { message: 'client_id: use 3 to 128 letters, digits, "-", "_" or "~"' });
+      }
+      if (await provider.Client.find(metadata.client_id)) throw new AppError('client.exists');
+      try {
+        await provider.Client.validate(metadata);
+        await store.adapter.upsert(metadata.client_id, metadata, 0);
+        return metadata;
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        const description = (error as { error_description?: string }).error_description ?? String(error);
+        throw new AppError('client.invalid_metadata', { message: description, data: { reason: description }, cause: error });
+      }
+    },
+    async get(clientId: string): Promise<ClientMetadata | undefined> {
+      const client = await provider.Client.find(clientId);
+      return client ? (client.metadata() as ClientMetadata) : undefined;
+    },
+    async list(): Promise<ClientMetadata[]> {
+      const found = await Promise.all((await store.listIds()).map((id) => this.get(id)));
+      return found.filter((client): client is ClientMetadata => client !== undefined);
+    },
+    async remove(clientId: string): Promise<void> {
+      if (!(await provider.Client.find(clientId))) throw new AppError('client.not_found');
+      await store.adapter.destroy(clientId);
+    },
+  };
+}
+
+export type ClientRegistry = ReturnType<typeof createClientRegistry>;

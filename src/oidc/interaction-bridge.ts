@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import { AppError } from '../errors/app-error.ts';
+
+/** What flows may know about an oidc-provider interaction: plain data and one way to finish it. */
+export interface InteractionHandle {
+  uid: string;
+  prompt: string;
+  client: { id: string; name: string; firstParty: boolean };
+  /** Scopes asked for in the authorization request. */
+  scopes: string[];
+  /** Scopes and claims a consent must still grant. */
+  missing: { scopes: string[]; claims: string[] };
+  /** Set when someone is already signed in (consent prompts). */
+  accountId: string | undefined;
+  completeLogin(accountId: string, amr: string[]): Promise<string>;
+  completeConsent(): Promise<string>;
+  abort(description: string): Promise<string>;
+}
+
+/**
+ * The one place that touches oidc-provider's interaction internals. Every completion returns the
+ * URL to continue at (interactionResult, not interactionFinished), so the JSON API can answer
+ * `{ redirectTo }` and the web layer a 303.
+ */
+export function createInteractionBridge(provider: Provider) {
+  return {
+    async load(uid: string, req: IncomingMessage, res: ServerResponse): Promise<InteractionHandle> {
+      let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+      try {
+        details = await provider.interactionDetails(req, res);
+      } catch (error) {
+        throw new AppError('interaction.not_found', { cause: error });
+      }
+      // The cookie names the interaction; a URL naming another one is stale or forged.
+      if (details.uid !== uid) throw new AppError('interaction.not_found');
+
+      const clientId = String(details.params.client_id);
+      const client = await provider.Client.find(clientId);
+      if (!client) throw new AppError('interaction.not_found');
+      const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+
+      const finish = (result: Record<string, unknown>, merge = true) =>
+        provider.interactionResult(req, res, result, { mergeWithLastSubmission: merge });
+
+      return {
+        uid: details.uid,
+        prompt: details.prompt.name,
+        client: { id: clientId, name: client.clientName ?? clientId, firstParty: client.metadata().first_party === true },
+        scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
+        missing: { scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [] },
+        accountId: details.session?.accountId,
+        completeLogin: (accountId, amr) => finish({ login: { accountId, amr } }, false),
+        async completeConsent() {
+          const accountId = details.session?.accountId;
+          if (!accountId) throw new AppError('interaction.invalid_action');
+          const grant = details.grantId
+            ? await provider.Grant.find(details.grantId)
+            : new provider.Grant({ accountId, clientId });
+          if (!grant) throw new AppError('interaction.not_found');
+          if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
+          if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
+          const grantId = await grant.save();
+          return finish({ consent: { grantId } });
+        },
+        abort: (description) => finish({ error: 'access_denied', error_description: description }, false),
+      };
+    },
+  };
+}
+
+export type InteractionBridge = ReturnType<typeof createInteractionBridge>;

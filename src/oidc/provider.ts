@@ -1,0 +1,137 @@
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JsonWebKey } from 'node:crypto';
+import type { Config } from '../config/index.ts';
+import type { Accounts } from '../libraries/accounts.ts';
+import { TTL } from './ttl.ts';
+
+export interface ProviderPages {
+  error(ctx: KoaContextWithOIDC, error: { error: string; error_description?: string | undefined }): void;
+  logout(ctx: KoaContextWithOIDC, form: string): void;
+  logoutSuccess(ctx: KoaContextWithOIDC): void;
+}
+
+export interface ProviderDeps {
+  config: Config;
+  accounts: Accounts;
+  /** oidc-provider's storage port (a class taking the model name). */
+  adapter: NonNullable<Configuration['adapter']>;
+  jwks: JsonWebKey[];
+  pages: ProviderPages;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The oidc-provider configuration. Everything protocol-level is decided here; the rest of the
+ * code reaches the provider only through ./interaction-bridge.ts and ./clients.ts.
+ */
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, accounts, pages } = deps;
+  const secure = config.issuer.startsWith('https://');
+
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    clients: [], // clients live in the database (`patient-idp client add`), found through the adapter
+    jwks: { keys: deps.jwks as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: [...config.cookieKeys],
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure },
+    },
+
+    async findAccount(_ctx, sub) {
+      const account = await accounts.findById(sub);
+      if (!account || account.status !== 'active') return undefined;
+      return {
+        accountId: account._id,
+        async claims() {
+          return {
+            sub: account._id,
+            preferred_username: account.username,
+            name: account.name ?? undefined,
+            email: account.email ?? undefined,
+            email_verified: account.email ? account.emailVerified : undefined,
+            phone_number: account.phoneNumber ?? undefined,
+            updated_at: account.updatedAt ? Math.floor(new Date(account.updatedAt).getTime() / 1000) : undefined,
+          };
+        },
+      };
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username', 'updated_at'],
+      email: ['email', 'email_verified'],
+      phone: ['phone_number'],
+    },
+
+    features: {
+      devInteractions: { enabled: false },
+      // A client may introspect or revoke only its own tokens.
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+      introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          pages.logout(ctx, form);
+        },
+        async postLogoutSuccessSource(ctx) {
+          pages.logoutSuccess(ctx);
+        },
+      },
+    },
+    responseTypes: ['code'],
+    // PKCE (S256, the only method oidc-provider accepts) is mandatory for public clients and
+    // verified for confidential clients that send it.
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    rotateRefreshToken: true,
+    ttl: {
+      AuthorizationCode: TTL.AuthorizationCode,
+      AccessToken: TTL.AccessToken,
+      IdToken: TTL.IdToken,
+      ClientCredentials: TTL.ClientCredentials,
+      Interaction: TTL.Interaction,
+      Grant: TTL.Grant,
+      RefreshToken: TTL.RefreshToken,
+      // oidc-provider asks again on every save; answering with what is left makes it absolute.
+      Session: (_ctx, session) => (typeof session.exp === 'number' ? Math.max(session.exp - nowSeconds(), 1) : TTL.Session),
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+
+    extraClientMetadata: {
+      // first_party: our own portals, which need no consent screen.
+      properties: ['first_party'],
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        }
+      },
+    },
+    async loadExistingGrant(ctx) {
+      const { client, session, provider } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+      if (client.metadata().first_party !== true) return existing;
+      // First-party clients get what they ask for without a consent screen.
+      const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+      const claims = [...ctx.oidc.requestParamClaims];
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
+    },
+    clientBasedCORS(_ctx, origin, client) {
+      // Browser apps may call token/userinfo from the origins of their own redirect URIs.
+      return client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false;
+    },
+    async renderError(ctx, out) {
+      pages.error(ctx, out);
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

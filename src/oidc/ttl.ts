@@ -1,0 +1,15 @@
+/** Lifetimes, in seconds. Short codes, hour-long tokens, a 12-hour absolute session. */
+export const TTL = {
+  AuthorizationCode: 60,
+  AccessToken: 60 * 60,
+  IdToken: 60 * 60,
+  ClientCredentials: 10 * 60,
+  Interaction: 60 * 60,
+  /** Absolute: a session ends 12 hours after sign-in however active it is. */
+  Session: 12 * 60 * 60,
+  Grant: 14 * 24 * 60 * 60,
+  RefreshToken: 14 * 24 * 60 * 60,
+} as const;
+
+/** The longest a token we sign can stay valid: a retired key stays in JWKS this long. */
+export const MAX_SIGNED_TOKEN_LIFETIME = Math.max(TTL.AccessToken, TTL.IdToken, TTL.ClientCredentials);

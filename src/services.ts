@@ -1,0 +1,75 @@
+import type { Connection } from 'mongoose';
+import type { Configuration } from 'oidc-provider';
+import type { Config } from './config/index.ts';
+import { createExpiryManager, type ExpiryManager } from './database/expiry.ts';
+import { createAccounts } from './libraries/accounts.ts';
+import type { Logger } from './libraries/logger.ts';
+import { createPasswordHasher } from './libraries/password-hasher.ts';
+import { createSigningKeys } from './libraries/signing-keys.ts';
+import { createModels, ensureModelIndexes } from './models/index.ts';
+import { createClientRegistry } from './oidc/clients.ts';
+import { createInteractionBridge } from './oidc/interaction-bridge.ts';
+import { createProvider } from './oidc/provider.ts';
+import { createLoginFlow } from './flows/login/login-flow.ts';
+import { createRenderer } from './web/render.ts';
+import { createProviderPages } from './web/provider-pages.ts';
+import { createCsrf } from './middleware/csrf.ts';
+
+/** The storage port for oidc-provider artifacts; adapters/mongo-oidc-adapter.ts implements it. */
+export interface OidcStore {
+  Adapter: NonNullable<Configuration['adapter']> & (new (model: string) => import('oidc-provider').Adapter);
+  ensureIndexes(expiry: ExpiryManager): Promise<void>;
+  listClientIds(): Promise<string[]>;
+}
+
+export interface ServiceDeps {
+  config: Config;
+  connection: Connection;
+  oidcStore: OidcStore;
+  logger: Logger;
+}
+
+/**
+ * Wires every service once: models and their indexes, expiry, accounts, keys, the provider.
+ * Process entries (server, CLI) and tests call this with the adapters they chose.
+ */
+export async function createServices(deps: ServiceDeps) {
+  const { config, connection, oidcStore, logger } = deps;
+  const models = createModels(connection);
+  await ensureModelIndexes(models);
+  const expiry = createExpiryManager({ onError: (err) => logger.warn({ err }, 'expiry purge failed') });
+  await oidcStore.ensureIndexes(expiry);
+
+  const hasher = createPasswordHasher({ concurrency: config.passwordHashConcurrency });
+  const accounts = createAccounts({ models, hasher });
+  const signingKeys = createSigningKeys({ models });
+  const render = createRenderer({ cache: config.env !== 'development' });
+  const provider = createProvider({
+    config,
+    accounts,
+    adapter: oidcStore.Adapter,
+    jwks: await signingKeys.loadOrCreate(),
+    pages: createProviderPages(render),
+  });
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+
+  return {
+    config,
+    connection,
+    logger,
+    models,
+    accounts,
+    signingKeys,
+    provider,
+    clients: createClientRegistry(provider, { adapter: new oidcStore.Adapter('Client'), listIds: () => oidcStore.listClientIds() }),
+    bridge: createInteractionBridge(provider),
+    loginFlow: createLoginFlow({ accounts }),
+    csrf: createCsrf(config.cookieKeys[0] ?? ''),
+    render,
+    close() {
+      expiry.stop();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,0 +1,30 @@
+// A cookie-keeping HTTP user agent (supertest's agent) that follows our redirects by hand, so
+// tests can assert every hop of a browser's journey.
+import supertest from 'supertest';
+
+export type Agent = ReturnType<typeof supertest.agent>;
+
+export function createAgent(issuer: string): Agent {
+  return supertest.agent(issuer);
+}
+
+/** The path and query of a Location header, relative to the issuer. */
+export function pathOf(location: string | undefined, issuer: string): string {
+  if (!location) throw new Error('expected a Location header');
+  const url = new URL(location, issuer);
+  if (url.origin !== new URL(issuer).origin) throw new Error(`redirect leaves the issuer: ${location}`);
+  return `${url.pathname}${url.search}`;
+}
+
+/** The hidden CSRF field of a page. */
+export function csrfOf(html: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('no csrf field on the page');
+  return match[1];
+}
+
+export function interactionUidOf(path: string): string {
+  const match = /^\/interaction\/([^/?]+)/.exec(path);
+  if (!match?.[1]) throw new Error(`not an interaction path: ${path}`);
+  return match[1];
+}

@@ -1,0 +1,69 @@
+// A real HTTP server for a test file: its own database, its own provider, on a free loopback port.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { createApp } from '../../src/app.ts';
+import { createLogger } from '../../src/libraries/logger.ts';
+import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
+import { connectTestDatabase, type TestDatabase } from './database.ts';
+
+export const TEST_COOKIE_KEY = 'test-cookie-key-0123456789abcdef0123456789';
+
+export interface TestServer {
+  issuer: string;
+  config: Config;
+  services: Services;
+  db: TestDatabase;
+  /** Stops this server and starts a new process-like instance (fresh services, same database and port). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await connectTestDatabase();
+  let server = createServer();
+  const port = await listen(server, 0);
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ NODE_ENV: 'test', ISSUER: issuer, PORT: String(port), LOG_LEVEL: 'silent', COOKIE_KEYS: TEST_COOKIE_KEY, ...env });
+
+  async function build(): Promise<Services> {
+    const services = await createServices({
+      config,
+      connection: db.connection,
+      oidcStore: createMongoOidcStore(db.connection.db!),
+      logger: createLogger(config.logLevel),
+    });
+    server.on('request', createApp(services).callback());
+    return services;
+  }
+
+  const handle: TestServer = {
+    issuer,
+    config,
+    db,
+    services: await build(),
+    async restart() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      handle.services.close();
+      server = createServer();
+      await listen(server, port);
+      handle.services = await build();
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      handle.services.close();
+      await db.close();
+    },
+  };
+  return handle;
+}
