@@ -1,22 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
-
-/** What flows may know about an oidc-provider interaction: plain data and one way to finish it. */
-export interface InteractionHandle {
-  uid: string;
-  prompt: string;
-  client: { id: string; name: string; firstParty: boolean };
-  /** Scopes asked for in the authorization request. */
-  scopes: string[];
-  /** Scopes and claims a consent must still grant. */
-  missing: { scopes: string[]; claims: string[] };
-  /** Set when someone is already signed in (consent prompts). */
-  accountId: string | undefined;
-  completeLogin(accountId: string, amr: string[]): Promise<string>;
-  completeConsent(): Promise<string>;
-  abort(description: string): Promise<string>;
-}
+import type { InteractionHandle } from '../flows/login/interaction.ts';
 
 /**
  * The one place that touches oidc-provider's interaction internals. Every completion returns the

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors/app-error.ts';
 import type { Accounts } from '../../libraries/accounts.ts';
-import type { InteractionHandle } from '../../oidc/interaction-bridge.ts';
+import type { InteractionHandle } from './interaction.ts';
 import { allowedActions, type InteractionAction } from './actions.ts';
 
 /** What any UI may show about a sign-in interaction. */
