@@ -5,8 +5,12 @@ import { errorHandler } from './middleware/error-handler.ts';
 import { interactionApi } from './api/interaction-api.ts';
 import { interactionPages } from './web/interaction-pages.ts';
 import type { Services } from './services.ts';
+import { practiceApi } from './api/practice-api.ts';
+import { registerPages } from './web/register-pages.ts';
+import { devOutboxPages } from './web/dev-outbox.ts';
 
 const stylesheet = readFileSync(new URL('../public/site.css', import.meta.url));
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /**
  * Composes the HTTP application from ready services. Reads no environment, opens nothing:
@@ -38,13 +42,27 @@ export function createApp(services: Services): Koa {
 
   const api = interactionApi({ bridge, loginFlow });
   const pages = interactionPages({ bridge, loginFlow, csrf, render });
+  const practice = practiceApi({
+    issuer: services.config.issuer,
+    version,
+    verifyToken: services.verifyApiToken,
+    enrollments: services.enrollments,
+    idempotency: services.idempotency,
+    now: services.now,
+    validateResponses: services.config.env === 'test',
+  });
+  const registration = registerPages({ enrollments: services.enrollments, render });
+  const routers = [api, pages, practice, registration];
+  // Development only: never mounted in production.
+  if (services.config.env === 'development') routers.push(devOutboxPages({ models: services.models, render }));
 
   app.use(
     errorHandler({
       logger,
       // Pages answer errors with the error page; the JSON API and everything else with JSON.
       render(ctx, error) {
-        if (!ctx.path.startsWith('/interaction/') || /^\/interaction\/[^/]+\/api(\/|$)/.test(ctx.path)) {
+        const page = /^\/(interaction|register|dev)\//.test(ctx.path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(ctx.path);
+        if (!page) {
           ctx.body = error.toJSON();
           return;
         }
@@ -54,7 +72,7 @@ export function createApp(services: Services): Koa {
     }),
   );
   app.use(health.routes());
-  for (const router of [api, pages]) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
 
   const oidc = provider.callback();
   app.use(async (ctx) => {

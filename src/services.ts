@@ -14,6 +14,14 @@ import { createLoginFlow } from './flows/login/login-flow.ts';
 import { createRenderer } from './web/render.ts';
 import { createProviderPages } from './web/provider-pages.ts';
 import { createCsrf } from './middleware/csrf.ts';
+import { createSecrets } from './libraries/secrets.ts';
+import { createPractices } from './libraries/practices.ts';
+import { createEnrollments } from './libraries/enrollments.ts';
+import { createIdempotency } from './libraries/idempotency.ts';
+import { createRegistrationMailQueue } from './libraries/registration-mail-queue.ts';
+import { createRegistrationEmailRenderer } from './libraries/registration-email.ts';
+import { createAccessTokenVerifier, publicJwks } from './libraries/access-tokens.ts';
+import type { MailTransport } from './libraries/mail.ts';
 
 /** The storage port for oidc-provider artifacts; adapters/mongo-oidc-adapter.ts implements it. */
 export interface OidcStore {
@@ -27,6 +35,9 @@ export interface ServiceDeps {
   connection: Connection;
   oidcStore: OidcStore;
   logger: Logger;
+  mailTransport: MailTransport;
+  /** The clock of our own code (oidc-provider keeps its own). */
+  now?: () => Date;
 }
 
 /**
@@ -35,6 +46,7 @@ export interface ServiceDeps {
  */
 export async function createServices(deps: ServiceDeps) {
   const { config, connection, oidcStore, logger } = deps;
+  const now = deps.now ?? (() => new Date());
   const models = createModels(connection);
   await ensureModelIndexes(models);
   const expiry = createExpiryManager({ onError: (err) => logger.warn({ err }, 'expiry purge failed') });
@@ -44,13 +56,23 @@ export async function createServices(deps: ServiceDeps) {
   const accounts = createAccounts({ models, hasher });
   const signingKeys = createSigningKeys({ models });
   const render = createRenderer({ cache: config.env !== 'development' });
-  const provider = createProvider({
-    config,
-    accounts,
-    adapter: oidcStore.Adapter,
-    jwks: await signingKeys.loadOrCreate(),
-    pages: createProviderPages(render),
+  const jwks = await signingKeys.loadOrCreate();
+  const provider = createProvider({ config, accounts, adapter: oidcStore.Adapter, jwks, pages: createProviderPages(render) });
+  const secrets = createSecrets(config.tokenSecret);
+  // The queue is created after the enrollments it sends for; a queued message kicks it.
+  let kickMailQueue = () => {};
+  const enrollments = createEnrollments({ models, hasher, secrets, issuer: config.issuer, now, onQueued: () => kickMailQueue() });
+  const mailQueue = createRegistrationMailQueue({
+    models,
+    enrollments,
+    transport: deps.mailTransport,
+    render: createRegistrationEmailRenderer(render),
+    logger,
+    now,
+    pollIntervalMs: config.mailPollIntervalMs,
+    keepDevCopy: config.env === 'development',
   });
+  kickMailQueue = () => void mailQueue.kick();
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
 
   return {
@@ -66,8 +88,17 @@ export async function createServices(deps: ServiceDeps) {
     loginFlow: createLoginFlow({ accounts }),
     csrf: createCsrf(config.cookieKeys[0] ?? ''),
     render,
-    close() {
+    now,
+    secrets,
+    practices: createPractices({ models }),
+    enrollments,
+    idempotency: createIdempotency({ models, secrets, now }),
+    mailQueue,
+    verifyApiToken: createAccessTokenVerifier({ issuer: config.issuer, audience: config.apiResource, jwks: publicJwks(jwks) }),
+    async close() {
       expiry.stop();
+      await mailQueue.stop();
+      deps.mailTransport.close?.();
     },
   };
 }

@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 
 /** Placeholder cookie key for development only; production refuses to start without COOKIE_KEYS. */
 const DEVELOPMENT_COOKIE_KEY = 'development-only-cookie-key-change-me-0000';
+const DEVELOPMENT_TOKEN_SECRET = 'development-only-token-secret-change-me-000';
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -15,6 +16,12 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly passwordHashConcurrency: number;
+  readonly tokenSecret: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly mailPollIntervalMs: number;
+  /** The audience (resource indicator) of access tokens for this server's own API. */
+  readonly apiResource: string;
   /** Human-readable warnings about insecure settings, logged at start-up. */
   readonly warnings: readonly string[];
 }
@@ -41,6 +48,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production) problems.push('COOKIE_KEYS: required in production');
     else warnings.push('COOKIE_KEYS is unset: using a public development key. Never do this in production.');
   }
+  if (!e.TOKEN_SECRET) {
+    if (production) problems.push('TOKEN_SECRET: required in production');
+    else warnings.push('TOKEN_SECRET is unset: using a public development secret. Never do this in production.');
+  }
+  if (!e.SMTP_URL) {
+    if (production) problems.push('SMTP_URL: required in production');
+    else warnings.push('SMTP_URL is unset: mail is not sent, only listed on the development outbox page.');
+  }
   if (!issuer.startsWith('https://')) {
     if (production) problems.push('ISSUER: must be an https URL in production');
     else warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure.`);
@@ -60,6 +75,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
+    tokenSecret: e.TOKEN_SECRET ?? DEVELOPMENT_TOKEN_SECRET,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    mailPollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
+    apiResource: `${issuer}/api`,
     warnings: Object.freeze(warnings),
   });
 }

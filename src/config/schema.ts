@@ -41,6 +41,24 @@ export const configVariables = {
     description:
       'Comma-separated secrets that sign cookies, newest first (older ones still verify, for rotation). Required in production.',
   },
+  TOKEN_SECRET: {
+    schema: z.string().min(32, 'needs at least 32 characters').optional(),
+    description:
+      'Secret from which registration-link tokens are derived and short-lived sensitive values are sealed. Required in production; changing it invalidates open links.',
+  },
+  SMTP_URL: {
+    schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+    description:
+      'SMTP server for outgoing mail, e.g. `smtp://user:pass@mail.example.org:587`. Required in production; in development, mail without it only reaches the outbox page.',
+  },
+  MAIL_FROM: {
+    schema: z.string().min(3).default('Patient Portal <no-reply@localhost>'),
+    description: 'The From address of outgoing mail.',
+  },
+  MAIL_POLL_INTERVAL_MS: {
+    schema: z.coerce.number().int().min(50).max(600_000).default(2000),
+    description: 'How often the mail queue looks for messages to send or retry.',
+  },
   TRUST_PROXY: {
     schema: bool.default(false),
     description: 'Trust `X-Forwarded-*` headers (set when a TLS-terminating proxy is in front).',

@@ -1,14 +1,29 @@
 import type { Connection } from 'mongoose';
 import { accountModel } from './account.ts';
 import { signingKeyModel } from './signing-key.ts';
+import { practiceModel } from './practice.ts';
+import { patientRecordModel } from './patient-record.ts';
+import { enrollmentModel } from './enrollment.ts';
+import { idempotencyRecordModel } from './idempotency-record.ts';
+import { devOutboxMessageModel } from './dev-outbox-message.ts';
 
 export type { AccountDocument, AccountModel } from './account.ts';
 export type { SigningKeyDocument, SigningKeyModel } from './signing-key.ts';
+export type { PracticeDocument } from './practice.ts';
+export type { PatientRecordDocument } from './patient-record.ts';
+export type { EnrollmentDocument } from './enrollment.ts';
+export type { IdempotencyRecordDocument } from './idempotency-record.ts';
+export type { DevOutboxMessageDocument } from './dev-outbox-message.ts';
 
 export function createModels(connection: Connection) {
   return {
     Account: accountModel(connection),
     SigningKey: signingKeyModel(connection),
+    Practice: practiceModel(connection),
+    PatientRecord: patientRecordModel(connection),
+    Enrollment: enrollmentModel(connection),
+    IdempotencyRecord: idempotencyRecordModel(connection),
+    DevOutboxMessage: devOutboxMessageModel(connection),
   };
 }
 

@@ -21,6 +21,14 @@ export interface ProviderDeps {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** The scopes of this server's own API (practice clients may be granted them). */
+export const API_SCOPES = 'enrollments:read enrollments:write';
+
+function practiceOf(client: { metadata(): Record<string, unknown> } | undefined): string | undefined {
+  const practiceId = client?.metadata().practice_id;
+  return typeof practiceId === 'string' ? practiceId : undefined;
+}
+
 /**
  * The oidc-provider configuration. Everything protocol-level is decided here; the rest of the
  * code reaches the provider only through ./interaction-bridge.ts and ./clients.ts.
@@ -57,7 +65,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         },
       };
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', ...API_SCOPES.split(' ')],
     claims: {
       openid: ['sub'],
       profile: ['name', 'preferred_username', 'updated_at'],
@@ -71,6 +79,25 @@ export function createProvider(deps: ProviderDeps): Provider {
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       backchannelLogout: { enabled: true },
+      clientCredentials: { enabled: true },
+      // Access tokens for our own practice API are JWTs (RFC 9068) for its resource indicator.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (ctx, client, oneOf) => oneOf ?? (practiceOf(client) ? config.apiResource : undefined),
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx, resource, client) {
+          if (resource === config.apiResource && practiceOf(client)) {
+            return {
+              scope: API_SCOPES,
+              audience: config.apiResource,
+              accessTokenTTL: TTL.ClientCredentials,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'ES256' } },
+            };
+          }
+          throw new errors.InvalidTarget();
+        },
+      },
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
@@ -101,12 +128,21 @@ export function createProvider(deps: ProviderDeps): Provider {
 
     extraClientMetadata: {
       // first_party: our own portals, which need no consent screen.
-      properties: ['first_party'],
+      // practice_id: the practice an EHR client acts for (client credentials on the practice API).
+      properties: ['first_party', 'practice_id'],
       validator(_ctx, key, value) {
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata('first_party must be a boolean');
         }
+        if (key === 'practice_id' && value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value))) {
+          throw new errors.InvalidClientMetadata('practice_id must be 1 to 64 letters, digits, "-" or "_"');
+        }
       },
+    },
+    extraTokenClaims(ctx, token) {
+      // The practice API scopes every request to the practice named in the (signed) token.
+      const practiceId = token.kind === 'ClientCredentials' ? practiceOf(ctx.oidc.client) : undefined;
+      return practiceId ? { practice_id: practiceId } : undefined;
     },
     async loadExistingGrant(ctx) {
       const { client, session, provider } = ctx.oidc;

@@ -7,6 +7,8 @@ import { createApp } from '../../src/app.ts';
 import { createLogger } from '../../src/libraries/logger.ts';
 import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
 import { connectTestDatabase, type TestDatabase } from './database.ts';
+import { startTestSmtpServer, type TestSmtpServer } from './smtp-server.ts';
+import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
 
 export const TEST_COOKIE_KEY = 'test-cookie-key-0123456789abcdef0123456789';
 
@@ -15,6 +17,7 @@ export interface TestServer {
   config: Config;
   services: Services;
   db: TestDatabase;
+  smtp: TestSmtpServer;
   /** Stops this server and starts a new process-like instance (fresh services, same database and port). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -27,8 +30,16 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  /** The clock of our own code (not oidc-provider's). */
+  now?: () => Date;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const env = options.env ?? {};
   const db = await connectTestDatabase();
+  const smtp = await startTestSmtpServer();
   let server = createServer();
   const port = await listen(server, 0);
   const issuer = `http://127.0.0.1:${port}`;
@@ -40,6 +51,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       connection: db.connection,
       oidcStore: createMongoOidcStore(db.connection.db!),
       logger: createLogger(config.logLevel),
+      mailTransport: createSmtpMailTransport({ url: smtp.url, from: config.mailFrom }),
+      ...(options.now ? { now: options.now } : {}),
     });
     server.on('request', createApp(services).callback());
     return services;
@@ -49,11 +62,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     issuer,
     config,
     db,
+    smtp,
     services: await build(),
     async restart() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      handle.services.close();
+      await handle.services.close();
       server = createServer();
       await listen(server, port);
       handle.services = await build();
@@ -61,7 +75,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      handle.services.close();
+      await handle.services.close();
+      await smtp.stop();
       await db.close();
     },
   };

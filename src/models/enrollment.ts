@@ -1,0 +1,67 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+
+export const STORED_ENROLLMENT_STATUSES = ['invited', 'opened', 'verified', 'claimed', 'revoked', 'locked'] as const;
+/** `none`: no email on file (the office hands the link over); `cancelled`: revoked or reissued before sending. */
+export const DELIVERY_STATES = ['none', 'queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
+
+/**
+ * A practice's grant of portal access to one patient record. The registration link's token is
+ * never stored: `tokenNonce` and the server secret derive it (so the mail queue can render the
+ * link), `tokenHash` finds it. The PIN is stored only as an argon2 hash. `expired` is not a stored
+ * status: it is derived from `expiresAt` on every read.
+ *
+ * The registration email's delivery is queued on the enrollment itself, so creating an
+ * enrollment and queuing its message is one atomic insert (no multi-document transaction).
+ */
+const enrollmentSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    practiceId: { type: String, required: true },
+    patientRecordId: { type: String, required: true },
+    recordId: { type: String, required: true },
+    relationship: { type: String, required: true, enum: ['self', 'child', 'dependent', 'representative'] },
+    status: { type: String, required: true, enum: STORED_ENROLLMENT_STATUSES },
+    tokenNonce: { type: String, required: true },
+    tokenHash: { type: String, required: true, unique: true },
+    pinHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    /** How long each link lives; a reissue gets the same. */
+    validityDays: { type: Number, required: true },
+    createdByClientId: { type: String, required: true },
+    /** The idempotency record that created it, if the request carried an Idempotency-Key. */
+    idempotencyId: { type: String },
+    /** When each status was reached. */
+    events: {
+      invitedAt: Date,
+      openedAt: Date,
+      verifiedAt: Date,
+      claimedAt: Date,
+      revokedAt: Date,
+      lockedAt: Date,
+      reissuedAt: Date,
+    },
+    delivery: {
+      state: { type: String, required: true, enum: DELIVERY_STATES },
+      to: { type: String },
+      attempts: { type: Number, default: 0 },
+      nextAttemptAt: { type: Date },
+      lockedUntil: { type: Date },
+      lastError: { type: String },
+      sentAt: { type: Date },
+    },
+  },
+  { timestamps: true, autoIndex: false, collection: 'enrollments', versionKey: false },
+);
+enrollmentSchema.index({ practiceId: 1, createdAt: -1, _id: -1 });
+enrollmentSchema.index({ practiceId: 1, recordId: 1 });
+enrollmentSchema.index({ 'delivery.state': 1, 'delivery.nextAttemptAt': 1 });
+enrollmentSchema.index({ idempotencyId: 1 });
+
+export type EnrollmentDocument = InferSchemaType<typeof enrollmentSchema> & { _id: string; createdAt: Date; updatedAt: Date };
+export type EnrollmentModel = Model<EnrollmentDocument>;
+
+export function enrollmentModel(connection: Connection): EnrollmentModel {
+  return (
+    (connection.models.Enrollment as EnrollmentModel | undefined) ?? connection.model<EnrollmentDocument>('Enrollment', enrollmentSchema)
+  );
+}

@@ -1,0 +1,17 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+
+/** A doctor's office. Its EHR acts through OAuth clients whose metadata names the practice (`practice_id`). */
+const practiceSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+  },
+  { timestamps: true, autoIndex: false, collection: 'practices', versionKey: false },
+);
+
+export type PracticeDocument = InferSchemaType<typeof practiceSchema> & { _id: string };
+export type PracticeModel = Model<PracticeDocument>;
+
+export function practiceModel(connection: Connection): PracticeModel {
+  return (connection.models.Practice as PracticeModel | undefined) ?? connection.model<PracticeDocument>('Practice', practiceSchema);
+}
