@@ -2,6 +2,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { readFileSync } from 'node:fs';
 import { errorHandler } from './middleware/error-handler.ts';
+import { AppError } from './errors/app-error.ts';
 import { interactionApi } from './api/interaction-api.ts';
 import { interactionPages } from './web/interaction-pages.ts';
 import type { Services } from './services.ts';
@@ -72,7 +73,18 @@ export function createApp(services: Services): Koa {
     }),
   );
   app.use(health.routes());
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+  for (const router of routers) app.use(router.routes());
+  // One of our paths with a method it does not serve: 405 here. (Routers' allowedMethods() decided
+  // only after oidc-provider below had already answered the request with its own 404.)
+  app.use(async (ctx, next) => {
+    const matched = (ctx as { matched?: { methods: string[] }[] }).matched ?? [];
+    const allowed = [...new Set(matched.flatMap((layer) => layer.methods))];
+    if (allowed.length > 0 && !allowed.includes(ctx.method)) {
+      ctx.set('Allow', allowed.join(', '));
+      throw new AppError('route.method_not_allowed');
+    }
+    await next();
+  });
 
   const oidc = provider.callback();
   app.use(async (ctx) => {

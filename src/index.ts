@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
-import path from 'node:path';
 import { loadConfig } from './config/index.ts';
-import { connectDatabase } from './database/connect.ts';
+import { openDatabase } from './database/open.ts';
 import { createLogger } from './libraries/logger.ts';
 import { createServices } from './services.ts';
 import { createApp } from './app.ts';
 import { AppError } from './errors/app-error.ts';
+import { chooseMailTransport } from './choose-adapters.ts';
 import { createMongoOidcStore } from '../adapters/mongo-oidc-adapter.ts';
 import { startEmbeddedFerretDB } from '../adapters/embedded-ferretdb.ts';
 import { seedDemoData } from './seed/demo.ts';
@@ -20,13 +20,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
 
-  const embedded = config.mongodbUri
-    ? undefined
-    : await startEmbeddedFerretDB({ dataDir: path.resolve(config.dataDir, 'ferretdb'), log: (line) => logger.debug(line) });
-  const connection = await connectDatabase(config.mongodbUri ?? embedded!.uri, embedded ? { dbName: 'patient_idp' } : {});
-  if (!connection.db) throw new Error('database handle missing after connect');
-  const services = await createServices({ config, connection, oidcStore: createMongoOidcStore(connection.db), logger });
+  const database = await openDatabase(config, { startEmbedded: startEmbeddedFerretDB, log: (line) => logger.debug(line) });
+  const { connection, embedded } = database;
+  const services = await createServices({ config, connection, oidcStore: createMongoOidcStore(database.db), logger, mailTransport: chooseMailTransport(config) });
   if (embedded && config.env === 'development') await seedDemoData(services);
+  services.mailQueue.start();
 
   const server = createServer(createApp(services).callback());
   server.listen(config.port, config.host, () => {
@@ -40,9 +38,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000).unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    services.close();
-    await connection.close();
-    await embedded?.stop();
+    await services.close();
+    await database.close();
     clearTimeout(force);
     logger.flush();
     process.exit(0);

@@ -56,8 +56,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production) problems.push('SMTP_URL: required in production');
     else warnings.push('SMTP_URL is unset: mail is not sent, only listed on the development outbox page.');
   }
+  const loopback = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(issuer);
   if (!issuer.startsWith('https://')) {
-    if (production) problems.push('ISSUER: must be an https URL in production');
+    // Production-like runs on one machine (docker compose) may use a loopback http issuer.
+    if (production && !loopback) problems.push('ISSUER: must be an https URL in production (http only on localhost)');
     else warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure.`);
   }
   if (problems.length > 0) {

@@ -1,4 +1,9 @@
-/** True for MongoDB's E11000 duplicate key error (FerretDB answers with the same code). */
+/**
+ * True for a unique-index violation. MongoDB (and FerretDB on inserts) answer E11000; FerretDB v1
+ * answers an update that breaks a unique index with code 1 and SQLite's "UNIQUE constraint failed".
+ */
 export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === 11000 || (typeof message === 'string' && message.includes('UNIQUE constraint failed'));
 }

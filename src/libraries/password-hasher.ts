@@ -6,7 +6,21 @@ import pLimit from 'p-limit';
  * and a core for tens of milliseconds, so at most `concurrency` run at once and the rest queue:
  * a burst of logins cannot exhaust memory.
  */
-export const ARGON2_PARAMETERS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_PARAMETERS: Argon2Parameters = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 };
+
+export interface Argon2Parameters {
+  readonly type: typeof argon2.argon2d | typeof argon2.argon2i | typeof argon2.argon2id;
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+/** The part of the `argon2` package the hasher uses; tests may pass a wrapper to observe it. */
+export interface Argon2Implementation {
+  hash(secret: string, parameters: Argon2Parameters): Promise<string>;
+  verify(hash: string, secret: string): Promise<boolean>;
+  needsRehash(hash: string, parameters: Argon2Parameters): boolean;
+}
 
 export interface PasswordHasher {
   hash(secret: string): Promise<string>;
@@ -16,21 +30,26 @@ export interface PasswordHasher {
   verifyDummy(secret: string): Promise<void>;
 }
 
-export function createPasswordHasher(options: { concurrency: number; parameters?: typeof ARGON2_PARAMETERS }): PasswordHasher {
+export function createPasswordHasher(options: {
+  concurrency: number;
+  parameters?: Argon2Parameters;
+  argon2?: Argon2Implementation;
+}): PasswordHasher {
   const parameters = options.parameters ?? ARGON2_PARAMETERS;
+  const implementation: Argon2Implementation = options.argon2 ?? argon2;
   const limit = pLimit(options.concurrency);
   let dummyHash: Promise<string> | undefined;
 
   const hasher: PasswordHasher = {
-    hash: (secret) => limit(() => argon2.hash(secret, parameters)),
+    hash: (secret) => limit(() => implementation.hash(secret, parameters)),
     async verify(hash, secret) {
       let ok: boolean;
       try {
-        ok = await limit(() => argon2.verify(hash, secret));
+        ok = await limit(() => implementation.verify(hash, secret));
       } catch {
         ok = false; // a malformed stored hash never verifies
       }
-      return { ok, rehash: ok && argon2.needsRehash(hash, parameters) };
+      return { ok, rehash: ok && implementation.needsRehash(hash, parameters) };
     },
     async verifyDummy(secret) {
       dummyHash ??= hasher.hash('not-a-real-password-used-for-timing-only');

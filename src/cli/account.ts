@@ -1,0 +1,85 @@
+import { Option, type Command } from 'commander';
+import { AppError } from '../errors/app-error.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordRule } from '../libraries/password-policy.ts';
+import type { CliContext } from './context.ts';
+
+const RULE_TEXT: Record<PasswordRule, string> = {
+  min_length: `at least ${PASSWORD_MIN_LENGTH} characters`,
+  max_length: `at most ${PASSWORD_MAX_LENGTH} characters`,
+  uppercase: 'an uppercase letter',
+  number_or_symbol: 'a number or symbol',
+  not_username: 'must differ from the username and email',
+};
+
+export interface AddAccountOptions {
+  email?: string;
+  name?: string;
+  password?: string;
+  passwordStdin?: boolean;
+}
+
+/** All of stdin as UTF-8 text, with one final line break removed (as `echo` or a heredoc adds). */
+export async function readPasswordFromStdin(stdin: AsyncIterable<string | Uint8Array> | undefined): Promise<string> {
+  if (!stdin) throw new AppError('cli.invalid_input', { message: '--password-stdin: no standard input available' });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let text = '';
+  try {
+    for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    text += decoder.decode();
+  } catch (error) {
+    if (error instanceof TypeError) throw new AppError('cli.invalid_input', { message: '--password-stdin: input is not valid UTF-8', cause: error });
+    throw error;
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') throw new AppError('cli.invalid_input', { message: '--password-stdin: standard input was empty' });
+  return password;
+}
+
+/** The policy error with every unmet rule named and explained, so the operator can fix them all at once. */
+function explainPolicyViolation(error: AppError): AppError {
+  const rules = (error.data?.rules ?? []) as PasswordRule[];
+  const explained = rules.map((rule) => `${rule} (${RULE_TEXT[rule] ?? rule})`).join(', ');
+  return new AppError('password.policy_violation', {
+    data: { rules },
+    message: `the password does not meet the policy: ${explained}`,
+    cause: error,
+  });
+}
+
+export async function addAccount(ctx: CliContext, username: string, options: AddAccountOptions): Promise<string> {
+  if (username.trim() === '') throw new AppError('cli.invalid_input', { message: 'username must not be empty' });
+  if (options.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(options.email)) {
+    throw new AppError('cli.invalid_input', { message: `--email: "${options.email}" is not an email address` });
+  }
+  if (options.password !== undefined && options.passwordStdin) {
+    throw new AppError('cli.invalid_input', { message: 'give --password or --password-stdin, not both' });
+  }
+  if (options.password === undefined && !options.passwordStdin) {
+    throw new AppError('cli.invalid_input', { message: 'a password is required: give --password-stdin (preferred) or --password' });
+  }
+  const password = options.passwordStdin ? await readPasswordFromStdin(ctx.stdin) : (options.password as string);
+  const services = await ctx.services();
+  try {
+    const account = await services.accounts.create({ username, password, email: options.email, name: options.name });
+    return account._id;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'password.policy_violation') throw explainPolicyViolation(error);
+    throw error;
+  }
+}
+
+export function registerAccountCommands(program: Command, ctx: CliContext): void {
+  const account = program.command('account').description('manage patient accounts');
+
+  account
+    .command('add')
+    .description('create an account and print its id')
+    .argument('<username>', 'sign-in name (unique, case-insensitively)')
+    .option('--email <email>', 'email address (stored unverified)')
+    .option('--name <name>', 'full name')
+    .addOption(new Option('--password <password>', 'the password (visible in the process list; prefer --password-stdin)').conflicts('passwordStdin'))
+    .option('--password-stdin', 'read the password from standard input (one final newline is removed)')
+    .action(async (username: string, options: AddAccountOptions) => {
+      ctx.print(await addAccount(ctx, username, options));
+    });
+}

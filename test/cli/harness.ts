@@ -1,0 +1,94 @@
+// Runs the CLI in-process against real services on a fresh test database, capturing its output.
+import { Readable } from 'node:stream';
+import { loadConfig } from '../../src/config/index.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { createLogger } from '../../src/libraries/logger.ts';
+import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
+import { runCli } from '../../src/cli/main.ts';
+import type { CliIO, CliServices } from '../../src/cli/context.ts';
+import type { MailTransport } from '../../src/libraries/mail.ts';
+import { connectTestDatabase, type TestDatabase } from '../support/database.ts';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Text served as standard input. */
+  stdin?: string;
+  /** Services to inject instead of the harness's own. */
+  services?: CliServices;
+  /** Run without injected services: the CLI opens the database from this environment. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Captures what the CLI writes. */
+export async function capture(argv: string[], io: Omit<CliIO, 'stdout' | 'stderr'>): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    ...io,
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+  });
+  return { code, stdout, stderr };
+}
+
+export interface CliHarness {
+  db: TestDatabase;
+  services: Services;
+  run(argv: string[], options?: RunOptions): Promise<CliResult>;
+  close(): Promise<void>;
+}
+
+/** No CLI command sends mail; should one try, the test fails loudly. */
+const NO_MAIL: MailTransport = {
+  async send() {
+    throw new Error('a CLI command tried to send mail');
+  },
+};
+
+export async function startCliHarness(): Promise<CliHarness> {
+  const db = await connectTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ISSUER: 'http://127.0.0.1:9', COOKIE_KEYS: 'cli-test-cookie-key-0123456789abcdef0123' });
+  const services = await createServices({
+    config,
+    connection: db.connection,
+    oidcStore: createMongoOidcStore(db.connection.db!),
+    logger: createLogger('silent'),
+    mailTransport: NO_MAIL,
+  });
+  return {
+    db,
+    services,
+    run(argv, options = {}) {
+      const stdin = options.stdin === undefined ? Readable.from([]) : Readable.from([Buffer.from(options.stdin)]);
+      if (options.env) return capture(argv, { stdin, env: options.env });
+      return capture(argv, { stdin, services: options.services ?? services });
+    },
+    async close() {
+      try {
+        await services.close();
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}
+
+/** The test server's URI pointing at database `dbName` (keeps any query string). */
+export function uriWithDatabase(uri: string, dbName: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`unexpected MongoDB URI: ${uri}`);
+  return `${match[1]}/${dbName}${match[2] ?? ''}`;
+}
+
+/** The `error: <code>: <message>` line that ends stderr, parsed. */
+export function errorLine(stderr: string): { code: string; message: string } {
+  const lines = stderr.trimEnd().split('\n');
+  const match = /^error: ([a-z_]+\.[a-z_]+): (.+)$/.exec(lines.at(-1) ?? '');
+  if (!match) throw new Error(`no error line in stderr: ${JSON.stringify(stderr)}`);
+  return { code: match[1]!, message: match[2]! };
+}

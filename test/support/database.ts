@@ -1,0 +1,40 @@
+// Per-test-file database on the server started by global-setup.ts.
+import { randomBytes } from 'node:crypto';
+import type mongoose from 'mongoose';
+import { connectDatabase } from '../../src/database/connect.ts';
+
+export interface TestDatabase {
+  connection: mongoose.Connection;
+  uri: string;
+  dbName: string;
+  /** Drops the database and closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Opens a NEW mongoose connection to a fresh, uniquely named database (t_<hex>). */
+export async function connectTestDatabase(): Promise<TestDatabase> {
+  const uri = process.env.TEST_MONGODB_URI;
+  if (!uri) {
+    throw new Error('TEST_MONGODB_URI is not set; run tests through jest (globalSetup provides it)');
+  }
+  const dbName = `t_${randomBytes(8).toString('hex')}`;
+  // The same connection settings as the server: one connection on FerretDB (see connectDatabase).
+  const connection = await connectDatabase(uri, { dbName, singleConnection: process.env.TEST_DATABASE_SERVER === 'ferretdb' });
+
+  let closed: Promise<void> | undefined;
+  return {
+    connection,
+    uri,
+    dbName,
+    close() {
+      closed ??= (async () => {
+        try {
+          await connection.dropDatabase();
+        } finally {
+          await connection.close();
+        }
+      })();
+      return closed;
+    },
+  };
+}
