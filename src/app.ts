@@ -7,7 +7,8 @@ import { interactionApi } from './api/interaction-api.ts';
 import { interactionPages } from './web/interaction-pages.ts';
 import type { Services } from './services.ts';
 import { practiceApi } from './api/practice-api.ts';
-import { registerPages } from './web/register-pages.ts';
+import { registrationPages } from './web/registration-pages.ts';
+import { registrationFlowApi } from './api/registration-flow-api.ts';
 import { devOutboxPages } from './web/dev-outbox.ts';
 
 const stylesheet = readFileSync(new URL('../public/site.css', import.meta.url));
@@ -21,6 +22,9 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 export function createApp(services: Services): Koa {
   const { logger, bridge, loginFlow, csrf, render, provider, connection } = services;
   const app = new Koa({ proxy: services.config.trustProxy });
+  // Signs our own cookies (flow binding, registration hand-off) with the cookie keys.
+  app.keys = [...services.config.cookieKeys];
+  const secureCookies = services.config.issuer.startsWith('https://');
 
   const health = new Router();
   health.get('/healthz', (ctx) => {
@@ -42,7 +46,14 @@ export function createApp(services: Services): Koa {
   });
 
   const api = interactionApi({ bridge, loginFlow });
-  const pages = interactionPages({ bridge, loginFlow, csrf, render });
+  const registration = registrationPages({ registration: services.registration, render, secureCookies });
+  const pages = interactionPages({
+    bridge,
+    loginFlow,
+    csrf,
+    render,
+    entry: { registration: services.registration, start: registration.start, secureCookies },
+  });
   const practice = practiceApi({
     issuer: services.config.issuer,
     version,
@@ -52,8 +63,8 @@ export function createApp(services: Services): Koa {
     now: services.now,
     validateResponses: services.config.env === 'test',
   });
-  const registration = registerPages({ enrollments: services.enrollments, render });
-  const routers = [api, pages, practice, registration];
+  const flowApi = registrationFlowApi({ registration: services.registration, secureCookies });
+  const routers = [api, pages, practice, flowApi, registration.router];
   // Development only: never mounted in production.
   if (services.config.env === 'development') routers.push(devOutboxPages({ models: services.models, render }));
 

@@ -5,7 +5,7 @@ import { createLogger } from './libraries/logger.ts';
 import { createServices } from './services.ts';
 import { createApp } from './app.ts';
 import { AppError } from './errors/app-error.ts';
-import { chooseMailTransport } from './choose-adapters.ts';
+import { chooseMailTransport, chooseSmsSender } from './choose-adapters.ts';
 import { createMongoOidcStore } from '../adapters/mongo-oidc-adapter.ts';
 import { startEmbeddedFerretDB } from '../adapters/embedded-ferretdb.ts';
 import { seedDemoData } from './seed/demo.ts';
@@ -22,13 +22,23 @@ async function main(): Promise<void> {
 
   const database = await openDatabase(config, { startEmbedded: startEmbeddedFerretDB, log: (line) => logger.debug(line) });
   const { connection, embedded } = database;
-  const services = await createServices({ config, connection, oidcStore: createMongoOidcStore(database.db), logger, mailTransport: chooseMailTransport(config) });
+  const services = await createServices({
+    config,
+    connection,
+    oidcStore: createMongoOidcStore(database.db),
+    logger,
+    mailTransport: chooseMailTransport(config),
+    smsSender: chooseSmsSender(config),
+  });
   if (embedded && config.env === 'development') await seedDemoData(services);
   services.mailQueue.start();
 
   const server = createServer(createApp(services).callback());
   server.listen(config.port, config.host, () => {
-    logger.info({ issuer: config.issuer, database: embedded ? 'embedded FerretDB' : 'MONGODB_URI' }, `listening on ${config.host}:${config.port}`);
+    logger.info(
+      { issuer: config.issuer, database: embedded ? 'embedded FerretDB' : 'MONGODB_URI' },
+      `listening on ${config.host}:${config.port}`,
+    );
   });
 
   let stopping = false;

@@ -22,6 +22,15 @@ import { createRegistrationMailQueue } from './libraries/registration-mail-queue
 import { createRegistrationEmailRenderer } from './libraries/registration-email.ts';
 import { createAccessTokenVerifier, publicJwks } from './libraries/access-tokens.ts';
 import type { MailTransport } from './libraries/mail.ts';
+import type { SmsSender } from './libraries/sms.ts';
+import { createAudit } from './libraries/audit.ts';
+import { createEnrollmentClaims } from './libraries/enrollment-claims.ts';
+import { createRecordLinks } from './libraries/record-links.ts';
+import { createRateLimits } from './libraries/rate-limits.ts';
+import { createSmsCodes } from './verifications/sms-code.ts';
+import { createRegistrationFlow } from './flows/registration/registration-flow.ts';
+import { flowQueries } from './queries/flows.ts';
+import { withDevOutboxCopy } from './libraries/dev-outbox.ts';
 
 /** The storage port for oidc-provider artifacts; adapters/mongo-oidc-adapter.ts implements it. */
 export interface OidcStore {
@@ -36,6 +45,8 @@ export interface ServiceDeps {
   oidcStore: OidcStore;
   logger: Logger;
   mailTransport: MailTransport;
+  /** Undefined when SMS is not configured (production without Twilio): only the PIN method is offered. */
+  smsSender: SmsSender | undefined;
   /** The clock of our own code (oidc-provider keeps its own). */
   now?: () => Date;
 }
@@ -73,6 +84,31 @@ export async function createServices(deps: ServiceDeps) {
     keepDevCopy: config.env === 'development',
   });
   kickMailQueue = () => void mailQueue.kick();
+  const audit = createAudit({ models, now, logger });
+  const claims = createEnrollmentClaims({ models, now });
+  const recordLinks = createRecordLinks({ models, now });
+  const sms = deps.smsSender && config.env === 'development' ? withDevOutboxCopy(deps.smsSender, models) : deps.smsSender;
+  const registration = createRegistrationFlow({
+    issuer: config.issuer,
+    now,
+    hasher,
+    accounts,
+    claims,
+    recordLinks,
+    rateLimits: createRateLimits({ models, now }),
+    smsCodes: createSmsCodes(secrets.derive('sms-code')),
+    sms,
+    smsText: (code, practiceName) => `${code} is your patient portal security code for ${practiceName}. It expires in 10 minutes. Never share it.`,
+    flows: flowQueries(models),
+    enrollments,
+    audit,
+    async portalLoginUri(practiceId) {
+      const practice = await models.Practice.findById(practiceId).lean();
+      const portal = practice?.portalClientId ? await provider.Client.find(practice.portalClientId) : undefined;
+      const uri = portal?.metadata().initiate_login_uri;
+      return typeof uri === 'string' ? uri : undefined;
+    },
+  });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
 
   return {
@@ -94,6 +130,9 @@ export async function createServices(deps: ServiceDeps) {
     enrollments,
     idempotency: createIdempotency({ models, secrets, now }),
     mailQueue,
+    audit,
+    recordLinks,
+    registration,
     verifyApiToken: createAccessTokenVerifier({ issuer: config.issuer, audience: config.apiResource, jwks: publicJwks(jwks) }),
     async close() {
       expiry.stop();

@@ -25,6 +25,12 @@ export const e164Phone = z
   .regex(/^\+[1-9]\d{6,14}$/, 'Use E.164, e.g. +14155550123')
   .refine((value) => isValidPhoneNumber(value), 'Not a valid phone number');
 
-export const personName = z.string().trim().min(1).max(100);
+export const personName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  // No control characters (NUL, newlines, escapes): a name is one line of text.
+  .regex(/^\P{Cc}*$/u, 'No control characters');
 export const externalId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'Use 1 to 64 letters, digits, ".", "_", ":" or "-"');
 export const uuid = z.uuid();

@@ -1,15 +1,9 @@
 import { Option, type Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordRule } from '../libraries/password-policy.ts';
+import { PASSWORD_RULE_TEXT, type PasswordRule } from '../libraries/password-policy.ts';
 import type { CliContext } from './context.ts';
 
-const RULE_TEXT: Record<PasswordRule, string> = {
-  min_length: `at least ${PASSWORD_MIN_LENGTH} characters`,
-  max_length: `at most ${PASSWORD_MAX_LENGTH} characters`,
-  uppercase: 'an uppercase letter',
-  number_or_symbol: 'a number or symbol',
-  not_username: 'must differ from the username and email',
-};
+const RULE_TEXT = PASSWORD_RULE_TEXT;
 
 export interface AddAccountOptions {
   email?: string;

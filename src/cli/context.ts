@@ -2,7 +2,7 @@ import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../database/open.ts';
 import { createLogger } from '../libraries/logger.ts';
 import { createServices, type Services } from '../services.ts';
-import { chooseMailTransport } from '../choose-adapters.ts';
+import { chooseMailTransport, chooseSmsSender } from '../choose-adapters.ts';
 import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
 import { startEmbeddedFerretDB } from '../../adapters/embedded-ferretdb.ts';
 
@@ -12,7 +12,10 @@ export interface Output {
 }
 
 /** The services the commands use; tests may inject any object with these members. */
-export type CliServices = Pick<Services, 'accounts' | 'clients' | 'signingKeys'>;
+export type CliServices = Pick<
+  Services,
+  'accounts' | 'clients' | 'signingKeys' | 'practices' | 'enrollments' | 'mailQueue' | 'models'
+>;
 
 export interface CliIO {
   stdout: Output;
@@ -41,7 +44,9 @@ export interface CliContext {
  * Configuration, database and services exactly as the server opens them (src/index.ts), but
  * quiet: LOG_LEVEL defaults to silent so only command output reaches the terminal.
  */
-export async function openCliServices(env: Record<string, string | undefined>): Promise<{ services: Services; close(): Promise<void> }> {
+export async function openCliServices(
+  env: Record<string, string | undefined>,
+): Promise<{ services: Services; close(): Promise<void> }> {
   const config = loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL || 'silent' });
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
@@ -54,6 +59,7 @@ export async function openCliServices(env: Record<string, string | undefined>): 
       oidcStore: createMongoOidcStore(database.db),
       logger,
       mailTransport: chooseMailTransport(config),
+      smsSender: chooseSmsSender(config),
     });
   } catch (error) {
     await database.close();
@@ -113,5 +119,10 @@ export function formatFields(fields: ReadonlyArray<readonly [string, string | un
 export function formatTable(rows: ReadonlyArray<readonly string[]>): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -5,6 +5,8 @@ import { registerAccountCommands } from './account.ts';
 import { registerClientCommands } from './client.ts';
 import { createCliContext, type CliContext, type CliIO, type Output } from './context.ts';
 import { registerKeysCommands } from './keys.ts';
+import { registerPracticeCommands } from './practice.ts';
+import { registerEnrollCommand } from './enroll.ts';
 
 /** Exit codes: success, a runtime or database failure, input the operator must fix. */
 export const EXIT_OK = 0;
@@ -35,6 +37,8 @@ export function createProgram(ctx: CliContext, io: Pick<CliIO, 'stdout' | 'stder
   registerClientCommands(program, ctx);
   registerAccountCommands(program, ctx);
   registerKeysCommands(program, ctx);
+  registerPracticeCommands(program, ctx);
+  registerEnrollCommand(program, ctx);
   return program;
 }
 

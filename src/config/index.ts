@@ -20,6 +20,7 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
   readonly mailPollIntervalMs: number;
+  readonly twilio: { accountSid: string; authToken: string; fromNumber: string; apiUrl: string | undefined } | undefined;
   /** The audience (resource indicator) of access tokens for this server's own API. */
   readonly apiResource: string;
   /** Human-readable warnings about insecure settings, logged at start-up. */
@@ -56,6 +57,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production) problems.push('SMTP_URL: required in production');
     else warnings.push('SMTP_URL is unset: mail is not sent, only listed on the development outbox page.');
   }
+  const twilioParts = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM_NUMBER];
+  if (twilioParts.some(Boolean) && !twilioParts.every(Boolean)) {
+    problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER: set all three or none');
+  } else if (!twilioParts.some(Boolean)) {
+    if (production) warnings.push('Twilio is not configured: patients can verify only with date of birth and PIN.');
+    else warnings.push('Twilio is not configured: SMS security codes only reach the development outbox page.');
+  }
   const loopback = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(issuer);
   if (!issuer.startsWith('https://')) {
     // Production-like runs on one machine (docker compose) may use a loopback http issuer.
@@ -82,6 +90,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mailFrom: e.MAIL_FROM,
     mailPollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
     apiResource: `${issuer}/api`,
+    twilio:
+      e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM_NUMBER
+        ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, fromNumber: e.TWILIO_FROM_NUMBER, apiUrl: e.TWILIO_API_URL }
+        : undefined,
     warnings: Object.freeze(warnings),
   });
 }

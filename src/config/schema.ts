@@ -59,6 +59,13 @@ export const configVariables = {
     schema: z.coerce.number().int().min(50).max(600_000).default(2000),
     description: 'How often the mail queue looks for messages to send or retry.',
   },
+  TWILIO_ACCOUNT_SID: { schema: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional(), description: 'Twilio account for SMS security codes. Without Twilio settings, development sends SMS only to the outbox page and production offers only the date of birth + PIN method.' },
+  TWILIO_AUTH_TOKEN: { schema: z.string().min(16).optional(), description: 'Twilio auth token.' },
+  TWILIO_FROM_NUMBER: { schema: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +14155550100').optional(), description: 'The E.164 number SMS are sent from.' },
+  TWILIO_API_URL: {
+    schema: z.url().optional(),
+    description: "Base URL for Twilio's REST API instead of https://api.twilio.com (a proxy, or the test stand-in).",
+  },
   TRUST_PROXY: {
     schema: bool.default(false),
     description: 'Trust `X-Forwarded-*` headers (set when a TLS-terminating proxy is in front).',

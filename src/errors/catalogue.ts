@@ -38,6 +38,30 @@ export const errorCatalogue = {
   'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was already used with a different request.' },
   'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still in progress. Retry shortly.' },
   'link.expired': { status: 410, message: 'Your registration link has expired. Ask your doctor to enroll you again.' },
+  'flow.not_found': { status: 404, message: 'This registration was not found or has expired. Open the link from your email again.' },
+  'flow.expired': { status: 410, message: 'This registration has expired. Open the link from your email again.' },
+  'flow.invalid_transition': { status: 400, message: 'That step is not available at this point of the registration.' },
+  'flow.conflict': { status: 409, message: 'This registration was changed in another window. Reload the page and continue.' },
+  'verification.failed': {
+    status: 400,
+    message: 'We could not verify your identity with the information provided. Check it and try again.',
+  },
+  'verification.method_unavailable': {
+    status: 400,
+    message: 'This way of verifying is not available for your record. Use your date of birth and PIN.',
+  },
+  'sms.too_soon': { status: 429, message: 'A code was just sent. Wait a few seconds before asking for a new one.' },
+  'sms.limit_reached': { status: 429, message: 'Too many codes were requested. Try again later or use your PIN.' },
+  'sms.unavailable': { status: 503, message: 'We could not send the text message just now. Try again in a moment.' },
+  'registration.already_claimed': {
+    status: 409,
+    message: 'Your registration link has expired. Ask your doctor to enroll you again.',
+  },
+  'username.invalid': {
+    status: 400,
+    message: 'Choose a username of 3 to 64 characters: letters, digits, and . _ - @ +',
+  },
+  'security_answer.invalid': { status: 400, message: 'Answer your security question (at least 2 characters).' },
   'server.unavailable': { status: 503, message: 'The service is temporarily unavailable. Try again shortly.' },
   'server.internal': { status: 500, message: 'Something went wrong on our side. Try again shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;

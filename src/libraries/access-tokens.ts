@@ -27,7 +27,8 @@ export function publicJwks(privateJwks: JsonWebKey[]): { keys: JsonWebKey[] } {
 export function createAccessTokenVerifier(options: { issuer: string; audience: string; jwks: { keys: JsonWebKey[] } }) {
   const keySet = createLocalJWKSet(options.jwks as Parameters<typeof createLocalJWKSet>[0]);
   return async function verify(authorization: string | undefined): Promise<ApiCaller> {
-    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '')?.[1];
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer` is `Bearer`.
+    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization ?? '')?.[1];
     if (!token) throw new AppError('api.unauthorized');
     let payload: JWTPayload;
     try {

@@ -4,7 +4,7 @@ import type { AccountDocument, Models } from '../models/index.ts';
 import { isDuplicateKeyError } from '../database/errors.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
-import { usernameKey } from './usernames.ts';
+import { isValidUsername, usernameKey } from './usernames.ts';
 
 export interface NewAccount {
   username: string;
@@ -12,6 +12,9 @@ export interface NewAccount {
   email?: string | undefined;
   emailVerified?: boolean;
   name?: string | undefined;
+  phoneNumber?: string | undefined;
+  /** The chosen question and the answer, already normalised (stored only as an argon2 hash). */
+  securityQuestion?: { questionId: string; answer: string } | undefined;
 }
 
 export interface Accounts {
@@ -26,9 +29,13 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher })
 
   return {
     async create(input) {
+      if (!isValidUsername(input.username)) throw new AppError('username.invalid');
       const violations = checkPassword(input.password, { username: input.username, email: input.email });
       if (violations.length > 0) throw new AppError('password.policy_violation', { data: { rules: violations } });
       const passwordHash = await deps.hasher.hash(input.password);
+      const securityQuestion = input.securityQuestion
+        ? { questionId: input.securityQuestion.questionId, answerHash: await deps.hasher.hash(input.securityQuestion.answer) }
+        : undefined;
       try {
         const created = await Account.create({
           _id: randomUUID(),
@@ -37,7 +44,9 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher })
           email: input.email,
           emailVerified: input.emailVerified ?? false,
           name: input.name,
+          phoneNumber: input.phoneNumber,
           passwordHash,
+          ...(securityQuestion ? { securityQuestion } : {}),
         });
         return created.toObject();
       } catch (error) {

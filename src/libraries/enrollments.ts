@@ -253,8 +253,8 @@ export function createEnrollments(deps: {
         { returnDocument: 'after' },
       ).lean<EnrollmentDocument>();
       if (!updated) refuseTerminal(await findOwned(practiceId, id));
-      // An unsent invitation is not sent once revoked.
-      await Enrollment.updateOne({ _id: id, 'delivery.state': 'queued' }, { $set: { 'delivery.state': 'cancelled' } });
+      // An unsent invitation is not sent once revoked: not even retried after a send in flight fails.
+      await Enrollment.updateOne({ _id: id, 'delivery.state': { $in: ['queued', 'sending'] } }, { $set: { 'delivery.state': 'cancelled' } });
       return view((await Enrollment.findById(id).lean<EnrollmentDocument>())!);
     },
 
@@ -298,9 +298,11 @@ function encodeCursor(createdAt: Date, id: string): string {
 
 function decodeCursor(cursor: string): [Date, string] {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const [createdAt, id] = Array.isArray(parsed) ? parsed : [];
     const date = new Date(String(createdAt));
-    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return [date, id];
+    // Only what encodeCursor makes: [ISO timestamp, id] (not, say, the string "2020", which would destructure).
+    if (typeof id === 'string' && !Number.isNaN(date.getTime()) && date.toISOString() === createdAt) return [date, id];
   } catch {
     // fall through
   }

@@ -52,7 +52,11 @@ export function createPasswordHasher(options: {
       return { ok, rehash: ok && implementation.needsRehash(hash, parameters) };
     },
     async verifyDummy(secret) {
-      dummyHash ??= hasher.hash('not-a-real-password-used-for-timing-only');
+      // A failed first hash must not be cached: the next call tries again.
+      dummyHash ??= hasher.hash('not-a-real-password-used-for-timing-only').catch((error: unknown) => {
+        dummyHash = undefined;
+        throw error;
+      });
       await hasher.verify(await dummyHash, secret);
     },
   };

@@ -1,13 +1,30 @@
+import { usernameKey } from './usernames.ts';
+
 /**
  * The help article's rule: "minimum 8 characters. It should contain one UPPERCASE letter and a
  * number or symbol." Plus an upper bound so hashing cost stays bounded. Each unmet rule is
  * reported by name so a page can list them.
  */
-export const PASSWORD_RULES = ['min_length', 'max_length', 'uppercase', 'number_or_symbol', 'not_username'] as const;
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+export const PASSWORD_RULES = ['min_length', 'max_length', 'uppercase', 'number_or_symbol', 'not_username', 'not_common'] as const;
 export type PasswordRule = (typeof PASSWORD_RULES)[number];
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
+
+/** How each rule reads to a person (pages list unmet rules by these words). */
+export const PASSWORD_RULE_TEXT: Record<PasswordRule, string> = {
+  min_length: `At least ${PASSWORD_MIN_LENGTH} characters`,
+  max_length: `At most ${PASSWORD_MAX_LENGTH} characters`,
+  uppercase: 'One UPPERCASE letter',
+  number_or_symbol: 'A number or symbol',
+  not_username: 'Different from your username and email',
+  not_common: 'Not a commonly used password',
+};
+
+/** zxcvbn-ts's list of ~49,000 commonly used passwords, compared case-insensitively. */
+const COMMON_PASSWORDS = new Set((dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()));
 
 export function checkPassword(password: string, context: { username?: string | undefined; email?: string | undefined } = {}): PasswordRule[] {
   const violations: PasswordRule[] = [];
@@ -16,7 +33,9 @@ export function checkPassword(password: string, context: { username?: string | u
   if (length > PASSWORD_MAX_LENGTH) violations.push('max_length');
   if (!/\p{Lu}/u.test(password)) violations.push('uppercase');
   if (!/[\p{N}\p{P}\p{S}]/u.test(password)) violations.push('number_or_symbol');
-  const lowered = password.toLowerCase();
-  if ([context.username, context.email].some((value) => value && lowered === value.toLowerCase())) violations.push('not_username');
+  // Compared in the folded form usernames are unique in, so 'Ａｌｉｃｅ-1' or ' alice-1 ' is still the username.
+  const folded = usernameKey(password);
+  if ([context.username, context.email].some((value) => value && folded === usernameKey(value))) violations.push('not_username');
+  if (COMMON_PASSWORDS.has(folded)) violations.push('not_common');
   return violations;
 }

@@ -11,6 +11,8 @@ export function createSecrets(secret: string) {
   const sealKey = derive('seal');
 
   return {
+    /** A key for another purpose (e.g. SMS code HMACs), independent of every other derived key. */
+    derive: (purpose: string) => derive(purpose).toString('base64url'),
     /** A fresh random nonce (128 bits) for a one-time link. */
     newNonce: () => randomBytes(16).toString('base64url'),
     /** The link token of a nonce: 256 bits, URL-safe. */

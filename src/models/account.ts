@@ -13,6 +13,11 @@ const accountSchema = new Schema(
     phoneNumber: { type: String },
     name: { type: String },
     passwordHash: { type: String, required: true },
+    /** For recovery without email: which question, and the argon2 hash of the normalised answer. */
+    securityQuestion: {
+      questionId: { type: String },
+      answerHash: { type: String },
+    },
     status: { type: String, enum: ['active', 'deactivated'], default: 'active' },
   },
   { timestamps: true, autoIndex: false, collection: 'accounts', versionKey: false },

@@ -30,6 +30,14 @@ const enrollmentSchema = new Schema(
     createdByClientId: { type: String, required: true },
     /** The idempotency record that created it, if the request carried an Idempotency-Key. */
     idempotencyId: { type: String },
+    /** Failed identity checks (wrong PIN, wrong code, details that do not match); at the limit the enrollment locks. */
+    failedVerifications: { type: Number, default: 0 },
+    /** Held while one registration creates or links an account, so two tabs cannot both claim it. */
+    claim: {
+      flowId: { type: String },
+      until: { type: Date },
+    },
+    claimedByAccountId: { type: String },
     /** When each status was reached. */
     events: {
       invitedAt: Date,

@@ -6,6 +6,10 @@ import { patientRecordModel } from './patient-record.ts';
 import { enrollmentModel } from './enrollment.ts';
 import { idempotencyRecordModel } from './idempotency-record.ts';
 import { devOutboxMessageModel } from './dev-outbox-message.ts';
+import { flowModel } from './flow.ts';
+import { recordLinkModel } from './record-link.ts';
+import { auditEventModel } from './audit-event.ts';
+import { rateCounterModel } from './rate-counter.ts';
 
 export type { AccountDocument, AccountModel } from './account.ts';
 export type { SigningKeyDocument, SigningKeyModel } from './signing-key.ts';
@@ -14,6 +18,9 @@ export type { PatientRecordDocument } from './patient-record.ts';
 export type { EnrollmentDocument } from './enrollment.ts';
 export type { IdempotencyRecordDocument } from './idempotency-record.ts';
 export type { DevOutboxMessageDocument } from './dev-outbox-message.ts';
+export type { FlowDocument, FlowMessage } from './flow.ts';
+export type { RecordLinkDocument } from './record-link.ts';
+export type { AuditEventDocument } from './audit-event.ts';
 
 export function createModels(connection: Connection) {
   return {
@@ -24,6 +31,10 @@ export function createModels(connection: Connection) {
     Enrollment: enrollmentModel(connection),
     IdempotencyRecord: idempotencyRecordModel(connection),
     DevOutboxMessage: devOutboxMessageModel(connection),
+    Flow: flowModel(connection),
+    RecordLink: recordLinkModel(connection),
+    AuditEvent: auditEventModel(connection),
+    RateCounter: rateCounterModel(connection),
   };
 }
 

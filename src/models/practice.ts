@@ -5,6 +5,8 @@ const practiceSchema = new Schema(
   {
     _id: { type: String, required: true },
     name: { type: String, required: true },
+    /** The practice's patient portal (an OAuth client with initiate_login_uri): where a patient lands after registering from the email. */
+    portalClientId: { type: String },
   },
   { timestamps: true, autoIndex: false, collection: 'practices', versionKey: false },
 );

@@ -35,7 +35,8 @@ export function createInteractionBridge(provider: Provider) {
         scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
         missing: { scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [] },
         accountId: details.session?.accountId,
-        completeLogin: (accountId, amr) => finish({ login: { accountId, amr } }, false),
+        // `create` too: a sign-in, new account or not, resolves a prompt=create request.
+        completeLogin: (accountId, amr) => finish({ login: { accountId, amr }, create: {} }, false),
         async completeConsent() {
           const accountId = details.session?.accountId;
           if (!accountId) throw new AppError('interaction.invalid_action');

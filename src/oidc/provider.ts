@@ -1,4 +1,4 @@
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JsonWebKey } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import type { Accounts } from '../libraries/accounts.ts';
@@ -20,6 +20,17 @@ export interface ProviderDeps {
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * oidc-provider's default prompts plus `create` (OpenID Connect Prompt Create 1.0): a portal may
+ * send a patient straight to registration with prompt=create; discovery then lists it in
+ * prompt_values_supported. It is resolved by any completed sign-in (see interaction-bridge).
+ */
+function interactionPolicyWithCreate() {
+  const policy = interactionPolicy.base();
+  policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
+  return policy;
+}
 
 /** The scopes of this server's own API (practice clients may be granted them). */
 export const API_SCOPES = 'enrollments:read enrollments:write';
@@ -124,7 +135,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       // oidc-provider asks again on every save; answering with what is left makes it absolute.
       Session: (_ctx, session) => (typeof session.exp === 'number' ? Math.max(session.exp - nowSeconds(), 1) : TTL.Session),
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: interactionPolicyWithCreate() },
 
     extraClientMetadata: {
       // first_party: our own portals, which need no consent screen.

@@ -9,9 +9,14 @@ import type { Csrf } from '../middleware/csrf.ts';
 import { parseBody } from '../middleware/body.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
 import type { Render } from './render.ts';
+import type { RegistrationFlow } from '../flows/registration/registration-flow.ts';
+import type { InteractionHandle } from '../flows/login/interaction.ts';
+import { clearHandoffCookie, HANDOFF_COOKIE } from './handoff-cookie.ts';
+import { FLOW_BINDING_COOKIE } from './registration-pages.ts';
 
 const uidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const formAction = z.enum(['login', 'consent', 'abort']);
+
 const SCOPE_TEXT: Record<string, string> = {
   openid: 'Know who you are',
   profile: 'See your name and username',
@@ -24,7 +29,21 @@ const SCOPE_TEXT: Record<string, string> = {
  * The sign-in pages: GET shows the interaction's current prompt, each POST submits one action
  * of the login flow and answers 303 to wherever the flow continues (post/redirect/get).
  */
-export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: LoginFlow; csrf: Csrf; render: Render }) {
+export interface RegistrationEntry {
+  registration: RegistrationFlow;
+  /** Starts a browser registration bound to this interaction (web/registration-pages.ts). */
+  start(ctx: Context, token: string, interactionUid: string): Promise<void>;
+  secureCookies: boolean;
+}
+
+/** Accepts the whole link from the email, or just its token. */
+function tokenFromLink(link: string): string {
+  const trimmed = link.trim();
+  const match = /\/register\/([A-Za-z0-9_-]+)\/?$/.exec(trimmed);
+  return match?.[1] ?? trimmed;
+}
+
+export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: LoginFlow; csrf: Csrf; render: Render; entry: RegistrationEntry }) {
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(securityHeaders());
 
@@ -35,7 +54,7 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
   }
 
   function show(ctx: Context, view: ReturnType<typeof describeInteraction>, extra: Record<string, unknown> = {}) {
-    const template = view.prompt === 'consent' ? 'interaction/consent' : 'interaction/login';
+    const template = view.prompt === 'consent' ? 'interaction/consent' : view.prompt === 'create' ? 'interaction/register' : 'interaction/login';
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render(template, {
@@ -47,8 +66,41 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
     });
   }
 
+  /** Completes the sign-in with an account a registration just created or linked; true when it did. */
+  async function handOff(ctx: Context, interaction: InteractionHandle, flowId: string | undefined): Promise<boolean> {
+    if (!flowId) return false;
+    const accountId = await deps.entry.registration.takeHandoff(flowId, ctx.cookies.get(FLOW_BINDING_COOKIE, { signed: true }), interaction.uid);
+    if (!accountId) return false;
+    clearHandoffCookie(ctx, deps.entry.secureCookies);
+    ctx.status = 303;
+    ctx.redirect(await interaction.completeLogin(accountId, ['pwd']));
+    return true;
+  }
+
   router.get('/', async (ctx) => {
-    show(ctx, describeInteraction(await load(ctx)));
+    const interaction = await load(ctx);
+    // Just registered from the email link in this browser: this sign-in is already done.
+    if (interaction.prompt === 'login' && (await handOff(ctx, interaction, ctx.cookies.get(HANDOFF_COOKIE, { signed: true })))) return;
+    show(ctx, describeInteraction(interaction));
+  });
+
+  router.get('/register', async (ctx) => {
+    const view = describeInteraction(await load(ctx));
+    show(ctx, { ...view, prompt: 'create' });
+  });
+
+  router.post('/register', parseBody(), async (ctx) => {
+    if (!ctx.is('urlencoded')) throw new AppError('guard.unsupported_media_type');
+    const interaction = await load(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    deps.csrf.verify(interaction.uid, body.csrf);
+    await deps.entry.start(ctx, tokenFromLink(typeof body.link === 'string' ? body.link : ''), interaction.uid);
+  });
+
+  router.get('/registration-complete', async (ctx) => {
+    const interaction = await load(ctx);
+    const flowId = typeof ctx.query.flow === 'string' ? ctx.query.flow : undefined;
+    if (!(await handOff(ctx, interaction, flowId))) throw new AppError('interaction.not_found');
   });
 
   router.post('/:action', parseBody(), async (ctx) => {

@@ -85,6 +85,29 @@ export function registerPathOf(server: TestServer, link: string): string {
   return link.slice(server.issuer.length);
 }
 
+export type OpenedPage = Response & { hops: Response[] };
+
+/**
+ * Opens a registration link as a browser does: keeps cookies and follows redirects within this
+ * server (opening a link may hand over to the registration flow's own page). Answers the final
+ * response, with every response on the way in `hops` (the first is the link's own answer).
+ */
+export async function openLink(server: TestServer, link: string): Promise<OpenedPage> {
+  const agent = request.agent(server.issuer);
+  const hops: Response[] = [];
+  let path = link.startsWith('http') ? registerPathOf(server, link) : link;
+  for (;;) {
+    const res = await agent.get(path).redirects(0);
+    hops.push(res);
+    const location = res.headers.location as string | undefined;
+    if (res.status < 300 || res.status >= 400 || !location) break;
+    const next = new URL(location, server.issuer);
+    if (next.origin !== server.issuer || hops.length > 5) break;
+    path = `${next.pathname}${next.search}`;
+  }
+  return Object.assign(hops[hops.length - 1]!, { hops });
+}
+
 export function messagesTo(server: TestServer, address: string): ParsedMail[] {
   return server.smtp.messages.filter((message) => recipientsOf(message).includes(address.toLowerCase()));
 }
@@ -94,13 +117,9 @@ export function recipientsOf(message: ParsedMail): string[] {
   return to.flatMap((group) => group.value.map((entry) => (entry.address ?? '').toLowerCase()));
 }
 
+/** Waits for the message to `address` that comes after `after` earlier ones (0: the first). */
 export function waitForMessageTo(server: TestServer, address: string, after = 0): Promise<ParsedMail> {
-  let seen = 0;
-  return server.smtp.waitFor((message) => {
-    if (!recipientsOf(message).includes(address.toLowerCase())) return false;
-    seen += 1;
-    return seen > after;
-  });
+  return server.smtp.waitFor((message) => messagesTo(server, address).indexOf(message) === after);
 }
 
 /** Everything a message carries, raw headers included. */

@@ -43,14 +43,19 @@ export interface CliHarness {
   close(): Promise<void>;
 }
 
-/** No CLI command sends mail; should one try, the test fails loudly. */
+/** Only `enroll` sends mail (tests of it pass a transport); should another command try, the test fails loudly. */
 const NO_MAIL: MailTransport = {
   async send() {
     throw new Error('a CLI command tried to send mail');
   },
 };
 
-export async function startCliHarness(): Promise<CliHarness> {
+export interface CliHarnessOptions {
+  /** Where mail goes (default: nowhere; a send fails). */
+  mailTransport?: MailTransport;
+}
+
+export async function startCliHarness(options: CliHarnessOptions = {}): Promise<CliHarness> {
   const db = await connectTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ISSUER: 'http://127.0.0.1:9', COOKIE_KEYS: 'cli-test-cookie-key-0123456789abcdef0123' });
   const services = await createServices({
@@ -58,7 +63,9 @@ export async function startCliHarness(): Promise<CliHarness> {
     connection: db.connection,
     oidcStore: createMongoOidcStore(db.connection.db!),
     logger: createLogger('silent'),
-    mailTransport: NO_MAIL,
+    mailTransport: options.mailTransport ?? NO_MAIL,
+    // No CLI command sends SMS.
+    smsSender: undefined,
   });
   return {
     db,

@@ -246,6 +246,12 @@ describe('production', () => {
     expect(loadConfig({ ...PRODUCTION, ISSUER: 'http://127.0.0.1:3000' }).issuer).toBe('http://127.0.0.1:3000');
   });
 
+  test('a host that merely starts like a loopback name is not loopback', () => {
+    for (const ISSUER of ['http://localhost.example.org', 'http://127.0.0.1.example.org', 'http://10.0.0.5:3000']) {
+      expect(problemsOf({ ...PRODUCTION, ISSUER })).toEqual([expect.stringMatching(/^ISSUER: must be an https URL in production/)]);
+    }
+  });
+
   test('lists both problems at once', () => {
     const { COOKIE_KEYS: _keys, ...env } = PRODUCTION;
     expect(problemsOf({ ...env, ISSUER: 'http://id.example.org' })).toEqual(

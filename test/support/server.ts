@@ -9,6 +9,7 @@ import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
 import { connectTestDatabase, type TestDatabase } from './database.ts';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
+import type { SmsSender } from '../../src/libraries/sms.ts';
 
 export const TEST_COOKIE_KEY = 'test-cookie-key-0123456789abcdef0123456789';
 
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** The clock of our own code (not oidc-provider's). */
   now?: () => Date;
+  /** SMS: e.g. the Twilio SDK pointed at the test stand-in (test/support/twilio-stand-in.ts). Unset: SMS is off. */
+  smsSender?: SmsSender;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -52,6 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       oidcStore: createMongoOidcStore(db.connection.db!),
       logger: createLogger(config.logLevel),
       mailTransport: createSmtpMailTransport({ url: smtp.url, from: config.mailFrom }),
+      smsSender: options.smsSender,
       ...(options.now ? { now: options.now } : {}),
     });
     server.on('request', createApp(services).callback());

@@ -18,6 +18,7 @@ export const allowedActions: Record<string, { action: InteractionAction['action'
     { action: 'login', fields: ['login', 'password'] },
     { action: 'abort', fields: [] },
   ],
+  create: [{ action: 'abort', fields: [] }],
   consent: [
     { action: 'consent', fields: [] },
     { action: 'abort', fields: [] },

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { Models } from '../models/index.ts';
+import type { Logger } from './logger.ts';
+
+export interface AuditContext {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface AuditEntry {
+  action: string;
+  outcome: 'success' | 'failure';
+  subject?: Record<string, string | undefined>;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Appends to the audit trail. Callers pass ids, codes and masked values only, never a secret.
+ * A failure to write is logged, not thrown: the audit trail must not turn a user's success into an error.
+ */
+export function createAudit(deps: { models: Models; now: () => Date; logger: Logger }) {
+  return async function record(entry: AuditEntry, context: AuditContext = {}): Promise<void> {
+    try {
+      await deps.models.AuditEvent.create({
+        _id: randomUUID(),
+        at: deps.now(),
+        action: entry.action,
+        outcome: entry.outcome,
+        subject: Object.fromEntries(Object.entries(entry.subject ?? {}).filter(([, value]) => value !== undefined)),
+        details: entry.details ?? {},
+        ...(context.ip ? { ip: context.ip } : {}),
+        ...(context.userAgent ? { userAgent: context.userAgent.slice(0, 300) } : {}),
+      });
+    } catch (error) {
+      deps.logger.error({ err: error, action: entry.action }, 'audit event not written');
+    }
+  };
+}
+
+export type Audit = ReturnType<typeof createAudit>;

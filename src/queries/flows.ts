@@ -1,0 +1,35 @@
+import type { FlowDocument, FlowMessage, Models } from '../models/index.ts';
+
+export interface FlowChanges {
+  state: string;
+  public: Record<string, unknown>;
+  internal: Record<string, unknown>;
+  messages: FlowMessage[];
+  expiresAt: Date;
+}
+
+/** Persistence verbs for flows. Every change is conditional on the version the caller read. */
+export function flowQueries(models: Models) {
+  const { Flow } = models;
+  return {
+    insert: (flow: Omit<FlowDocument, 'createdAt' | 'updatedAt'>) => Flow.create(flow),
+    findById: (id: string) => Flow.findById(id).lean<FlowDocument>(),
+    /** Takes the flow for one action: bumps the version if nobody else did since `version` was read. */
+    async acquire(id: string, version: number): Promise<boolean> {
+      const result = await Flow.updateOne({ _id: id, version }, { $inc: { version: 1 } });
+      return result.matchedCount === 1;
+    },
+    async save(id: string, version: number, changes: FlowChanges): Promise<boolean> {
+      const result = await Flow.updateOne({ _id: id, version }, { $set: changes, $inc: { version: 1 } });
+      return result.matchedCount === 1;
+    },
+    /** Sets one internal field if it is still unset (e.g. spend a one-time hand-off). */
+    async setOnce(id: string, field: string, value: unknown): Promise<boolean> {
+      const path = `internal.${field}`;
+      const result = await Flow.updateOne({ _id: id, [path]: null }, { $set: { [path]: value } });
+      return result.matchedCount === 1;
+    },
+  };
+}
+
+export type FlowQueries = ReturnType<typeof flowQueries>;

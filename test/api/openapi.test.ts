@@ -1,0 +1,156 @@
+// /api/openapi.json: an OpenAPI 3.1 description of exactly the routes served, generated from the
+// zod guards that validate them.
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { createTestPractice } from '../support/practice.ts';
+import { api, bearer, enroll, record } from './helpers.ts';
+
+type Json = Record<string, any>;
+
+let server: TestServer;
+let doc: Json;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const res = await api(server).get('/api/openapi.json');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  doc = res.body;
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const EXPECTED_OPERATIONS = [
+  ['post', '/api/enrollments', 'enrollments:write'],
+  ['get', '/api/enrollments', 'enrollments:read'],
+  ['get', '/api/enrollments/{id}', 'enrollments:read'],
+  ['post', '/api/enrollments/{id}/reissue', 'enrollments:write'],
+  ['delete', '/api/enrollments/{id}', 'enrollments:write'],
+] as const;
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+function operationsOf(document: Json): Array<[string, string, Json]> {
+  return Object.entries(document.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, operation]) => [method, path, operation as Json] as [string, string, Json]),
+  );
+}
+
+test('is an OpenAPI 3.1 document for this server', () => {
+  expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+  expect(doc.info).toEqual(expect.objectContaining({ title: expect.any(String), version: expect.any(String) }));
+  expect(doc.servers).toEqual([{ url: server.issuer }]);
+  expect(typeof doc.paths).toBe('object');
+});
+
+test('describes exactly the five operations, each with its scope', () => {
+  const operations = operationsOf(doc);
+  expect(operations.map(([method, path]) => `${method} ${path}`).sort()).toEqual(EXPECTED_OPERATIONS.map(([method, path]) => `${method} ${path}`).sort());
+  for (const [method, path, scope] of EXPECTED_OPERATIONS) {
+    const operation = doc.paths[path][method];
+    expect(operation.summary).toEqual(expect.any(String));
+    expect(operation.security).toEqual([{ practiceToken: [scope] }]);
+    // Every operation documents its success and its errors.
+    const statuses = Object.keys(operation.responses);
+    expect(statuses.some((status) => /^2\d\d$/.test(status))).toBe(true);
+    expect(operation.responses['4XX'].content['application/json'].schema.properties.error.properties.code.enum).toEqual(
+      expect.arrayContaining(['guard.invalid_input', 'api.unauthorized', 'api.insufficient_scope', 'enrollment.not_found', 'link.expired']),
+    );
+  }
+  expect(Object.keys(doc.paths['/api/enrollments'].post.responses)).toContain('201');
+  expect(Object.keys(doc.paths['/api/enrollments/{id}'].delete.responses)).toContain('200');
+});
+
+test('every path template parameter is declared, required, as a uuid', () => {
+  for (const [, path, operation] of operationsOf(doc)) {
+    const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+    const declared = ((operation.parameters ?? []) as Json[]).filter((parameter) => parameter.in === 'path');
+    expect(declared.map((parameter) => parameter.name).sort()).toEqual(templated.sort());
+    for (const parameter of declared) {
+      expect(parameter.required).toBe(true);
+      expect(parameter.schema).toEqual(expect.objectContaining({ type: 'string', format: 'uuid' }));
+    }
+  }
+});
+
+test('the POST request body schema is the guard: required fields, bounds, no extra fields', () => {
+  const post = doc.paths['/api/enrollments'].post;
+  expect(post.requestBody.required).toBe(true);
+  const schema = post.requestBody.content['application/json'].schema;
+  expect(schema.type).toBe('object');
+  expect(schema.required).toEqual(['record']);
+  expect(schema.additionalProperties).toBe(false);
+  expect(Object.keys(schema.properties).sort()).toEqual(['expiresInDays', 'record', 'relationship']);
+
+  const recordSchema = schema.properties.record;
+  expect(recordSchema.type).toBe('object');
+  expect(recordSchema.additionalProperties).toBe(false);
+  expect([...recordSchema.required].sort()).toEqual(['dateOfBirth', 'familyName', 'givenName', 'id']);
+  expect(Object.keys(recordSchema.properties).sort()).toEqual(['dateOfBirth', 'email', 'familyName', 'givenName', 'id', 'phone']);
+  expect(recordSchema.properties.dateOfBirth).toEqual(expect.objectContaining({ type: 'string', pattern: expect.any(String) }));
+  expect(new RegExp(recordSchema.properties.dateOfBirth.pattern).test('1984-07-12')).toBe(true);
+  expect(new RegExp(recordSchema.properties.dateOfBirth.pattern).test('07/12/1984')).toBe(false);
+  expect(new RegExp(recordSchema.properties.phone.pattern).test('+14155550123')).toBe(true);
+  expect(new RegExp(recordSchema.properties.phone.pattern).test('4155550123')).toBe(false);
+  expect(recordSchema.properties.email).toEqual(expect.objectContaining({ type: 'string', format: 'email' }));
+  expect(recordSchema.properties.givenName).toEqual(expect.objectContaining({ type: 'string', minLength: 1, maxLength: 100 }));
+
+  expect(schema.properties.expiresInDays).toEqual(expect.objectContaining({ type: 'integer', minimum: 1, maximum: 90, default: 30 }));
+  expect(schema.properties.relationship).toEqual(
+    expect.objectContaining({ type: 'string', enum: ['self', 'child', 'dependent', 'representative'], default: 'self' }),
+  );
+
+  const idempotencyKey = (post.parameters as Json[]).find((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key');
+  expect(idempotencyKey).toEqual(expect.objectContaining({ required: false, schema: expect.objectContaining({ type: 'string', maxLength: 255 }) }));
+
+  const created = post.responses['201'].content['application/json'].schema;
+  expect(created.required).toEqual(expect.arrayContaining(['id', 'status', 'pin', 'expiresAt']));
+  expect(created.required).not.toContain('registrationUrl');
+  expect(created.properties.pin.pattern).toBe('^\\d{6}$');
+  expect(created.properties.status.enum).toEqual(['invited', 'opened', 'verified', 'claimed', 'expired', 'revoked', 'locked']);
+});
+
+test('the list operation documents its query parameters', () => {
+  const list = doc.paths['/api/enrollments'].get;
+  const query: Record<string, Json> = Object.fromEntries(((list.parameters ?? []) as Json[]).filter((p) => p.in === 'query').map((p) => [p.name, p]));
+  expect(Object.keys(query).sort()).toEqual(['cursor', 'limit', 'recordId', 'status']);
+  for (const parameter of Object.values(query)) expect(parameter.required).toBe(false);
+  expect(query.status!.schema.enum).toEqual(['invited', 'opened', 'verified', 'claimed', 'expired', 'revoked', 'locked']);
+  expect(query.limit!.schema).toEqual(expect.objectContaining({ minimum: 1, maximum: 100 }));
+  const page = list.responses['200'].content['application/json'].schema;
+  expect(Object.keys(page.properties).sort()).toEqual(['items', 'nextCursor']);
+});
+
+test('the security scheme: OAuth client credentials at our token endpoint with the two scopes', async () => {
+  const scheme = doc.components.securitySchemes.practiceToken;
+  expect(scheme.type).toBe('oauth2');
+  expect(Object.keys(scheme.flows)).toEqual(['clientCredentials']);
+  expect(Object.keys(scheme.flows.clientCredentials.scopes).sort()).toEqual(['enrollments:read', 'enrollments:write']);
+  for (const description of Object.values(scheme.flows.clientCredentials.scopes)) expect(description).toEqual(expect.any(String));
+  const discovery = await api(server).get('/.well-known/openid-configuration');
+  expect(discovery.status).toBe(200);
+  expect(scheme.flows.clientCredentials.tokenUrl).toBe(discovery.body.token_endpoint);
+  // Every scope an operation asks for is one the scheme declares.
+  for (const [, , operation] of operationsOf(doc)) {
+    for (const requirement of operation.security as Json[]) {
+      for (const scope of requirement.practiceToken as string[]) expect(scheme.flows.clientCredentials.scopes).toHaveProperty([scope]);
+    }
+  }
+});
+
+test('needs no token, and the described API answers as described', async () => {
+  // A document served to anyone must not depend on a caller.
+  const practice = await createTestPractice(server, { id: 'openapi-practice', name: 'Spec Clinic' });
+  const token = await practice.token();
+  const withToken = await api(server).get('/api/openapi.json').set(bearer(token));
+  expect(withToken.body).toEqual(doc);
+
+  const created = await enroll(server, token, { record: record({ email: undefined }) });
+  expect(created.status).toBe(201);
+  const described = doc.paths['/api/enrollments'].post.responses['201'].content['application/json'].schema;
+  for (const field of described.required as string[]) expect(created.body).toHaveProperty([field]);
+  for (const field of Object.keys(created.body)) expect(Object.keys(described.properties)).toContain(field);
+});
