@@ -6,7 +6,7 @@ import { registrationAction } from '../flows/registration/actions.ts';
 import type { RegistrationFlow, RegistrationView } from '../flows/registration/registration-flow.ts';
 import { parseBody } from '../middleware/body.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
-import { HANDOFF_COOKIE, setHandoffCookie } from '../web/handoff-cookie.ts';
+import { HANDOFF_COOKIE, setHandoffCookie } from '../middleware/handoff-cookie.ts';
 
 const createBody = z.object({ token: z.string().min(1).max(256) }).strict();
 

@@ -11,7 +11,7 @@ import { securityHeaders } from '../middleware/security-headers.ts';
 import type { Render } from './render.ts';
 import type { RegistrationFlow } from '../flows/registration/registration-flow.ts';
 import type { InteractionHandle } from '../flows/login/interaction.ts';
-import { clearHandoffCookie, HANDOFF_COOKIE } from './handoff-cookie.ts';
+import { clearHandoffCookie, HANDOFF_COOKIE } from '../middleware/handoff-cookie.ts';
 import { FLOW_BINDING_COOKIE } from './registration-pages.ts';
 
 const uidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);

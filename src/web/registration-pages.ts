@@ -6,7 +6,7 @@ import type { RegistrationFlow, RegistrationView } from '../flows/registration/r
 import { PASSWORD_RULE_TEXT } from '../libraries/password-policy.ts';
 import { parseBody } from '../middleware/body.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
-import { setHandoffCookie } from './handoff-cookie.ts';
+import { setHandoffCookie } from '../middleware/handoff-cookie.ts';
 import type { Render } from './render.ts';
 
 /** Binds a browser flow to the browser that started it (SameSite=Lax, so cross-site posts do not carry it). */

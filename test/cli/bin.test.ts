@@ -43,6 +43,8 @@ test('--help', async () => {
   expect(result.stdout).toMatch(/^ {2}client\s/m);
   expect(result.stdout).toMatch(/^ {2}account\s/m);
   expect(result.stdout).toMatch(/^ {2}keys\s/m);
+  expect(result.stdout).toMatch(/^ {2}practice\s/m);
+  expect(result.stdout).toMatch(/^ {2}enroll \[options\]\s/m);
 });
 
 test('client add, then client list --json, in separate processes', async () => {

@@ -26,13 +26,13 @@ describe('help and version', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^Usage: patient-idp /);
-    for (const group of ['client', 'account', 'keys']) expect(result.stdout).toMatch(new RegExp(`^  ${group}\\s`, 'm'));
+    for (const group of ['client', 'account', 'keys', 'practice', 'enroll']) expect(result.stdout).toMatch(new RegExp(`^  ${group}\\s`, 'm'));
   });
 
   test('help for a subcommand shows its options', async () => {
     const result = await capture(['client', 'add', '--help'], { env: UNUSED_DATABASE_ENV });
     expect(result.code).toBe(0);
-    for (const option of ['--redirect-uri', '--public', '--secret', '--grant-type', '--post-logout-redirect-uri', '--backchannel-logout-uri', '--first-party', '--json']) {
+    for (const option of ['--redirect-uri', '--practice', '--public', '--secret', '--grant-type', '--post-logout-redirect-uri', '--backchannel-logout-uri', '--first-party', '--json']) {
       expect(result.stdout).toContain(option);
     }
     const keys = await capture(['help', 'keys'], { env: UNUSED_DATABASE_ENV });

@@ -113,7 +113,7 @@ test('a later start with a usable enrollment: nothing new, and how to get a fres
 test.each([
   ['expired', { expiresAt: new Date(Date.now() - 1000) }],
   ['locked', { status: 'locked' }],
-] as const)('a later start with an %s enrollment reissues it: same enrollment, new PIN and link, old link dead', async (state, change) => {
+] as const)('a later start finds it %s and reissues it: same enrollment, new PIN and link, old link dead', async (state, change) => {
   const [before] = await demoEnrollments();
   await services.models.Enrollment.updateOne({ _id: before!._id }, { $set: change });
   const previous = (await demoEnrollments()).length;
@@ -128,7 +128,7 @@ test.each([
   first = issued;
 });
 
-test.each(['revoked', 'claimed'] as const)('a later start with a %s enrollment creates a new one', async (status) => {
+test.each(['revoked', 'claimed'] as const)('a later start finds it %s and enrolls the record again', async (status) => {
   const all = await demoEnrollments();
   const latest = all.at(-1)!;
   await services.models.Enrollment.updateOne({ _id: latest._id }, { $set: { status } });
