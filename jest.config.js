@@ -16,4 +16,5 @@ export default {
   collectCoverageFrom: ['src/**/*.ts', 'adapters/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/results-reporter.js'],
 };

@@ -70,7 +70,10 @@ export function parseEnrollOptions(options: EnrollOptions, today: () => Date = (
     expiresInDays: options.expiresInDays,
   });
   if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((issue) => ({ field: FLAGS[issue.path.join('.')] ?? issue.path.join('.'), message: issue.message }));
+  const fields = parsed.error.issues.map((issue) => ({
+    field: FLAGS[issue.path.join('.')] ?? issue.path.join('.'),
+    message: issue.message,
+  }));
   // Every problem in `data`; in the one-line message, the first problem of each option.
   const firstPerOption = fields.filter((entry, i) => fields.findIndex((other) => other.field === entry.field) === i);
   throw new AppError('cli.invalid_input', {
@@ -101,7 +104,7 @@ function describeDelivery(view: EnrollmentView, email: string | undefined): stri
 export function registerEnrollCommand(program: Command, ctx: CliContext): void {
   program
     .command('enroll')
-    .description("enroll a patient record at a practice: email the registration link and print the PIN (shown once)")
+    .description('enroll a patient record at a practice: email the registration link and print the PIN (shown once)')
     .requiredOption('--practice <practice_id>', 'the practice granting access (see `practice add`)')
     .requiredOption('--record-id <id>', "the patient record's id in the practice's system")
     .requiredOption('--given-name <name>', 'given name on the record')
@@ -109,7 +112,9 @@ export function registerEnrollCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--dob <YYYY-MM-DD>', 'date of birth on the record')
     .option('--email <email>', 'where the registration email goes; without it, hand over the link yourself')
     .option('--phone <E.164>', 'phone number, e.g. +14155550123')
-    .addOption(new Option('--relationship <relationship>', 'who will register for the record').choices(RELATIONSHIPS).default('self'))
+    .addOption(
+      new Option('--relationship <relationship>', 'who will register for the record').choices(RELATIONSHIPS).default('self'),
+    )
     .option('--expires-in-days <days>', 'how long the link and PIN stay valid (1 to 90)', wholeNumber, 30)
     .option('--show-link', 'also print the registration link (always printed when there is no --email)')
     .option('--json', 'print JSON')
@@ -131,7 +136,8 @@ export function registerEnrollCommand(program: Command, ctx: CliContext): void {
       if (!document) throw new AppError('enrollment.not_found');
       const view = services.enrollments.view(document);
       const link =
-        issued.registrationUrl ?? (options.showLink ? services.enrollments.linkFor(services.enrollments.tokenOf(document)) : undefined);
+        issued.registrationUrl ??
+        (options.showLink ? services.enrollments.linkFor(services.enrollments.tokenOf(document)) : undefined);
 
       if (options.json) {
         ctx.printJson({ ...view, practiceId: practice._id, pin: issued.pin, ...(link ? { registrationUrl: link } : {}) });

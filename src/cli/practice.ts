@@ -43,7 +43,10 @@ export async function requirePractice(services: Pick<CliServices, 'practices'>, 
     return await services.practices.get(id);
   } catch (error) {
     if (error instanceof AppError && error.code === 'practice.not_found') {
-      throw new AppError('practice.not_found', { message: `no practice has the id "${id}" (see \`practice list\`, \`practice add\`)`, cause: error });
+      throw new AppError('practice.not_found', {
+        message: `no practice has the id "${id}" (see \`practice list\`, \`practice add\`)`,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -66,7 +69,11 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
         return;
       }
       ctx.print(`added practice ${id}`);
-      for (const line of formatFields([['name', created.name], ['created', created.createdAt]])) ctx.print(`  ${line}`);
+      for (const line of formatFields([
+        ['name', created.name],
+        ['created', created.createdAt],
+      ]))
+        ctx.print(`  ${line}`);
       ctx.print();
       ctx.print(`Next: an EHR client for it, e.g. patient-idp client add ${id}-ehr --practice ${id}`);
     });

@@ -15,7 +15,7 @@ export const configVariables = {
   NODE_ENV: {
     schema: z.enum(['development', 'production', 'test']).default('development'),
     description:
-      '`production` refuses insecure defaults (missing `COOKIE_KEYS`, non-https `ISSUER`) and hides development pages.',
+      '`production` refuses insecure defaults (missing `COOKIE_KEYS`, `TOKEN_SECRET` or `SMTP_URL`; an `ISSUER` that is not https, except on localhost) and hides development pages.',
   },
   PORT: { schema: port.default(3000), description: 'TCP port the HTTP server listens on.' },
   HOST: { schema: z.string().min(1).default('0.0.0.0'), description: 'Address the HTTP server binds to.' },

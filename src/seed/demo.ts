@@ -34,7 +34,13 @@ const ENROLL_COMMAND =
 export async function seedDemoData(services: Services): Promise<void> {
   const { accounts, clients, config, models, practices } = services;
   if (!(await models.Account.exists({ usernameKey: DEMO.username }))) {
-    await accounts.create({ username: DEMO.username, password: DEMO.password, email: 'demo@example.org', emailVerified: true, name: 'Demo Patient' });
+    await accounts.create({
+      username: DEMO.username,
+      password: DEMO.password,
+      email: 'demo@example.org',
+      emailVerified: true,
+      name: 'Demo Patient',
+    });
   }
   if (!(await clients.get(DEMO.clientId))) {
     await clients.add({
@@ -78,12 +84,20 @@ async function seedDemoEnrollment(services: Services): Promise<void> {
   const issued =
     latest && status && REISSUABLE.includes(status)
       ? await enrollments.reissue(DEMO.practiceId, latest._id)
-      : await enrollments.create({ id: DEMO.practiceId, clientId: SEED_CLIENT_ID }, { record: { ...DEMO.record }, relationship: 'self', expiresInDays: 30 });
+      : await enrollments.create(
+          { id: DEMO.practiceId, clientId: SEED_CLIENT_ID },
+          { record: { ...DEMO.record }, relationship: 'self', expiresInDays: 30 },
+        );
   const stored = await models.Enrollment.findById(issued.enrollment.id).lean<EnrollmentDocument>();
   const link = enrollments.linkFor(enrollments.tokenOf(stored!));
   // The PIN goes in the message: the logger redacts fields named `pin`.
   logger.info(
-    { enrollmentId: issued.enrollment.id, registrationUrl: link, expiresAt: issued.enrollment.expiresAt, ...(status ? { replacing: status } : {}) },
+    {
+      enrollmentId: issued.enrollment.id,
+      registrationUrl: link,
+      expiresAt: issued.enrollment.expiresAt,
+      ...(status ? { replacing: status } : {}),
+    },
     `demo enrollment for ${DEMO.record.givenName} ${DEMO.record.familyName} (born ${DEMO.record.dateOfBirth}) at ${DEMO.practiceName}: ` +
       `PIN ${issued.pin}, registration link ${link} (also emailed to ${DEMO.record.email}: see /dev/outbox). Shown only now.`,
   );

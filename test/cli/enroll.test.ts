@@ -18,7 +18,9 @@ let cli: CliHarness;
 
 beforeAll(async () => {
   smtp = await startTestSmtpServer();
-  cli = await startCliHarness({ mailTransport: createSmtpMailTransport({ url: smtp.url, from: 'Patient Portal <no-reply@example.test>' }) });
+  cli = await startCliHarness({
+    mailTransport: createSmtpMailTransport({ url: smtp.url, from: 'Patient Portal <no-reply@example.test>' }),
+  });
   await cli.services.practices.create(PRACTICE);
 });
 
@@ -28,7 +30,20 @@ afterAll(async () => {
 });
 
 function enrollArgs(recordId: string, extra: string[] = [], practiceId = PRACTICE.id): string[] {
-  return ['enroll', '--practice', practiceId, '--record-id', recordId, '--given-name', 'Alex', '--family-name', 'Rivera', '--dob', '1985-07-14', ...extra];
+  return [
+    'enroll',
+    '--practice',
+    practiceId,
+    '--record-id',
+    recordId,
+    '--given-name',
+    'Alex',
+    '--family-name',
+    'Rivera',
+    '--dob',
+    '1985-07-14',
+    ...extra,
+  ];
 }
 
 /** The `key: value` fields the command prints. */
@@ -38,7 +53,8 @@ function fieldsOf(stdout: string): Record<string, string> {
 
 const enrollmentCount = () => cli.services.models.Enrollment.countDocuments();
 const storedEnrollment = (id: string) => cli.services.models.Enrollment.findById(id).lean<EnrollmentDocument>();
-const messagesTo = (address: string) => smtp.messages.filter((m) => m.to && !Array.isArray(m.to) && m.to.value[0]?.address === address);
+const messagesTo = (address: string) =>
+  smtp.messages.filter((m) => m.to && !Array.isArray(m.to) && m.to.value[0]?.address === address);
 
 async function expectPinMatches(enrollment: EnrollmentDocument, pin: string) {
   expect(cli.services.enrollments.statusOf(enrollment)).toBe('invited');
@@ -81,12 +97,26 @@ describe('enroll with an email', () => {
 
   test('stored: created by `cli`, delivery sent, the PIN only as a hash, the record upserted', async () => {
     const enrollment = (await storedEnrollment(fields.id!))!;
-    expect(enrollment).toMatchObject({ practiceId: PRACTICE.id, recordId: 'MRN-1001', relationship: 'self', createdByClientId: 'cli', validityDays: 30 });
+    expect(enrollment).toMatchObject({
+      practiceId: PRACTICE.id,
+      recordId: 'MRN-1001',
+      relationship: 'self',
+      createdByClientId: 'cli',
+      validityDays: 30,
+    });
     expect(enrollment.delivery).toMatchObject({ state: 'sent', to: email, attempts: 1 });
     expect(JSON.stringify(enrollment)).not.toContain(fields.PIN);
     await expectPinMatches(enrollment, fields.PIN!);
     const record = await cli.services.models.PatientRecord.findById(enrollment.patientRecordId).lean<PatientRecordDocument>();
-    expect(record).toMatchObject({ practiceId: PRACTICE.id, recordId: 'MRN-1001', givenName: 'Alex', familyName: 'Rivera', dateOfBirth: '1985-07-14', email, phone: '+14155550123' });
+    expect(record).toMatchObject({
+      practiceId: PRACTICE.id,
+      recordId: 'MRN-1001',
+      givenName: 'Alex',
+      familyName: 'Rivera',
+      dateOfBirth: '1985-07-14',
+      email,
+      phone: '+14155550123',
+    });
   });
 
   test('the printed link opens the enrollment', async () => {
@@ -164,7 +194,11 @@ test('SMTP down: the enrollment is kept with its email queued for retry, and sen
 
 describe('bad input: exit 2, one error line, nothing written, no mail', () => {
   async function expectRejected(argv: string[], code: string, message?: RegExp) {
-    const [enrollments, records, sent] = [await enrollmentCount(), await cli.services.models.PatientRecord.countDocuments(), smtp.messages.length];
+    const [enrollments, records, sent] = [
+      await enrollmentCount(),
+      await cli.services.models.PatientRecord.countDocuments(),
+      smtp.messages.length,
+    ];
     const result = await cli.run(argv);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -177,8 +211,20 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
     expect(await cli.services.models.PatientRecord.countDocuments()).toBe(records);
     expect(smtp.messages.length).toBe(sent);
   }
-  const withDob = (dob: string, extra: string[] = []) =>
-    ['enroll', '--practice', PRACTICE.id, '--record-id', 'MRN-BAD', '--given-name', 'Bad', '--family-name', 'Input', '--dob', dob, ...extra];
+  const withDob = (dob: string, extra: string[] = []) => [
+    'enroll',
+    '--practice',
+    PRACTICE.id,
+    '--record-id',
+    'MRN-BAD',
+    '--given-name',
+    'Bad',
+    '--family-name',
+    'Input',
+    '--dob',
+    dob,
+    ...extra,
+  ];
 
   test('a date that is not on the calendar', async () => {
     await expectRejected(withDob('2001-02-30'), 'cli.invalid_input', /^--dob: Not a calendar date$/);
@@ -201,7 +247,11 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
   test('bad phone numbers', async () => {
     await expectRejected(withDob('1985-07-14', ['--phone', '4155550123']), 'cli.invalid_input', /^--phone: Use E\.164/);
     await expectRejected(withDob('1985-07-14', ['--phone', '+1555']), 'cli.invalid_input', /^--phone: /);
-    await expectRejected(withDob('1985-07-14', ['--phone', '+19999999999']), 'cli.invalid_input', /^--phone: Not a valid phone number$/);
+    await expectRejected(
+      withDob('1985-07-14', ['--phone', '+19999999999']),
+      'cli.invalid_input',
+      /^--phone: Not a valid phone number$/,
+    );
   });
 
   test('a bad email', async () => {
@@ -209,12 +259,30 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
   });
 
   test('several problems are named together', async () => {
-    await expectRejected(withDob('2001-02-30', ['--phone', 'nope']), 'cli.invalid_input', /--dob: Not a calendar date; --phone: Use E\.164/);
+    await expectRejected(
+      withDob('2001-02-30', ['--phone', 'nope']),
+      'cli.invalid_input',
+      /--dob: Not a calendar date; --phone: Use E\.164/,
+    );
   });
 
   test('an unknown practice', async () => {
     await expectRejected(
-      ['enroll', '--practice', 'no-such-practice', '--record-id', 'MRN-X', '--given-name', 'A', '--family-name', 'B', '--dob', '1985-07-14', '--email', 'x@example.test'],
+      [
+        'enroll',
+        '--practice',
+        'no-such-practice',
+        '--record-id',
+        'MRN-X',
+        '--given-name',
+        'A',
+        '--family-name',
+        'B',
+        '--dob',
+        '1985-07-14',
+        '--email',
+        'x@example.test',
+      ],
       'practice.not_found',
       /no-such-practice/,
     );
@@ -222,33 +290,73 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
 
   test('a bad record id, a blank name', async () => {
     await expectRejected(
-      ['enroll', '--practice', PRACTICE.id, '--record-id', 'has space', '--given-name', 'A', '--family-name', 'B', '--dob', '1985-07-14'],
+      [
+        'enroll',
+        '--practice',
+        PRACTICE.id,
+        '--record-id',
+        'has space',
+        '--given-name',
+        'A',
+        '--family-name',
+        'B',
+        '--dob',
+        '1985-07-14',
+      ],
       'cli.invalid_input',
       /^--record-id: /,
     );
     await expectRejected(
-      ['enroll', '--practice', PRACTICE.id, '--record-id', 'MRN-1', '--given-name', '  ', '--family-name', 'B', '--dob', '1985-07-14'],
+      [
+        'enroll',
+        '--practice',
+        PRACTICE.id,
+        '--record-id',
+        'MRN-1',
+        '--given-name',
+        '  ',
+        '--family-name',
+        'B',
+        '--dob',
+        '1985-07-14',
+      ],
       'cli.invalid_input',
       /^--given-name: /,
     );
   });
 
   test('relationship and validity out of range', async () => {
-    await expectRejected(withDob('1985-07-14', ['--relationship', 'spouse']), 'cli.invalid_input', /--relationship.*Allowed choices are self, child, dependent, representative/);
+    await expectRejected(
+      withDob('1985-07-14', ['--relationship', 'spouse']),
+      'cli.invalid_input',
+      /--relationship.*Allowed choices are self, child, dependent, representative/,
+    );
     await expectRejected(withDob('1985-07-14', ['--expires-in-days', '0']), 'cli.invalid_input', /^--expires-in-days: /);
     await expectRejected(withDob('1985-07-14', ['--expires-in-days', '91']), 'cli.invalid_input', /^--expires-in-days: /);
-    await expectRejected(withDob('1985-07-14', ['--expires-in-days', 'ten']), 'cli.invalid_input', /--expires-in-days.*whole number of days/);
+    await expectRejected(
+      withDob('1985-07-14', ['--expires-in-days', 'ten']),
+      'cli.invalid_input',
+      /--expires-in-days.*whole number of days/,
+    );
   });
 
   test('a missing required option', async () => {
-    await expectRejected(['enroll', '--practice', PRACTICE.id, '--record-id', 'MRN-1', '--given-name', 'A', '--family-name', 'B'], 'cli.invalid_input', /--dob/);
+    await expectRejected(
+      ['enroll', '--practice', PRACTICE.id, '--record-id', 'MRN-1', '--given-name', 'A', '--family-name', 'B'],
+      'cli.invalid_input',
+      /--dob/,
+    );
   });
 });
 
 test('the real executable: the email is delivered before the process exits', async () => {
   const db = await connectTestDatabase();
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, MONGODB_URI: uriWithDatabase(process.env.TEST_MONGODB_URI!, db.dbName), SMTP_URL: smtp.url };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MONGODB_URI: uriWithDatabase(process.env.TEST_MONGODB_URI!, db.dbName),
+      SMTP_URL: smtp.url,
+    };
     delete env.NODE_OPTIONS;
     delete env.LOG_LEVEL;
     delete env.NODE_ENV;
@@ -275,7 +383,19 @@ test('the real executable: the email is delivered before the process exits', asy
     expect(received[0]!.text).toContain(fields.link);
     expect(received[0]!.text).toContain('Willow Clinic');
 
-    const bad = await run(['enroll', '--practice', 'willow', '--record-id', 'MRN-2002', '--given-name', 'A', '--family-name', 'B', '--dob', '2001-02-30']);
+    const bad = await run([
+      'enroll',
+      '--practice',
+      'willow',
+      '--record-id',
+      'MRN-2002',
+      '--given-name',
+      'A',
+      '--family-name',
+      'B',
+      '--dob',
+      '2001-02-30',
+    ]);
     expect(bad).toEqual({ code: 2, stdout: '', stderr: 'error: cli.invalid_input: --dob: Not a calendar date\n' });
   } finally {
     await db.close();

@@ -31,14 +31,21 @@ describe('practice add', () => {
     expect(result.stdout).toMatch(/^ {2}name:\s+Maple Street Family Practice$/m);
     expect(result.stdout).toMatch(/^ {2}created:\s+\d{4}-\d{2}-\d{2}T/m);
     expect(result.stdout).toContain('client add maple-street-ehr --practice maple-street');
-    expect(await cli.services.practices.get('maple-street')).toMatchObject({ _id: 'maple-street', name: 'Maple Street Family Practice' });
+    expect(await cli.services.practices.get('maple-street')).toMatchObject({
+      _id: 'maple-street',
+      name: 'Maple Street Family Practice',
+    });
   });
 
   test('--json prints the stored practice; the name is trimmed', async () => {
     const result = await cli.run(['practice', 'add', 'Oak_Clinic-2', '--name', '  Oak Clinic  ', '--json']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const printed = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(printed).toEqual({ id: 'Oak_Clinic-2', name: 'Oak Clinic', createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/) });
+    expect(printed).toEqual({
+      id: 'Oak_Clinic-2',
+      name: 'Oak Clinic',
+      createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
+    });
     expect((await cli.services.practices.get('Oak_Clinic-2')).name).toBe('Oak Clinic');
   });
 
@@ -58,14 +65,22 @@ describe('practice add', () => {
     }
 
     test('an id with a dot, a space, or 65 characters', async () => {
-      await expectRejected(['practice', 'add', 'a.b', '--name', 'Dot'], 'cli.invalid_input', /practice_id "a\.b": use 1 to 64 letters/);
+      await expectRejected(
+        ['practice', 'add', 'a.b', '--name', 'Dot'],
+        'cli.invalid_input',
+        /practice_id "a\.b": use 1 to 64 letters/,
+      );
       await expectRejected(['practice', 'add', 'a b', '--name', 'Space'], 'cli.invalid_input', /practice_id/);
       await expectRejected(['practice', 'add', 'p'.repeat(65), '--name', 'Too long'], 'cli.invalid_input', /practice_id/);
     });
 
     test('an empty or blank name', async () => {
       await expectRejected(['practice', 'add', 'blank-name', '--name', '   '], 'cli.invalid_input', /--name/);
-      await expectRejected(['practice', 'add', 'long-name', '--name', 'x'.repeat(201)], 'cli.invalid_input', /--name: give 1 to 200 characters/);
+      await expectRejected(
+        ['practice', 'add', 'long-name', '--name', 'x'.repeat(201)],
+        'cli.invalid_input',
+        /--name: give 1 to 200 characters/,
+      );
     });
 
     test('missing --name or practice_id', async () => {
@@ -111,10 +126,26 @@ describe('client add --practice (an EHR client)', () => {
 
   test('--json with a chosen secret', async () => {
     const secret = 'oak-clinic-ehr-secret-0123456789abcdef';
-    const result = await cli.run(['client', 'add', 'oak-ehr', '--practice', 'Oak_Clinic-2', '--secret', secret, '--grant-type', 'client_credentials', '--json']);
+    const result = await cli.run([
+      'client',
+      'add',
+      'oak-ehr',
+      '--practice',
+      'Oak_Clinic-2',
+      '--secret',
+      secret,
+      '--grant-type',
+      'client_credentials',
+      '--json',
+    ]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const printed = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(printed).toMatchObject({ client_id: 'oak-ehr', practice_id: 'Oak_Clinic-2', grant_types: ['client_credentials'], scope: 'enrollments:read enrollments:write' });
+    expect(printed).toMatchObject({
+      client_id: 'oak-ehr',
+      practice_id: 'Oak_Clinic-2',
+      grant_types: ['client_credentials'],
+      scope: 'enrollments:read enrollments:write',
+    });
     expect(printed).not.toHaveProperty('client_secret');
     expect((await cli.services.clients.get('oak-ehr'))?.client_secret).toBe(secret);
   });
@@ -129,22 +160,38 @@ describe('client add --practice (an EHR client)', () => {
     }
 
     test('an unknown practice', async () => {
-      await expectRejected(['client', 'add', 'ghost-ehr', '--practice', 'no-such-practice'], 'practice.not_found', /no-such-practice/);
+      await expectRejected(
+        ['client', 'add', 'ghost-ehr', '--practice', 'no-such-practice'],
+        'practice.not_found',
+        /no-such-practice/,
+      );
       expect(await cli.services.clients.get('ghost-ehr')).toBeUndefined();
     });
 
     test('options that belong to browser sign-in', async () => {
       const base = ['client', 'add', 'mixed-ehr', '--practice', 'maple-street'];
-      await expectRejected([...base, '--redirect-uri', 'https://ehr.example.test/cb'], 'cli.invalid_input', /drop --redirect-uri/);
+      await expectRejected(
+        [...base, '--redirect-uri', 'https://ehr.example.test/cb'],
+        'cli.invalid_input',
+        /drop --redirect-uri/,
+      );
       await expectRejected([...base, '--public'], 'cli.invalid_input', /drop --public/);
       await expectRejected([...base, '--first-party'], 'cli.invalid_input', /drop --first-party/);
-      await expectRejected([...base, '--post-logout-redirect-uri', 'https://ehr.example.test/bye'], 'cli.invalid_input', /drop --post-logout-redirect-uri/);
+      await expectRejected(
+        [...base, '--post-logout-redirect-uri', 'https://ehr.example.test/bye'],
+        'cli.invalid_input',
+        /drop --post-logout-redirect-uri/,
+      );
       await expectRejected([...base, '--grant-type', 'authorization_code'], 'cli.invalid_input', /client_credentials/);
       await expectRejected([...base, '--secret', 'short'], 'cli.invalid_input', /at least 32/);
     });
 
     test('a client for browser sign-in still needs --redirect-uri', async () => {
-      await expectRejected(['client', 'add', 'no-redirect'], 'cli.invalid_input', /required option '--redirect-uri <uri\.\.\.>' not specified/);
+      await expectRejected(
+        ['client', 'add', 'no-redirect'],
+        'cli.invalid_input',
+        /required option '--redirect-uri <uri\.\.\.>' not specified/,
+      );
     });
   });
 });
@@ -170,7 +217,10 @@ describe('practice list', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const practices = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     expect(practices.map((p) => p.id).sort()).toEqual(['Oak_Clinic-2', 'maple-street', 'p'.repeat(64)].sort());
-    expect(practices.find((p) => p.id === 'maple-street')).toMatchObject({ name: 'Maple Street Family Practice', clients: ['maple-street-ehr'] });
+    expect(practices.find((p) => p.id === 'maple-street')).toMatchObject({
+      name: 'Maple Street Family Practice',
+      clients: ['maple-street-ehr'],
+    });
   });
 
   test('an empty registry', async () => {
@@ -193,8 +243,13 @@ test('an EHR client made by the CLI gets a client-credentials token and enrolls 
     expect(added.code).toBe(0);
     const { client_secret: secret } = JSON.parse(added.stdout) as { client_secret: string };
 
-    const config = await oidc.discovery(new URL(server.issuer), 'birch-lane-ehr', secret, undefined, { execute: [oidc.allowInsecureRequests] });
-    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'enrollments:read enrollments:write', resource: server.config.apiResource });
+    const config = await oidc.discovery(new URL(server.issuer), 'birch-lane-ehr', secret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const tokens = await oidc.clientCredentialsGrant(config, {
+      scope: 'enrollments:read enrollments:write',
+      resource: server.config.apiResource,
+    });
     const response = await fetch(`${server.issuer}/api/enrollments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },

@@ -45,13 +45,20 @@ async function seed(): Promise<LogLine[]> {
 }
 
 const demoEnrollments = () =>
-  services.models.Enrollment.find({ practiceId: DEMO.practiceId, recordId: DEMO.record.id }).sort({ createdAt: 1 }).lean<EnrollmentDocument[]>();
+  services.models.Enrollment.find({ practiceId: DEMO.practiceId, recordId: DEMO.record.id })
+    .sort({ createdAt: 1 })
+    .lean<EnrollmentDocument[]>();
 
 /** The PIN and link of an "issued" log line; checks both against what is stored. */
-async function expectIssued(line: LogLine | undefined, enrollmentId?: string): Promise<{ id: string; pin: string; link: string }> {
+async function expectIssued(
+  line: LogLine | undefined,
+  enrollmentId?: string,
+): Promise<{ id: string; pin: string; link: string }> {
   expect(line).toBeDefined();
   expect(line!.level).toBe(30);
-  expect(line!.msg).toMatch(/^demo enrollment for Alex Rivera \(born 1985-07-14\) at Demo Family Practice: PIN \d{6}, registration link /);
+  expect(line!.msg).toMatch(
+    /^demo enrollment for Alex Rivera \(born 1985-07-14\) at Demo Family Practice: PIN \d{6}, registration link /,
+  );
   const pin = /PIN (\d{6})/.exec(line!.msg)![1]!;
   const link = String(line!.registrationUrl);
   expect(line!.msg).toContain(link);
@@ -68,7 +75,9 @@ async function expectIssued(line: LogLine | undefined, enrollmentId?: string): P
 }
 
 async function expectLinkDead(link: string) {
-  await expect(services.enrollments.openLink(link.split('/register/')[1]!)).rejects.toMatchObject({ code: 'link.expired' } satisfies Partial<AppError>);
+  await expect(services.enrollments.openLink(link.split('/register/')[1]!)).rejects.toMatchObject({
+    code: 'link.expired',
+  } satisfies Partial<AppError>);
 }
 
 let first: { id: string; pin: string; link: string };
@@ -79,13 +88,22 @@ test('first start: the demo account, portal client, practice, and one enrollment
   first = await expectIssued(lines[0]);
 
   expect(await services.models.Account.exists({ usernameKey: DEMO.username })).toBeTruthy();
-  expect(await services.clients.get(DEMO.clientId)).toMatchObject({ first_party: true, redirect_uris: ['http://127.0.0.1:3999/demo/callback'] });
+  expect(await services.clients.get(DEMO.clientId)).toMatchObject({
+    first_party: true,
+    redirect_uris: ['http://127.0.0.1:3999/demo/callback'],
+  });
   expect(await services.practices.get(DEMO.practiceId)).toMatchObject({ name: 'Demo Family Practice' });
   const [enrollment, ...more] = await demoEnrollments();
   expect(more).toHaveLength(0);
   expect(enrollment).toMatchObject({ _id: first.id, status: 'opened', createdByClientId: 'demo-seed', relationship: 'self' });
   const record = await services.models.PatientRecord.findById(enrollment!.patientRecordId).lean();
-  expect(record).toMatchObject({ givenName: 'Alex', familyName: 'Rivera', dateOfBirth: '1985-07-14', email: 'alex@example.org', phone: '+14155550123' });
+  expect(record).toMatchObject({
+    givenName: 'Alex',
+    familyName: 'Rivera',
+    dateOfBirth: '1985-07-14',
+    email: 'alex@example.org',
+    phone: '+14155550123',
+  });
 
   // The email went to the demo patient, with the logged link and without the PIN.
   const email = sent.filter((message) => message.to === 'alex@example.org');
@@ -113,20 +131,23 @@ test('a later start with a usable enrollment: nothing new, and how to get a fres
 test.each([
   ['expired', { expiresAt: new Date(Date.now() - 1000) }],
   ['locked', { status: 'locked' }],
-] as const)('a later start finds it %s and reissues it: same enrollment, new PIN and link, old link dead', async (state, change) => {
-  const [before] = await demoEnrollments();
-  await services.models.Enrollment.updateOne({ _id: before!._id }, { $set: change });
-  const previous = (await demoEnrollments()).length;
-  const oldLink = first.link;
-  const lines = await seed();
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatchObject({ replacing: state });
-  const issued = await expectIssued(lines[0], before!._id);
-  expect(await demoEnrollments()).toHaveLength(previous);
-  expect(sent.at(-1)!.text).toContain(issued.link);
-  await expectLinkDead(oldLink);
-  first = issued;
-});
+] as const)(
+  'a later start finds it %s and reissues it: same enrollment, new PIN and link, old link dead',
+  async (state, change) => {
+    const [before] = await demoEnrollments();
+    await services.models.Enrollment.updateOne({ _id: before!._id }, { $set: change });
+    const previous = (await demoEnrollments()).length;
+    const oldLink = first.link;
+    const lines = await seed();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ replacing: state });
+    const issued = await expectIssued(lines[0], before!._id);
+    expect(await demoEnrollments()).toHaveLength(previous);
+    expect(sent.at(-1)!.text).toContain(issued.link);
+    await expectLinkDead(oldLink);
+    first = issued;
+  },
+);
 
 test.each(['revoked', 'claimed'] as const)('a later start finds it %s and enrolls the record again', async (status) => {
   const all = await demoEnrollments();

@@ -161,7 +161,9 @@ async function authorizeAsDemoPortal(base: string): Promise<Response> {
     code_challenge_method: 'S256',
     state: 'process-test',
   });
-  const { authorization_endpoint } = await getJson<{ authorization_endpoint: string }>(`${base}/.well-known/openid-configuration`);
+  const { authorization_endpoint } = await getJson<{ authorization_endpoint: string }>(
+    `${base}/.well-known/openid-configuration`,
+  );
   return fetch(`${authorization_endpoint}?${params}`, { redirect: 'manual' });
 }
 
@@ -175,7 +177,16 @@ describe('development: embedded database, demo data, SIGTERM, restart on the sam
   let demoEnrollmentId: string;
 
   const start = () =>
-    spawnServer(serverEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: base, NODE_ENV: 'development', LOG_LEVEL: 'info' }));
+    spawnServer(
+      serverEnv({
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ISSUER: base,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+      }),
+    );
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'patient-idp-process-'));
@@ -193,12 +204,23 @@ describe('development: embedded database, demo data, SIGTERM, restart on the sam
     expect(await (await waitFor200(server, `${base}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await waitFor200(server, `${base}/readyz`, 10_000)).json()).toEqual({ status: 'ready' });
     expect(existsSync(path.join(dataDir, 'ferretdb'))).toBe(true);
-    expect(server.logs().some((line) => line.level === 30 && /^listening on 127\.0\.0\.1:\d+$/.test(line.msg) && line.database === 'embedded FerretDB')).toBe(true);
+    expect(
+      server
+        .logs()
+        .some(
+          (line) =>
+            line.level === 30 && /^listening on 127\.0\.0\.1:\d+$/.test(line.msg) && line.database === 'embedded FerretDB',
+        ),
+    ).toBe(true);
   });
 
   test('publishes the discovery document and signing keys', async () => {
     const discovery = await getJson<Record<string, unknown>>(`${base}/.well-known/openid-configuration`);
-    expect(discovery).toMatchObject({ issuer: base, jwks_uri: `${base}/jwks`, token_endpoint: expect.stringMatching(new RegExp(`^${base}/`)) });
+    expect(discovery).toMatchObject({
+      issuer: base,
+      jwks_uri: `${base}/jwks`,
+      token_endpoint: expect.stringMatching(new RegExp(`^${base}/`)),
+    });
     expect(discovery.scopes_supported).toEqual(expect.arrayContaining(['openid', 'enrollments:read', 'enrollments:write']));
     firstKids = await jwksKids(base);
     expect(firstKids.length).toBeGreaterThan(0);
@@ -258,7 +280,11 @@ describe('development: embedded database, demo data, SIGTERM, restart on the sam
     expect(logs.some((line) => /^demo enrollment for/.test(line.msg))).toBe(false);
     const exists = logs.filter((line) => /^demo enrollment exists/.test(line.msg));
     expect(exists).toHaveLength(1);
-    expect(exists[0]).toMatchObject({ level: 30, enrollmentId: demoEnrollmentId, status: expect.stringMatching(/^(invited|opened)$/) });
+    expect(exists[0]).toMatchObject({
+      level: 30,
+      enrollmentId: demoEnrollmentId,
+      status: expect.stringMatching(/^(invited|opened)$/),
+    });
     expect(exists[0]!.msg).toContain('npx patient-idp enroll --practice demo-practice');
     expect(await demoMessages(base)).toHaveLength(1);
     const page = await fetch(demoLink, { redirect: 'manual' });
@@ -286,7 +312,10 @@ test('production without COOKIE_KEYS: exits non-zero with one line naming COOKIE
         SMTP_URL: 'smtp://127.0.0.1:2525',
       }),
     );
-    const exit = await Promise.race([server.exited, new Promise<Exit>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), 20_000).unref())]);
+    const exit = await Promise.race([
+      server.exited,
+      new Promise<Exit>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), 20_000).unref()),
+    ]);
     if (exit.code === null && exit.signal === null) await ensureStopped(server);
     expect(exit.code).not.toBeNull();
     expect(exit.code).not.toBe(0);

@@ -1,0 +1,9 @@
+import { errorCatalogue } from './catalogue.ts';
+
+/** The README's error-code table, generated from the catalogue (scripts/docs.ts writes it; a test compares). */
+export function errorTable(): string {
+  const rows = Object.entries(errorCatalogue).map(
+    ([code, entry]) => `| \`${code}\` | ${entry.status} | ${entry.message.replace(/\|/g, '\\|')} |`,
+  );
+  return ['| Code | HTTP status | Message |', '| --- | --- | --- |', ...rows].join('\n');
+}
