@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 667 } });
+const page = await context.newPage();
+await page.setContent('<!doctype html><html lang="en"><head><title>x</title></head><body><main><h1>Hi</h1><p style="color:#aaa">low</p><script>document.body.append("JS RAN")</script></main></body></html>');
+console.log(await page.evaluate('document.documentElement.scrollWidth'), await page.textContent('body'));
+const r = await new AxeBuilder({ page }).analyze();
+console.log(r.violations.map((v) => v.id));
+await browser.close();
