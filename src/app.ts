@@ -10,6 +10,8 @@ import { practiceApi } from './api/practice-api.ts';
 import { registrationPages } from './web/registration-pages.ts';
 import { registrationFlowApi } from './api/registration-flow-api.ts';
 import { devOutboxPages } from './web/dev-outbox.ts';
+import { smartConfiguration } from './oidc/smart.ts';
+import { STATIC_SCOPES } from './oidc/provider.ts';
 
 const stylesheet = readFileSync(new URL('../public/site.css', import.meta.url));
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -39,6 +41,16 @@ export function createApp(services: Services): Koa {
       ctx.body = { error: { code: 'server.unavailable', message: 'The database is not reachable.' } };
     }
   });
+  // SMART App Launch discovery, derived from the provider's own metadata.
+  const smart = smartConfiguration({
+    issuer: services.config.issuer,
+    scopes: [...STATIC_SCOPES.filter((scope) => !scope.startsWith('enrollments:')), 'patient/*.rs', 'patient/*.read'],
+  });
+  health.get('/.well-known/smart-configuration', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.body = smart;
+  });
   health.get('/assets/site.css', (ctx) => {
     ctx.type = 'text/css';
     ctx.set('Cache-Control', 'public, max-age=3600');
@@ -60,6 +72,7 @@ export function createApp(services: Services): Koa {
     verifyToken: services.verifyApiToken,
     enrollments: services.enrollments,
     idempotency: services.idempotency,
+    recordLinks: services.recordLinks,
     now: services.now,
     validateResponses: services.config.env === 'test',
   });
@@ -73,7 +86,7 @@ export function createApp(services: Services): Koa {
       logger,
       // Pages answer errors with the error page; the JSON API and everything else with JSON.
       render(ctx, error) {
-        const page = /^\/(interaction|register|dev)\//.test(ctx.path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(ctx.path);
+        const page = /^\/(interaction|register|dev)(\/|$)/.test(ctx.path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(ctx.path);
         if (!page) {
           ctx.body = error.toJSON();
           return;

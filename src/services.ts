@@ -26,6 +26,7 @@ import type { SmsSender } from './libraries/sms.ts';
 import { createAudit } from './libraries/audit.ts';
 import { createEnrollmentClaims } from './libraries/enrollment-claims.ts';
 import { createRecordLinks } from './libraries/record-links.ts';
+import { createLaunchContexts } from './libraries/launch-contexts.ts';
 import { createRateLimits } from './libraries/rate-limits.ts';
 import { createSmsCodes } from './verifications/sms-code.ts';
 import { createRegistrationFlow } from './flows/registration/registration-flow.ts';
@@ -68,7 +69,17 @@ export async function createServices(deps: ServiceDeps) {
   const signingKeys = createSigningKeys({ models });
   const render = createRenderer({ cache: config.env !== 'development' });
   const jwks = await signingKeys.loadOrCreate();
-  const provider = createProvider({ config, accounts, adapter: oidcStore.Adapter, jwks, pages: createProviderPages(render) });
+  const recordLinks = createRecordLinks({ models, now });
+  const launchContexts = createLaunchContexts({ models, recordLinks });
+  const provider = createProvider({
+    config,
+    accounts,
+    adapter: oidcStore.Adapter,
+    jwks,
+    pages: createProviderPages(render),
+    recordLinks,
+    launchContexts,
+  });
   const secrets = createSecrets(config.tokenSecret);
   // The queue is created after the enrollments it sends for; a queued message kicks it.
   let kickMailQueue = () => {};
@@ -86,7 +97,6 @@ export async function createServices(deps: ServiceDeps) {
   kickMailQueue = () => void mailQueue.kick();
   const audit = createAudit({ models, now, logger });
   const claims = createEnrollmentClaims({ models, now });
-  const recordLinks = createRecordLinks({ models, now });
   const sms = deps.smsSender && config.env === 'development' ? withDevOutboxCopy(deps.smsSender, models) : deps.smsSender;
   const registration = createRegistrationFlow({
     issuer: config.issuer,
@@ -121,7 +131,7 @@ export async function createServices(deps: ServiceDeps) {
     provider,
     clients: createClientRegistry(provider, { adapter: new oidcStore.Adapter('Client'), listIds: () => oidcStore.listClientIds() }),
     bridge: createInteractionBridge(provider),
-    loginFlow: createLoginFlow({ accounts }),
+    loginFlow: createLoginFlow({ accounts, recordLinks }),
     csrf: createCsrf(config.cookieKeys[0] ?? ''),
     render,
     now,

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { describeInteraction, type LoginFlow } from '../flows/login/login-flow.ts';
+import type { LoginFlow } from '../flows/login/login-flow.ts';
 import { interactionAction } from '../flows/login/actions.ts';
 import type { InteractionBridge } from '../oidc/interaction-bridge.ts';
 import { parseBody } from '../middleware/body.ts';
@@ -32,7 +32,7 @@ export function interactionApi(deps: { bridge: InteractionBridge; loginFlow: Log
   });
 
   router.get('/', async (ctx) => {
-    ctx.body = describeInteraction(await load(ctx));
+    ctx.body = await deps.loginFlow.describe(await load(ctx));
   });
 
   router.post('/', parseBody(), async (ctx) => {

@@ -7,6 +7,8 @@ import type { Idempotency } from '../libraries/idempotency.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
 import { ApiRoutes } from './route.ts';
 import { ENROLLMENT_SCOPES, registerEnrollmentRoutes } from './enrollments-api.ts';
+import { registerRecordLinkRoutes } from './record-links-api.ts';
+import type { RecordLinks } from '../libraries/record-links.ts';
 import { buildOpenApi } from './openapi.ts';
 
 /**
@@ -20,6 +22,7 @@ export function practiceApi(deps: {
   verifyToken: AccessTokenVerifier;
   enrollments: Enrollments;
   idempotency: Idempotency;
+  recordLinks: RecordLinks;
   now: () => Date;
   validateResponses: boolean;
 }) {
@@ -45,6 +48,7 @@ export function practiceApi(deps: {
 
   const routes = new ApiRoutes(router, { validateResponses: deps.validateResponses, authorize });
   registerEnrollmentRoutes(routes, deps);
+  registerRecordLinkRoutes(routes, deps);
 
   const document = buildOpenApi({ issuer: deps.issuer, version: deps.version, specs: routes.specs, scopes: ENROLLMENT_SCOPES });
   router.get('/api/openapi.json', (ctx) => {

@@ -21,6 +21,8 @@ export interface Config {
   readonly mailFrom: string;
   readonly mailPollIntervalMs: number;
   readonly twilio: { accountSid: string; authToken: string; fromNumber: string; apiUrl: string | undefined } | undefined;
+  readonly fhirBaseUrls: readonly string[];
+  readonly idTokenIncludesScopeClaims: boolean;
   /** The audience (resource indicator) of access tokens for this server's own API. */
   readonly apiResource: string;
   /** Human-readable warnings about insecure settings, logged at start-up. */
@@ -90,6 +92,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mailFrom: e.MAIL_FROM,
     mailPollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
     apiResource: `${issuer}/api`,
+    fhirBaseUrls: Object.freeze(e.FHIR_BASE_URLS),
+    idTokenIncludesScopeClaims: e.ID_TOKEN_INCLUDES_SCOPE_CLAIMS,
     twilio:
       e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM_NUMBER
         ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, fromNumber: e.TWILIO_FROM_NUMBER, apiUrl: e.TWILIO_API_URL }

@@ -66,6 +66,20 @@ export const configVariables = {
     schema: z.url().optional(),
     description: "Base URL for Twilio's REST API instead of https://api.twilio.com (a proxy, or the test stand-in).",
   },
+  FHIR_BASE_URLS: {
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter(Boolean))
+      .pipe(z.array(z.url()))
+      .default([]),
+    description:
+      'Comma-separated base URLs of the FHIR servers / records APIs that accept our access tokens (SMART `aud`). Tokens for them are JWTs carrying the scopes and the chosen patient.',
+  },
+  ID_TOKEN_INCLUDES_SCOPE_CLAIMS: {
+    schema: bool.default(false),
+    description:
+      'Also put scope claims (`records`, `email`, `profile`…) in ID tokens. By default they are released from userinfo (or in the ID token when asked with the `claims` parameter).',
+  },
   TRUST_PROXY: {
     schema: bool.default(false),
     description: 'Trust `X-Forwarded-*` headers (set when a TLS-terminating proxy is in front).',

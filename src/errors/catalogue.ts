@@ -62,6 +62,9 @@ export const errorCatalogue = {
     message: 'Choose a username of 3 to 64 characters: letters, digits, and . _ - @ +',
   },
   'security_answer.invalid': { status: 400, message: 'Answer your security question (at least 2 characters).' },
+  'record.not_found': { status: 404, message: 'No record of this practice has this id.' },
+  'record_link.not_found': { status: 404, message: 'This record has no link with this id.' },
+  'patient.not_linked': { status: 400, message: 'Choose one of the records shown.' },
   'server.unavailable': { status: 503, message: 'The service is temporarily unavailable. Try again shortly.' },
   'server.internal': { status: 500, message: 'Something went wrong on our side. Try again shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -10,6 +10,7 @@ import { flowModel } from './flow.ts';
 import { recordLinkModel } from './record-link.ts';
 import { auditEventModel } from './audit-event.ts';
 import { rateCounterModel } from './rate-counter.ts';
+import { launchContextModel } from './launch-context.ts';
 
 export type { AccountDocument, AccountModel } from './account.ts';
 export type { SigningKeyDocument, SigningKeyModel } from './signing-key.ts';
@@ -21,6 +22,7 @@ export type { DevOutboxMessageDocument } from './dev-outbox-message.ts';
 export type { FlowDocument, FlowMessage } from './flow.ts';
 export type { RecordLinkDocument } from './record-link.ts';
 export type { AuditEventDocument } from './audit-event.ts';
+export type { LaunchContextDocument } from './launch-context.ts';
 
 export function createModels(connection: Connection) {
   return {
@@ -35,6 +37,7 @@ export function createModels(connection: Connection) {
     RecordLink: recordLinkModel(connection),
     AuditEvent: auditEventModel(connection),
     RateCounter: rateCounterModel(connection),
+    LaunchContext: launchContextModel(connection),
   };
 }
 

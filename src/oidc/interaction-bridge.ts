@@ -23,7 +23,12 @@ export function createInteractionBridge(provider: Provider) {
       const clientId = String(details.params.client_id);
       const client = await provider.Client.find(clientId);
       if (!client) throw new AppError('interaction.not_found');
-      const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+      const promptDetails = details.prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
+      const missingResourceScopes = Object.values(promptDetails.missingResourceScopes ?? {}).flat();
 
       const finish = (result: Record<string, unknown>, merge = true) =>
         provider.interactionResult(req, res, result, { mergeWithLastSubmission: merge });
@@ -33,7 +38,7 @@ export function createInteractionBridge(provider: Provider) {
         prompt: details.prompt.name,
         client: { id: clientId, name: client.clientName ?? clientId, firstParty: client.metadata().first_party === true },
         scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
-        missing: { scopes: promptDetails.missingOIDCScope ?? [], claims: promptDetails.missingOIDCClaims ?? [] },
+        missing: { scopes: [...(promptDetails.missingOIDCScope ?? []), ...missingResourceScopes], claims: promptDetails.missingOIDCClaims ?? [] },
         accountId: details.session?.accountId,
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.
         completeLogin: (accountId, amr) => finish({ login: { accountId, amr }, create: {} }, false),
@@ -46,9 +51,13 @@ export function createInteractionBridge(provider: Provider) {
           if (!grant) throw new AppError('interaction.not_found');
           if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
           if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
+          for (const [resource, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) {
+            grant.addResourceScope(resource, scopes.join(' '));
+          }
           const grantId = await grant.save();
           return finish({ consent: { grantId } });
         },
+        completePatient: (recordLinkId) => finish({ patient: { linkId: recordLinkId } }),
         abort: (description) => finish({ error: 'access_denied', error_description: description }, false),
       };
     },

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { describeInteraction, type LoginFlow } from '../flows/login/login-flow.ts';
+import type { InteractionView, LoginFlow } from '../flows/login/login-flow.ts';
 import { interactionAction } from '../flows/login/actions.ts';
 import type { InteractionBridge } from '../oidc/interaction-bridge.ts';
 import type { Csrf } from '../middleware/csrf.ts';
@@ -15,7 +15,7 @@ import { clearHandoffCookie, HANDOFF_COOKIE } from '../middleware/handoff-cookie
 import { FLOW_BINDING_COOKIE } from './registration-pages.ts';
 
 const uidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const formAction = z.enum(['login', 'consent', 'abort']);
+const formAction = z.enum(['login', 'consent', 'abort', 'select_patient']);
 
 const SCOPE_TEXT: Record<string, string> = {
   openid: 'Know who you are',
@@ -23,6 +23,9 @@ const SCOPE_TEXT: Record<string, string> = {
   email: 'See your email address',
   phone: 'See your phone number',
   offline_access: 'Stay connected when you are not using it',
+  records: 'See which health records you can access (yours and your family’s)',
+  fhirUser: 'Know which patient record is yours',
+  'launch/patient': 'Know which patient’s records you chose to open',
 };
 
 /**
@@ -53,12 +56,13 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
     return deps.bridge.load(uid.data, ctx.req, ctx.res);
   }
 
-  function show(ctx: Context, view: ReturnType<typeof describeInteraction>, extra: Record<string, unknown> = {}) {
-    const template = view.prompt === 'consent' ? 'interaction/consent' : view.prompt === 'create' ? 'interaction/register' : 'interaction/login';
+  function show(ctx: Context, view: InteractionView, extra: Record<string, unknown> = {}) {
+    const templates: Record<string, string> = { consent: 'interaction/consent', create: 'interaction/register', patient: 'interaction/patient' };
+    const template = templates[view.prompt] ?? 'interaction/login';
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render(template, {
-      title: view.prompt === 'consent' ? 'Allow access' : 'Sign in',
+      title: ({ consent: 'Allow access', patient: 'Choose a patient', create: 'Register' } as Record<string, string>)[view.prompt] ?? 'Sign in',
       ...view,
       scopeText: SCOPE_TEXT,
       csrf: deps.csrf.tokenFor(view.uid),
@@ -81,11 +85,11 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
     const interaction = await load(ctx);
     // Just registered from the email link in this browser: this sign-in is already done.
     if (interaction.prompt === 'login' && (await handOff(ctx, interaction, ctx.cookies.get(HANDOFF_COOKIE, { signed: true })))) return;
-    show(ctx, describeInteraction(interaction));
+    show(ctx, await deps.loginFlow.describe(interaction));
   });
 
   router.get('/register', async (ctx) => {
-    const view = describeInteraction(await load(ctx));
+    const view = await deps.loginFlow.describe(await load(ctx));
     show(ctx, { ...view, prompt: 'create' });
   });
 
@@ -118,7 +122,7 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
       ctx.status = error.status;
-      show(ctx, describeInteraction(interaction), {
+      show(ctx, await deps.loginFlow.describe(interaction), {
         error: { code: error.code, message: error.toJSON().error.message },
         login: input.action === 'login' ? input.login : '',
       });

@@ -27,6 +27,8 @@ const EXPECTED_OPERATIONS = [
   ['get', '/api/enrollments/{id}', 'enrollments:read'],
   ['post', '/api/enrollments/{id}/reissue', 'enrollments:write'],
   ['delete', '/api/enrollments/{id}', 'enrollments:write'],
+  ['get', '/api/records/{recordId}/links', 'enrollments:read'],
+  ['post', '/api/records/{recordId}/links/{linkId}/end', 'enrollments:write'],
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -46,7 +48,7 @@ test('is an OpenAPI 3.1 document for this server', () => {
   expect(typeof doc.paths).toBe('object');
 });
 
-test('describes exactly the five operations, each with its scope', () => {
+test('describes exactly the seven operations, each with its scope', () => {
   const operations = operationsOf(doc);
   expect(operations.map(([method, path]) => `${method} ${path}`).sort()).toEqual(EXPECTED_OPERATIONS.map(([method, path]) => `${method} ${path}`).sort());
   for (const [method, path, scope] of EXPECTED_OPERATIONS) {
@@ -64,14 +66,18 @@ test('describes exactly the five operations, each with its scope', () => {
   expect(Object.keys(doc.paths['/api/enrollments/{id}'].delete.responses)).toContain('200');
 });
 
-test('every path template parameter is declared, required, as a uuid', () => {
+test('every path template parameter is declared and required: our ids as uuids, the practice’s record ids by pattern', () => {
   for (const [, path, operation] of operationsOf(doc)) {
     const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
     const declared = ((operation.parameters ?? []) as Json[]).filter((parameter) => parameter.in === 'path');
     expect(declared.map((parameter) => parameter.name).sort()).toEqual(templated.sort());
     for (const parameter of declared) {
       expect(parameter.required).toBe(true);
-      expect(parameter.schema).toEqual(expect.objectContaining({ type: 'string', format: 'uuid' }));
+      expect(parameter.schema).toEqual(
+        parameter.name === 'recordId'
+          ? expect.objectContaining({ type: 'string', pattern: expect.any(String) })
+          : expect.objectContaining({ type: 'string', format: 'uuid' }),
+      );
     }
   }
 });

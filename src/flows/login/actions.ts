@@ -8,8 +8,10 @@ export const loginAction = z.object({
 });
 export const consentAction = z.object({ action: z.literal('consent') });
 export const abortAction = z.object({ action: z.literal('abort') });
+/** SMART standalone launch: the record (its link id) whose data the app may see. */
+export const selectPatientAction = z.object({ action: z.literal('select_patient'), patient: z.uuid() });
 
-export const interactionAction = z.discriminatedUnion('action', [loginAction, consentAction, abortAction]);
+export const interactionAction = z.discriminatedUnion('action', [loginAction, consentAction, abortAction, selectPatientAction]);
 export type InteractionAction = z.infer<typeof interactionAction>;
 
 /** Which actions each prompt allows, with the fields a UI must collect for each. */
@@ -19,6 +21,10 @@ export const allowedActions: Record<string, { action: InteractionAction['action'
     { action: 'abort', fields: [] },
   ],
   create: [{ action: 'abort', fields: [] }],
+  patient: [
+    { action: 'select_patient', fields: ['patient'] },
+    { action: 'abort', fields: [] },
+  ],
   consent: [
     { action: 'consent', fields: [] },
     { action: 'abort', fields: [] },

@@ -14,6 +14,8 @@ export interface InteractionHandle {
   accountId: string | undefined;
   completeLogin(accountId: string, amr: string[]): Promise<string>;
   completeConsent(): Promise<string>;
+  /** SMART launch: the patient (record link) chosen for this authorization. */
+  completePatient(recordLinkId: string): Promise<string>;
   abort(description: string): Promise<string>;
 }
 

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/app-error.ts';
 import type { Accounts } from '../../libraries/accounts.ts';
+import type { RecordLinks } from '../../libraries/record-links.ts';
 import type { InteractionHandle } from './interaction.ts';
 import { allowedActions, type InteractionAction } from './actions.ts';
 
@@ -12,6 +13,8 @@ export interface InteractionView {
   /** Scopes the user is asked to allow (consent prompt). */
   requestedScopes: string[];
   actions: { action: string; fields: string[] }[];
+  /** Patient picker (SMART launch): the records this account may choose from. */
+  patients?: { id: string; displayName: string; relationship: string; practiceName: string }[];
 }
 
 export function describeInteraction(interaction: InteractionHandle): InteractionView {
@@ -29,8 +32,19 @@ export function describeInteraction(interaction: InteractionHandle): Interaction
  * Sign-in for an existing account, shared by the pages and the JSON API. Each action ends the
  * interaction step and answers where the user agent goes next.
  */
-export function createLoginFlow(deps: { accounts: Accounts }) {
+export function createLoginFlow(deps: { accounts: Accounts; recordLinks: RecordLinks }) {
+  async function patientsOf(accountId: string | undefined) {
+    const linked = accountId ? await deps.recordLinks.describeActive(accountId) : [];
+    return linked.map((record) => ({ id: record.linkId, displayName: record.displayName, relationship: record.relationship, practiceName: record.practiceName }));
+  }
+
   return {
+    /** The interaction's public view, with the patient choices when it asks for a patient. */
+    async describe(interaction: InteractionHandle): Promise<InteractionView> {
+      const view = describeInteraction(interaction);
+      return interaction.prompt === 'patient' ? { ...view, patients: await patientsOf(interaction.accountId) } : view;
+    },
+
     async submit(interaction: InteractionHandle, input: InteractionAction): Promise<{ redirectTo: string }> {
       const allowed = allowedActions[interaction.prompt] ?? [{ action: 'abort', fields: [] }];
       if (!allowed.some((entry) => entry.action === input.action)) {
@@ -43,6 +57,11 @@ export function createLoginFlow(deps: { accounts: Accounts }) {
         }
         case 'consent':
           return { redirectTo: await interaction.completeConsent() };
+        case 'select_patient': {
+          const choices = await patientsOf(interaction.accountId);
+          if (!choices.some((choice) => choice.id === input.patient)) throw new AppError('patient.not_linked');
+          return { redirectTo: await interaction.completePatient(input.patient) };
+        }
         case 'abort':
           return { redirectTo: await interaction.abort('End-User aborted interaction') };
       }

@@ -89,8 +89,11 @@ async function verified(flow: TransitionInput, deps: TransitionDeps, action: str
   };
 }
 
-/** Sends a code when the number is the one on file; otherwise pretends to (nothing is enumerated). */
-async function sendCode(flow: TransitionInput, deps: TransitionDeps, phone: string | undefined, action: string): Promise<Outcome> {
+/**
+ * Sends a code when the number is the one on file; otherwise pretends to (nothing is enumerated).
+ * `detailsMatch: false` (the date of birth did not match) always pretends, even for the number on file.
+ */
+async function sendCode(flow: TransitionInput, deps: TransitionDeps, phone: string | undefined, action: string, detailsMatch = true): Promise<Outcome> {
   const at = deps.now().getTime();
   const sends = (flow.internal.smsSends ?? []).filter((sent) => at - Date.parse(sent) < SMS_SENDS_PER_FLOW.windowMs);
   const last = sends[sends.length - 1];
@@ -103,7 +106,7 @@ async function sendCode(flow: TransitionInput, deps: TransitionDeps, phone: stri
   }
   const masked = phone ? { maskedPhone: maskPhone(phone) } : {};
   const sentAt = new Date(at).toISOString();
-  const matches = phone !== undefined && phone === flow.record.phone;
+  const matches = detailsMatch && phone !== undefined && phone === flow.record.phone;
   if (!matches) {
     // Pretend: same answer, same next page; no code exists, so every code will fail.
     return {
@@ -189,7 +192,7 @@ export const TRANSITIONS: { [A in RegistrationActionName]: Handler<A> } = {
       // Details that do not match count as a failed check, then we pretend to send.
       const { locked } = await deps.claims.recordFailure(flow.enrollment._id);
       if (locked) return { state: 'locked', error: new AppError('enrollment.locked'), audit: { action: 'registration.send_code', outcome: 'failure', details: { locked: true } } };
-      return sendCode(flow, deps, phone, 'registration.send_code').then((outcome) => ({
+      return sendCode(flow, deps, phone, 'registration.send_code', false).then((outcome) => ({
         ...outcome,
         internal: { ...outcome.internal, smsPhone: undefined, codeHash: undefined },
       }));
