@@ -10,6 +10,8 @@ import { practiceApi } from './api/practice-api.ts';
 import { registrationPages } from './web/registration-pages.ts';
 import { registrationFlowApi } from './api/registration-flow-api.ts';
 import { devOutboxPages } from './web/dev-outbox.ts';
+import { demoPortalPages } from './web/demo-portal.ts';
+import { DEMO } from './seed/demo.ts';
 import { smartConfiguration } from './oidc/smart.ts';
 import { STATIC_SCOPES } from './oidc/provider.ts';
 
@@ -58,7 +60,7 @@ export function createApp(services: Services): Koa {
   });
 
   const api = interactionApi({ bridge, loginFlow });
-  const registration = registrationPages({ registration: services.registration, render, secureCookies });
+  const registration = registrationPages({ registration: services.registration, render, secureCookies, demoPortal: services.config.env === 'development' });
   const pages = interactionPages({
     bridge,
     loginFlow,
@@ -79,7 +81,10 @@ export function createApp(services: Services): Koa {
   const flowApi = registrationFlowApi({ registration: services.registration, secureCookies });
   const routers = [api, pages, practice, flowApi, registration.router];
   // Development only: never mounted in production.
-  if (services.config.env === 'development') routers.push(devOutboxPages({ models: services.models, render }));
+  if (services.config.env === 'development') {
+    routers.push(devOutboxPages({ models: services.models, render }));
+    routers.push(demoPortalPages({ issuer: services.config.issuer, clientId: DEMO.clientId, render, secureCookies }));
+  }
 
   app.use(
     errorHandler({

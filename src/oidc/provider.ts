@@ -177,6 +177,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     responseTypes: ['code'],
+    // oidc-provider does not publish the prompts it supports; Prompt Create 1.0 asks discovery to list them.
+    discovery: { prompt_values_supported: ['none', 'login', 'consent', 'create'] },
     // PKCE (S256, the only method oidc-provider accepts) is mandatory for public clients and
     // verified for confidential clients that send it.
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },

@@ -51,12 +51,16 @@ export async function seedDemoData(services: Services): Promise<void> {
       response_types: ['code'],
       redirect_uris: [`${config.issuer}${DEMO.redirectPath}`],
       post_logout_redirect_uris: [`${config.issuer}/demo`],
+      // The demo practice's portal: registrations from its emails end signed in here. OpenID
+      // Connect requires an https initiate_login_uri; over http the done page links to the portal.
+      ...(config.issuer.startsWith('https://') ? { initiate_login_uri: `${config.issuer}/demo/login` } : {}),
       first_party: true,
     });
   }
   if (!(await models.Practice.exists({ _id: DEMO.practiceId }))) {
     await practices.create({ id: DEMO.practiceId, name: DEMO.practiceName });
   }
+  await models.Practice.updateOne({ _id: DEMO.practiceId, portalClientId: null }, { $set: { portalClientId: DEMO.clientId } });
   await seedDemoEnrollment(services);
 }
 

@@ -17,7 +17,7 @@ export const FLOW_BINDING_COOKIE = 'registration_flow';
  * JSON; every form posts one action and answers 303 back to the page (post/redirect/get).
  * Opening the email's link starts a flow but never spends the link (mail scanners open links).
  */
-export function registrationPages(deps: { registration: RegistrationFlow; render: Render; secureCookies: boolean }) {
+export function registrationPages(deps: { registration: RegistrationFlow; render: Render; secureCookies: boolean; demoPortal?: boolean }) {
   const router = new Router();
   router.use(securityHeaders());
   router.use(async (ctx, next) => {
@@ -68,7 +68,7 @@ export function registrationPages(deps: { registration: RegistrationFlow; render
 
   router.get('/register/done', (ctx) => {
     ctx.type = 'html';
-    ctx.body = deps.render('registration/done', { title: "You're registered" });
+    ctx.body = deps.render('registration/done', { title: "You're registered", demoPortal: deps.demoPortal === true });
   });
 
   router.get('/register/:token', (ctx) => start(ctx, ctx.params.token ?? ''));

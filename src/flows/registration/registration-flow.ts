@@ -232,7 +232,9 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
       const internal = flow?.internal as RegistrationInternal | undefined;
       if (!flow || flow.state !== 'completed' || !internal?.accountId) return undefined;
       if (flow.interactionUid && flow.interactionUid !== interactionUid) return undefined;
-      if (now().getTime() - new Date(flow.updatedAt ?? 0).getTime() > HANDOFF_TTL_MS) return undefined;
+      // Completed when last saved: expiresAt - TTL, on our own clock (updatedAt is the database's wall clock).
+      const completedAt = new Date(flow.expiresAt).getTime() - REGISTRATION_FLOW_TTL_MS;
+      if (now().getTime() - completedAt > HANDOFF_TTL_MS) return undefined;
       if (!(await flows.setOnce(id, 'handedOffAt', now().toISOString()))) return undefined;
       return internal.accountId;
     },
