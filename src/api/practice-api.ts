@@ -37,7 +37,8 @@ export function practiceApi(deps: {
     try {
       ctx.state.caller = await deps.verifyToken(ctx.get('authorization') || undefined);
     } catch (error) {
-      ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+      ctx.set('WWW-Authenticate', ctx.get('authorization') ? 'Bearer error="invalid_token"' : 'Bearer');
       throw error;
     }
     if (!ctx.state.caller.scopes.has(scope)) {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type { Models, SigningKeyDocument } from '../models/index.ts';
+import { isDuplicateKeyError } from '../database/errors.ts';
 
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -21,8 +22,7 @@ function generatePrivateJwk(alg: SigningAlgorithm): JsonWebKey {
   return privateKey.export({ format: 'jwk' });
 }
 
-function newKey(alg: SigningAlgorithm) {
-  const kid = `${alg.toLowerCase()}-${randomBytes(9).toString('base64url')}`;
+function newKey(alg: SigningAlgorithm, kid = `${alg.toLowerCase()}-${randomBytes(9).toString('base64url')}`) {
   return { _id: kid, alg, privateJwk: { ...generatePrivateJwk(alg), kid, alg, use: 'sig' } };
 }
 
@@ -49,7 +49,13 @@ export function createSigningKeys(deps: { models: Models; now?: () => Date }) {
     async loadOrCreate(): Promise<JsonWebKey[]> {
       for (const alg of SIGNING_ALGORITHMS) {
         const active = await SigningKey.exists({ alg, retiredAt: null });
-        if (!active) await SigningKey.create(newKey(alg));
+        if (active) continue;
+        try {
+          // A fixed id for the first key of an algorithm: instances starting together create it once.
+          await SigningKey.create(newKey(alg, `${alg.toLowerCase()}-initial`));
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
       }
       return (await published()).map((key) => key.privateJwk as JsonWebKey);
     },

@@ -156,7 +156,13 @@ async function finish(
     await deps.claims.release(flow.enrollment._id, flow.flowId);
     return attached;
   }
-  await deps.recordLinks.link(attached.accountId, flow.enrollment);
+  try {
+    await deps.recordLinks.link(attached.accountId, flow.enrollment);
+  } catch (error) {
+    // The account exists (a retry can link it); the enrollment stays claimable.
+    await deps.claims.release(flow.enrollment._id, flow.flowId);
+    throw error;
+  }
   if (!(await deps.claims.complete(flow.enrollment._id, flow.flowId, attached.accountId))) {
     return { state: flow.state, error: new AppError('registration.already_claimed'), audit: { action, outcome: 'failure', details: { reason: 'claim_lost' } } };
   }
