@@ -35,7 +35,8 @@ export function createRecordsApi(options: RecordsApiOptions) {
     const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
     if (!token) return { refused: operationOutcome(401, 'login', 'a bearer access token is required') };
     try {
-      const { payload } = await jwtVerify(token, jwks, { issuer: options.issuer, audience: options.baseUrl, typ: 'at+jwt' });
+      // RFC 9068 access tokens always expire: one without `exp` would be good forever.
+      const { payload } = await jwtVerify(token, jwks, { issuer: options.issuer, audience: options.baseUrl, typ: 'at+jwt', requiredClaims: ['exp'] });
       return { claims: payload };
     } catch (error) {
       return { refused: operationOutcome(401, 'login', `invalid access token (${(error as Error).name})`) };

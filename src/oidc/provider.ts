@@ -35,15 +35,22 @@ function interactionPolicyWithCreate(checks: { validate: (ctx: KoaContextWithOID
   const { Check, Prompt } = interactionPolicy;
   const policy = interactionPolicy.base();
   policy.add(new Prompt({ name: 'create', requestable: true }), 0);
-  // SMART standalone launch: an account with several records picks the patient (after consent).
+  // Runs once the client and redirect_uri are known, so a refusal goes back to the client as an OAuth
+  // error; and first, before anyone is asked to sign in or consent to a request that will be refused.
   policy.add(
     new Prompt(
-      { name: 'patient', requestable: false },
-      // Runs once the client and redirect_uri are known, so a refusal goes back to the client as an OAuth error.
+      { name: 'request', requestable: false },
       new Check('request_validation', 'the request is valid', (ctx) => {
         checks.validate(ctx);
         return Check.NO_NEED_TO_PROMPT;
       }),
+    ),
+    0,
+  );
+  // SMART standalone launch: an account with several records picks the patient (after consent).
+  policy.add(
+    new Prompt(
+      { name: 'patient', requestable: false },
       new Check('patient_not_selected', 'a patient must be selected for launch/patient', async (ctx) =>
         (await checks.needsPatient(ctx)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
       ),
@@ -199,10 +206,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       policy: interactionPolicyWithCreate({
         validate(ctx) {
           const { aud } = ctx.oidc.params as { aud?: string };
-          if (aud !== undefined && !isFhirServer(aud.replace(/\/+$/, ''))) {
+          // A pushed request (PAR) comes back as a request object whose `aud` is the issuer: not SMART's aud.
+          if (aud !== undefined && aud !== config.issuer && !isFhirServer(aud.replace(/\/+$/, ''))) {
             throw new errors.InvalidRequest('aud is not a FHIR server registered with this authorization server');
           }
-          for (const scope of ctx.oidc.requestParamScopes) {
+          // Without a resource oidc-provider has already dropped unknown scopes from the params: check what was sent.
+          const sent = ctx.oidc.route === 'authorization' ? (ctx.method === 'POST' ? ctx.oidc.body?.scope : ctx.query.scope) : undefined;
+          const scopes = new Set([...ctx.oidc.requestParamScopes, ...(typeof sent === 'string' ? sent.split(' ').filter(Boolean) : [])]);
+          for (const scope of scopes) {
             if (!staticScopes.includes(scope) && !isPatientScope(scope)) throw new errors.InvalidScope('requested scope is not supported', scope);
           }
         },

@@ -85,7 +85,9 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
     const interaction = await load(ctx);
     // Just registered from the email link in this browser: this sign-in is already done.
     if (interaction.prompt === 'login' && (await handOff(ctx, interaction, ctx.cookies.get(HANDOFF_COOKIE, { signed: true })))) return;
-    show(ctx, await deps.loginFlow.describe(interaction));
+    const view = await deps.loginFlow.describe(interaction);
+    // prompt=create shows the register page; `?signin` is its "I already have an account" sign-in form.
+    show(ctx, view.prompt === 'create' && ctx.query.signin !== undefined ? { ...view, prompt: 'login' } : view);
   });
 
   router.get('/register', async (ctx) => {
@@ -122,7 +124,7 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
       ctx.status = error.status;
-      show(ctx, await deps.loginFlow.describe(interaction), {
+      show(ctx, { ...(await deps.loginFlow.describe(interaction)), prompt: 'login' }, {
         error: { code: error.code, message: error.toJSON().error.message },
         login: input.action === 'login' ? input.login : '',
       });

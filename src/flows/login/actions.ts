@@ -20,7 +20,11 @@ export const allowedActions: Record<string, { action: InteractionAction['action'
     { action: 'login', fields: ['login', 'password'] },
     { action: 'abort', fields: [] },
   ],
-  create: [{ action: 'abort', fields: [] }],
+  // Prompt Create: a patient who already has an account may sign in instead of registering.
+  create: [
+    { action: 'login', fields: ['login', 'password'] },
+    { action: 'abort', fields: [] },
+  ],
   patient: [
     { action: 'select_patient', fields: ['patient'] },
     { action: 'abort', fields: [] },

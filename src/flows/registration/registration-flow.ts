@@ -170,43 +170,54 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
       if (!ALLOWED_ACTIONS[state].includes(input.action)) {
         throw new AppError('flow.invalid_transition', { data: { state, action: input.action } });
       }
-      if (!(await flows.acquire(id, flow.version))) throw new AppError('flow.conflict');
+      // acquire makes the version odd and save makes it even again: an odd version is an action in
+      // progress, which a second submit (a double click) must not take over.
+      if (flow.version % 2 !== 0 || !(await flows.acquire(id, flow.version))) throw new AppError('flow.conflict');
+      // Anything thrown before the outcome is saved puts the flow back as it was (not left in progress).
+      const release = () =>
+        flows.save(id, flow.version + 1, { state: flow.state, public: flow.public, internal: flow.internal, messages: flow.messages ?? [], expiresAt: flow.expiresAt });
 
-      const loaded = await deps.claims.load(flow.enrollmentId);
-      if (!loaded) throw new AppError('link.expired');
-      const transitionInput: TransitionInput = {
-        flowId: id,
-        state,
-        public: flow.public as unknown as RegistrationPublic,
-        internal,
-        ...loaded,
-      };
-      const handler = TRANSITIONS[input.action] as (flow: TransitionInput, input: RegistrationAction, deps: TransitionDeps) => ReturnType<(typeof TRANSITIONS)['choose_method']>;
-      const outcome = await handler(transitionInput, input, deps);
+      const { outcome, saved } = await (async () => {
+        const loaded = await deps.claims.load(flow.enrollmentId);
+        if (!loaded) throw new AppError('link.expired');
+        const transitionInput: TransitionInput = {
+          flowId: id,
+          state,
+          public: flow.public as unknown as RegistrationPublic,
+          internal,
+          ...loaded,
+        };
+        const handler = TRANSITIONS[input.action] as (flow: TransitionInput, input: RegistrationAction, deps: TransitionDeps) => ReturnType<(typeof TRANSITIONS)['choose_method']>;
+        const outcome = await handler(transitionInput, input, deps);
 
-      const pub = { ...transitionInput.public, ...outcome.public } as RegistrationPublic;
-      if (outcome.state === 'completed') {
-        const username = outcome.internal?.accountId ? (await deps.accounts.findById(outcome.internal.accountId))?.username : undefined;
-        pub.redirectTo = await completionTarget(flow, loaded.enrollment.practiceId, username);
-      }
-      const messages: FlowMessage[] = outcome.error
-        ? [
-            {
-              code: outcome.error.code,
-              text: outcome.error.toJSON().error.message,
-              ...(outcome.field ? { field: outcome.field } : {}),
-              ...(outcome.error.data ? { context: outcome.error.data } : {}),
-            },
-          ]
-        : [];
-      const saved = {
-        state: outcome.state,
-        public: pub as unknown as Record<string, unknown>,
-        internal: { ...internal, ...outcome.internal } as Record<string, unknown>,
-        messages,
-        expiresAt: new Date(now().getTime() + REGISTRATION_FLOW_TTL_MS),
-      };
-      if (!(await flows.save(id, flow.version + 1, saved))) throw new AppError('flow.conflict');
+        const pub = { ...transitionInput.public, ...outcome.public } as RegistrationPublic;
+        if (outcome.state === 'completed') {
+          const username = outcome.internal?.accountId ? (await deps.accounts.findById(outcome.internal.accountId))?.username : undefined;
+          pub.redirectTo = await completionTarget(flow, loaded.enrollment.practiceId, username);
+        }
+        const messages: FlowMessage[] = outcome.error
+          ? [
+              {
+                code: outcome.error.code,
+                text: outcome.error.toJSON().error.message,
+                ...(outcome.field ? { field: outcome.field } : {}),
+                ...(outcome.error.data ? { context: outcome.error.data } : {}),
+              },
+            ]
+          : [];
+        const saved = {
+          state: outcome.state,
+          public: pub as unknown as Record<string, unknown>,
+          internal: { ...internal, ...outcome.internal } as Record<string, unknown>,
+          messages,
+          expiresAt: new Date(now().getTime() + REGISTRATION_FLOW_TTL_MS),
+        };
+        if (!(await flows.save(id, flow.version + 1, saved))) throw new AppError('flow.conflict');
+        return { outcome, saved };
+      })().catch(async (error: unknown) => {
+        await release();
+        throw error;
+      });
       await deps.audit(
         {
           action: outcome.audit.action,

@@ -1,0 +1,272 @@
+// Shared helpers for the SMART on FHIR tests (not a test file itself): a test server with a
+// registered FHIR base served by the example records API, families of linked records, a SMART
+// app (openid-client, public client, PKCE) and a cookie-keeping browser that walks the
+// interaction through its JSON API.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
+import { importJWK, SignJWT, type JWTPayload } from 'jose';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { createAgent, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
+import { createRecordsApi } from '../../examples/records-api/records-api.ts';
+import type { EnrollmentDocument, RecordLinkDocument } from '../../src/models/index.ts';
+
+export const REDIRECT = 'https://smart-app.example.test/callback';
+export const PASSWORD = 'Family-Pass-2024';
+export const SMART_SCOPE = 'openid fhirUser launch/patient patient/*.rs offline_access';
+
+export async function freePort(): Promise<number> {
+  const placeholder = createServer();
+  await new Promise<void>((resolve) => placeholder.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = placeholder.address() as AddressInfo;
+  await new Promise<void>((resolve) => placeholder.close(() => resolve()));
+  return port;
+}
+
+export interface SmartHarness {
+  server: TestServer;
+  /** The FHIR base the example records API serves (registered in FHIR_BASE_URLS). */
+  base: string;
+  /** A second registered FHIR base that no records API here serves (its tokens have another audience). */
+  otherBase: string;
+  close(): Promise<void>;
+}
+
+/** A test server with two registered FHIR bases, the first served by the example records API. */
+export async function startSmartServer(env: Record<string, string> = {}): Promise<SmartHarness> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}/fhir`;
+  const otherBase = `http://127.0.0.1:${port}/other-fhir`;
+  const server = await startTestServer({ env: { FHIR_BASE_URLS: `${base},${otherBase}`, ...env } });
+  const api: Server = await createRecordsApi({ baseUrl: base, issuer: server.issuer }).listen(port);
+  return {
+    server,
+    base,
+    otherBase,
+    async close() {
+      api.closeAllConnections();
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+      await server.close();
+    },
+  };
+}
+
+export interface LinkedRecordFixture {
+  /** The practice's own record id (the practice API's :recordId). */
+  recordId: string;
+  /** Our id of the patient record (`patient` in tokens, `Patient/<id>` in fhirUser). */
+  patientRecordId: string;
+  enrollmentId: string;
+  /** The record link's id (what the picker submits). */
+  linkId: string;
+}
+
+let sequence = 0;
+export function uniqueId(prefix: string): string {
+  sequence += 1;
+  return `${prefix}-${Date.now().toString(36)}-${sequence}`;
+}
+
+/** Links an enrollment's record to the account, as claiming the enrollment does. */
+export async function linkEnrollment(server: TestServer, accountId: string, enrollmentId: string): Promise<LinkedRecordFixture> {
+  const { models, recordLinks } = server.services;
+  const enrollment = await models.Enrollment.findById(enrollmentId).lean<EnrollmentDocument>();
+  if (!enrollment) throw new Error(`no enrollment ${enrollmentId}`);
+  await recordLinks.link(accountId, enrollment);
+  const link = await models.RecordLink.findOne({
+    accountId,
+    patientRecordId: enrollment.patientRecordId,
+  }).lean<RecordLinkDocument>();
+  if (!link) throw new Error('the link was not created');
+  return {
+    recordId: enrollment.recordId,
+    patientRecordId: enrollment.patientRecordId,
+    enrollmentId: enrollment._id,
+    linkId: link._id,
+  };
+}
+
+/** Enrolls a record at a practice (services) and links it to the account. */
+export async function enrollAndLink(
+  server: TestServer,
+  accountId: string,
+  practice: { id: string; clientId: string },
+  record: { givenName: string; familyName: string; dateOfBirth: string; id?: string },
+  relationship: 'self' | 'child' | 'dependent' | 'representative',
+): Promise<LinkedRecordFixture> {
+  const issued = await server.services.enrollments.create(practice, {
+    record: {
+      id: record.id ?? uniqueId('MRN'),
+      givenName: record.givenName,
+      familyName: record.familyName,
+      dateOfBirth: record.dateOfBirth,
+    },
+    relationship,
+    expiresInDays: 30,
+  });
+  return linkEnrollment(server, accountId, issued.enrollment.id);
+}
+
+export async function createAccount(server: TestServer, username: string): Promise<string> {
+  const account = await server.services.accounts.create({ username, password: PASSWORD });
+  return account._id;
+}
+
+/** A SMART app: a public client (PKCE) as openid-client sees it through discovery. */
+export async function smartApp(server: TestServer, clientId: string): Promise<oidc.Configuration> {
+  await server.services.clients.add({
+    client_id: clientId,
+    client_name: `SMART app ${clientId}`,
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  });
+  return oidc.discovery(new URL(server.issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+}
+
+export interface PickerEntry {
+  id: string;
+  displayName: string;
+  relationship: string;
+  practiceName: string;
+}
+
+export interface InteractionViewBody {
+  uid: string;
+  prompt: string;
+  scopes: string[];
+  requestedScopes: string[];
+  actions: { action: string; fields: string[] }[];
+  patients?: PickerEntry[];
+}
+
+export interface AuthorizeOptions {
+  scope: string;
+  aud?: string;
+  prompt?: string;
+  /** Credentials for the login prompt (a browser without a session). */
+  login?: { username: string; password?: string };
+  /** Which picker entry to choose (its link id). */
+  pick?: (patients: PickerEntry[]) => string;
+  /** Stop at the first interaction with this prompt (the caller continues by hand). */
+  stopAt?: string;
+  extra?: Record<string, string>;
+  /** Push the request first (PAR, RFC 9126) and send the browser with its request_uri. */
+  par?: boolean;
+}
+
+export interface AuthorizeResult {
+  /** Where the browser ended: the client's redirect_uri with code or error. */
+  callback: URL | undefined;
+  /** Every prompt the interaction asked, in order. */
+  prompts: string[];
+  /** The picker as the JSON API showed it, when it was shown. */
+  picker: InteractionViewBody | undefined;
+  /** The interaction stopped at (stopAt). */
+  stopped: InteractionViewBody | undefined;
+  verifier: string;
+  state: string;
+}
+
+/** Follows one hop; answers the next Location. */
+async function follow(agent: Agent, server: TestServer, location: string): Promise<string> {
+  const res = await agent.get(pathOf(location, server.issuer)).redirects(0);
+  if (res.status !== 303 && res.status !== 302)
+    throw new Error(`expected a redirect from ${location}, got ${res.status}: ${res.text}`);
+  return res.headers.location as string;
+}
+
+export function isCallback(location: string): boolean {
+  return location.startsWith(`${REDIRECT}?`) || location.startsWith(`${REDIRECT}#`);
+}
+
+/** Drives the authorization request through the interaction's JSON API until it reaches the client (or stopAt). */
+export async function authorize(
+  server: TestServer,
+  agent: Agent,
+  config: oidc.Configuration,
+  options: AuthorizeOptions,
+): Promise<AuthorizeResult> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const parameters = {
+    redirect_uri: REDIRECT,
+    scope: options.scope,
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...(options.aud ? { aud: options.aud } : {}),
+    ...(options.prompt ? { prompt: options.prompt } : {}),
+    ...options.extra,
+  };
+  const url = options.par
+    ? await oidc.buildAuthorizationUrlWithPAR(config, parameters)
+    : oidc.buildAuthorizationUrl(config, parameters);
+  const prompts: string[] = [];
+  let picker: InteractionViewBody | undefined;
+  let location = await follow(agent, server, url.href);
+  for (let hops = 0; hops < 10 && !isCallback(location); hops += 1) {
+    const uid = interactionUidOf(pathOf(location, server.issuer));
+    const view = (await agent.get(`/interaction/${uid}/api`).expect(200)).body as InteractionViewBody;
+    prompts.push(view.prompt);
+    if (view.prompt === 'patient') picker = view;
+    if (options.stopAt === view.prompt) return { callback: undefined, prompts, picker, stopped: view, verifier, state };
+    let body: Record<string, unknown>;
+    if (view.prompt === 'login') {
+      if (!options.login) throw new Error('the interaction asks for a login');
+      body = { action: 'login', login: options.login.username, password: options.login.password ?? PASSWORD };
+    } else if (view.prompt === 'consent') body = { action: 'consent' };
+    else if (view.prompt === 'patient') {
+      if (!options.pick) throw new Error('the interaction asks for a patient');
+      body = { action: 'select_patient', patient: options.pick(view.patients ?? []) };
+    } else throw new Error(`unexpected prompt ${view.prompt}`);
+    const res = await agent.post(`/interaction/${uid}/api`).send(body);
+    if (res.status !== 200) throw new Error(`${String(body.action)} failed with ${res.status}: ${res.text}`);
+    location = await follow(agent, server, (res.body as { redirectTo: string }).redirectTo);
+  }
+  if (!isCallback(location)) throw new Error(`the authorization did not reach the client: ${location}`);
+  return { callback: new URL(location), prompts, picker, stopped: undefined, verifier, state };
+}
+
+export type Tokens = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+
+/** Exchanges the code of a completed authorization (openid-client checks state, PKCE, the ID token). */
+export async function exchange(config: oidc.Configuration, result: AuthorizeResult): Promise<Tokens> {
+  if (!result.callback) throw new Error('the authorization stopped before the callback');
+  return oidc.authorizationCodeGrant(config, result.callback, { pkceCodeVerifier: result.verifier, expectedState: result.state });
+}
+
+/** A whole launch: authorize and exchange. */
+export async function launch(server: TestServer, agent: Agent, config: oidc.Configuration, options: AuthorizeOptions) {
+  const result = await authorize(server, agent, config, options);
+  return { ...result, tokens: await exchange(config, result) };
+}
+
+export function newBrowser(server: TestServer): Agent {
+  return createAgent(server.issuer);
+}
+
+/** GET <base>/Patient/<id> against the example records API. */
+export async function readPatient(
+  base: string,
+  id: string,
+  accessToken?: string,
+): Promise<{ status: number; body: Record<string, unknown>; wwwAuthenticate: string | null }> {
+  const res = await fetch(`${base}/Patient/${id}`, {
+    headers: accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` },
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+    wwwAuthenticate: res.headers.get('www-authenticate'),
+  };
+}
+
+/** Signs an access token with the server's own active ES256 key (to forge audience and expiry cases). */
+export async function signWithServerKey(server: TestServer, payload: JWTPayload, header: { typ?: string } = {}): Promise<string> {
+  const stored = await server.services.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
+  if (!stored) throw new Error('no active ES256 signing key');
+  const key = await importJWK(stored.privateJwk as Record<string, unknown>, 'ES256');
+  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: stored._id, typ: header.typ ?? 'at+jwt' }).sign(key);
+}
