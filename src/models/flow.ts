@@ -13,6 +13,8 @@ const flowSchema = new Schema(
     mode: { type: String, required: true, enum: ['browser', 'api'] },
     state: { type: String, required: true },
     version: { type: Number, required: true, default: 0 },
+    /** When the action in progress (odd version) started. */
+    actionStartedAt: { type: Date },
     expiresAt: { type: Date, required: true },
     interactionUid: { type: String },
     /** The enrollment this registration claims. */

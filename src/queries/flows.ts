@@ -14,9 +14,9 @@ export function flowQueries(models: Models) {
   return {
     insert: (flow: Omit<FlowDocument, 'createdAt' | 'updatedAt'>) => Flow.create(flow),
     findById: (id: string) => Flow.findById(id).lean<FlowDocument>(),
-    /** Takes the flow for one action: bumps the version if nobody else did since `version` was read. */
-    async acquire(id: string, version: number): Promise<boolean> {
-      const result = await Flow.updateOne({ _id: id, version }, { $inc: { version: 1 } });
+    /** Takes the flow for one action: moves `version` to `acquired` if nobody else changed it since it was read. */
+    async acquire(id: string, version: number, acquired: number, at: Date): Promise<boolean> {
+      const result = await Flow.updateOne({ _id: id, version }, { $set: { version: acquired, actionStartedAt: at } });
       return result.matchedCount === 1;
     },
     async save(id: string, version: number, changes: FlowChanges): Promise<boolean> {

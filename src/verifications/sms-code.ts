@@ -12,7 +12,7 @@ export function normalisePhone(input: string): string | undefined {
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
-/** "(•••) •••-0123": enough for a person to recognise their number, not enough to learn one. */
+/** "•••• 0123": enough for a person to recognise their number, not enough to learn one. */
 export function maskPhone(e164: string): string {
   return `•••• ${e164.slice(-4)}`;
 }

@@ -12,7 +12,7 @@ import type { Render } from './render.ts';
 import type { RegistrationFlow } from '../flows/registration/registration-flow.ts';
 import type { InteractionHandle } from '../flows/login/interaction.ts';
 import { clearHandoffCookie, HANDOFF_COOKIE } from '../middleware/handoff-cookie.ts';
-import { FLOW_BINDING_COOKIE } from './registration-pages.ts';
+import { flowBindingCookie } from './registration-pages.ts';
 
 const uidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const formAction = z.enum(['login', 'consent', 'abort', 'select_patient']);
@@ -73,7 +73,7 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
   /** Completes the sign-in with an account a registration just created or linked; true when it did. */
   async function handOff(ctx: Context, interaction: InteractionHandle, flowId: string | undefined): Promise<boolean> {
     if (!flowId) return false;
-    const accountId = await deps.entry.registration.takeHandoff(flowId, ctx.cookies.get(FLOW_BINDING_COOKIE, { signed: true }), interaction.uid);
+    const accountId = await deps.entry.registration.takeHandoff(flowId, ctx.cookies.get(flowBindingCookie(flowId), { signed: true }), interaction.uid);
     if (!accountId) return false;
     clearHandoffCookie(ctx, deps.entry.secureCookies);
     ctx.status = 303;

@@ -9,8 +9,13 @@ import { securityHeaders } from '../middleware/security-headers.ts';
 import { setHandoffCookie } from '../middleware/handoff-cookie.ts';
 import type { Render } from './render.ts';
 
-/** Binds a browser flow to the browser that started it (SameSite=Lax, so cross-site posts do not carry it). */
-export const FLOW_BINDING_COOKIE = 'registration_flow';
+/**
+ * Binds a browser flow to the browser that started it (SameSite=Lax, so cross-site posts do not
+ * carry it). One cookie per flow, so a second tab's registration does not break the first's.
+ */
+export function flowBindingCookie(flowId: string): string {
+  return `registration_flow_${flowId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}`;
+}
 
 /**
  * The registration pages: one template per flow state, rendered only from the flow's public
@@ -27,7 +32,7 @@ export function registrationPages(deps: { registration: RegistrationFlow; render
     await next();
   });
   const context = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
-  const binding = (ctx: Context) => ctx.cookies.get(FLOW_BINDING_COOKIE, { signed: true });
+  const binding = (ctx: Context, flowId: string) => ctx.cookies.get(flowBindingCookie(flowId), { signed: true });
   const flowUrl = (id: string) => `/register?flow=${encodeURIComponent(id)}`;
 
   function show(ctx: Context, flow: RegistrationView) {
@@ -51,7 +56,7 @@ export function registrationPages(deps: { registration: RegistrationFlow; render
   async function start(ctx: Context, token: string, interactionUid?: string) {
     try {
       const { flow, bindingSecret } = await deps.registration.create({ token, mode: 'browser', interactionUid, context: context(ctx) });
-      ctx.cookies.set(FLOW_BINDING_COOKIE, bindingSecret, {
+      ctx.cookies.set(flowBindingCookie(flow.id), bindingSecret, {
         httpOnly: true,
         sameSite: 'lax',
         secure: deps.secureCookies,
@@ -75,7 +80,7 @@ export function registrationPages(deps: { registration: RegistrationFlow; render
 
   router.get('/register', async (ctx) => {
     const id = typeof ctx.query.flow === 'string' ? ctx.query.flow : '';
-    show(ctx, await deps.registration.read(id, { mode: 'browser', bindingSecret: binding(ctx) }));
+    show(ctx, await deps.registration.read(id, { mode: 'browser', bindingSecret: binding(ctx, id) }));
   });
 
   router.post('/register', parseBody(), async (ctx) => {
@@ -83,7 +88,7 @@ export function registrationPages(deps: { registration: RegistrationFlow; render
     const id = typeof ctx.query.flow === 'string' ? ctx.query.flow : '';
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const parsed = registrationAction.safeParse(body);
-    const access = { mode: 'browser' as const, bindingSecret: binding(ctx) };
+    const access = { mode: 'browser' as const, bindingSecret: binding(ctx, id) };
     if (!parsed.success) {
       // A form that is missing a field (e.g. no choice made) re-shows the page as it is.
       await deps.registration.read(id, access);

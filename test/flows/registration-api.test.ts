@@ -920,3 +920,37 @@ describe('audit', () => {
     expect(handoff).toMatch(/samesite=lax/i);
   });
 });
+
+describe('an action abandoned by a process that died', () => {
+  test('a flow left in progress answers flow.conflict, then after 30 s continues from where it was', async () => {
+    const enrolled = await enroll(h);
+    const flow = await startApiFlow(h, enrolled);
+    // As if a process took the flow for an action (odd version) and died before saving it.
+    await models().Flow.updateOne({ _id: flow.id }, { $inc: { version: 1 }, $set: { actionStartedAt: h.clock.now() } });
+    const early = await flowApi(h).submit(flow.id, { action: 'choose_method', method: 'pin' });
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('flow.conflict');
+    h.clock.advance(31 * SECOND);
+    const later = await flowApi(h).submit(flow.id, { action: 'choose_method', method: 'pin' });
+    expect(later.status).toBe(200);
+    expect(later.body.state).toBe('awaiting_pin');
+    expect((await models().Flow.findById(flow.id).lean())!.version % 2).toBe(0);
+  });
+});
+
+describe('a lock by another flow of the same enrollment', () => {
+  test('the right PIN in an older flow then answers the lock, not an expired link', async () => {
+    const enrolled = await enroll(h);
+    const older = await startApiFlow(h, enrolled);
+    await step(h, older.id, { action: 'choose_method', method: 'pin' });
+    const newer = await startApiFlow(h, enrolled);
+    await step(h, newer.id, { action: 'choose_method', method: 'pin' });
+    let last;
+    for (let i = 0; i < 5; i++) last = await flowApi(h).submit(newer.id, { action: 'verify_pin', dateOfBirth: enrolled.dob, pin: wrongPin(enrolled.pin) });
+    expect(last!.body.error.code).toBe('enrollment.locked');
+    const right = await flowApi(h).submit(older.id, { action: 'verify_pin', dateOfBirth: enrolled.dob, pin: enrolled.pin });
+    expect(right.status).toBe(423);
+    expect(right.body.error.code).toBe('enrollment.locked');
+    expect(right.body.flow.state).toBe('locked');
+  });
+});

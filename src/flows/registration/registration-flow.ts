@@ -12,6 +12,8 @@ import { TRANSITIONS, type TransitionDeps, type TransitionInput } from './transi
 
 /** A registration flow lives an hour from its last step. */
 export const REGISTRATION_FLOW_TTL_MS = 60 * 60 * 1000;
+/** An action still in progress after this long was abandoned by a process that died. */
+export const ACTION_TIMEOUT_MS = 30 * 1000;
 /** A completed registration may hand its sign-in to oidc-provider for this long. */
 export const HANDOFF_TTL_MS = 10 * 60 * 1000;
 
@@ -45,6 +47,13 @@ export interface RegistrationFlowDeps extends TransitionDeps {
 }
 
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('base64url');
+
+function sameSecret(expected: string | undefined, actual: string | undefined): boolean {
+  if (!expected || !actual) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(actual);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 function sameHash(expected: string | undefined, secret: string | undefined): boolean {
   if (!expected || !secret) return false;
@@ -166,16 +175,21 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
       const flow = await load(id, access);
       const state = flow.state as RegistrationState;
       const internal = flow.internal as RegistrationInternal;
-      if (flow.mode === 'browser' && input.csrf !== internal.csrf) throw new AppError('csrf.invalid');
+      if (flow.mode === 'browser' && !sameSecret(internal.csrf, input.csrf)) throw new AppError('csrf.invalid');
       if (!ALLOWED_ACTIONS[state].includes(input.action)) {
         throw new AppError('flow.invalid_transition', { data: { state, action: input.action } });
       }
       // acquire makes the version odd and save makes it even again: an odd version is an action in
-      // progress, which a second submit (a double click) must not take over.
-      if (flow.version % 2 !== 0 || !(await flows.acquire(id, flow.version))) throw new AppError('flow.conflict');
+      // progress, which a second submit (a double click) must not take over, unless it has been in
+      // progress so long that its process must have died (then the flow is as it was before it).
+      const inProgress = flow.version % 2 !== 0;
+      const startedAt = flow.actionStartedAt ? new Date(flow.actionStartedAt).getTime() : 0;
+      if (inProgress && now().getTime() - startedAt < ACTION_TIMEOUT_MS) throw new AppError('flow.conflict');
+      const acquired = flow.version + (inProgress ? 2 : 1);
+      if (!(await flows.acquire(id, flow.version, acquired, now()))) throw new AppError('flow.conflict');
       // Anything thrown before the outcome is saved puts the flow back as it was (not left in progress).
       const release = () =>
-        flows.save(id, flow.version + 1, { state: flow.state, public: flow.public, internal: flow.internal, messages: flow.messages ?? [], expiresAt: flow.expiresAt });
+        flows.save(id, acquired, { state: flow.state, public: flow.public, internal: flow.internal, messages: flow.messages ?? [], expiresAt: flow.expiresAt });
 
       const { outcome, saved } = await (async () => {
         const loaded = await deps.claims.load(flow.enrollmentId);
@@ -212,7 +226,7 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
           messages,
           expiresAt: new Date(now().getTime() + REGISTRATION_FLOW_TTL_MS),
         };
-        if (!(await flows.save(id, flow.version + 1, saved))) throw new AppError('flow.conflict');
+        if (!(await flows.save(id, acquired, saved))) throw new AppError('flow.conflict');
         return { outcome, saved };
       })().catch(async (error: unknown) => {
         await release();
@@ -227,7 +241,7 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
         },
         context,
       );
-      const updated = { ...flow, ...saved, version: flow.version + 2 } as FlowDocument;
+      const updated = { ...flow, ...saved, version: acquired + 1 } as FlowDocument;
       return { flow: view(updated), ...(outcome.error ? { error: outcome.error } : {}) };
     },
 

@@ -78,6 +78,10 @@ async function failedVerification(flow: TransitionInput, deps: TransitionDeps, a
 /** Identity verified: the enrollment becomes `verified`, the flow moves on to the account choice. */
 async function verified(flow: TransitionInput, deps: TransitionDeps, action: string): Promise<Outcome> {
   if (!(await deps.claims.markVerified(flow.enrollment._id))) {
+    // Locked meanwhile (another flow of the same enrollment failed too often): say so.
+    if ((await deps.claims.load(flow.enrollment._id))?.enrollment.status === 'locked') {
+      return { state: 'locked', error: new AppError('enrollment.locked'), audit: { action, outcome: 'failure', details: { locked: true } } };
+    }
     return { state: flow.state, error: new AppError('link.expired'), audit: { action, outcome: 'failure', details: { reason: 'enrollment_unusable' } } };
   }
   const username = (await deps.recordLinks.mostRecentUsername(flow.record._id)) ?? flow.record.email ?? undefined;
@@ -106,6 +110,10 @@ async function sendCode(flow: TransitionInput, deps: TransitionDeps, phone: stri
   }
   const masked = phone ? { maskedPhone: maskPhone(phone) } : {};
   const sentAt = new Date(at).toISOString();
+  // The per-number daily limit applies to any number typed, so its answer says nothing about a match.
+  if (phone && !(await deps.rateLimits.take(`sms:${phone}`, SMS_SENDS_PER_PHONE.limit, SMS_SENDS_PER_PHONE.windowMs))) {
+    return { state: flow.state, error: new AppError('sms.limit_reached'), audit: { action, outcome: 'failure', details: { reason: 'phone_limit' } } };
+  }
   const matches = detailsMatch && phone !== undefined && phone === flow.record.phone;
   if (!matches) {
     // Pretend: same answer, same next page; no code exists, so every code will fail.
@@ -115,9 +123,6 @@ async function sendCode(flow: TransitionInput, deps: TransitionDeps, phone: stri
       internal: { smsPhone: undefined, codeHash: undefined, codeExpiresAt: undefined, smsSends: [...sends, sentAt] },
       audit: { action, outcome: 'failure', details: { reason: 'details_do_not_match' } },
     };
-  }
-  if (!(await deps.rateLimits.take(`sms:${phone}`, SMS_SENDS_PER_PHONE.limit, SMS_SENDS_PER_PHONE.windowMs))) {
-    return { state: flow.state, error: new AppError('sms.limit_reached'), audit: { action, outcome: 'failure', details: { reason: 'phone_limit' } } };
   }
   const { code, hash } = deps.smsCodes.issue(flow.flowId, phone);
   try {
@@ -194,16 +199,10 @@ export const TRANSITIONS: { [A in RegistrationActionName]: Handler<A> } = {
   async send_code(flow, input, deps) {
     const phone = normalisePhone(input.phone);
     const dateMatches = parseUsDate(input.dateOfBirth) === flow.record.dateOfBirth;
-    if (!phone || !dateMatches || phone !== flow.record.phone) {
-      // Details that do not match count as a failed check, then we pretend to send.
-      const { locked } = await deps.claims.recordFailure(flow.enrollment._id);
-      if (locked) return { state: 'locked', error: new AppError('enrollment.locked'), audit: { action: 'registration.send_code', outcome: 'failure', details: { locked: true } } };
-      return sendCode(flow, deps, phone, 'registration.send_code', false).then((outcome) => ({
-        ...outcome,
-        internal: { ...outcome.internal, smsPhone: undefined, codeHash: undefined },
-      }));
-    }
-    return sendCode(flow, deps, phone, 'registration.send_code');
+    // Details that do not match get the same answer as details that do (no message is sent). They
+    // are not counted here: counting only non-matches would itself reveal a match. Every code of a
+    // pretend send fails at verify_code, and that is counted.
+    return sendCode(flow, deps, phone, 'registration.send_code', dateMatches);
   },
 
   async resend_code(flow, _input, deps) {
