@@ -57,7 +57,12 @@ export function createMongoOidcStore(db: mongo.Db, now: () => Date = () => new D
     ensureIndexes: (expiry: ExpiryManager) => ensureOidcIndexes(db, expiry),
     async listClientIds(): Promise<string[]> {
       const clients = db.collection<StoredArtifact>(oidcCollectionName('Client'));
-      return (await clients.find({}, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray()).map((doc) => doc._id);
+      return (
+        await clients
+          .find({}, { projection: { _id: 1 } })
+          .sort({ _id: 1 })
+          .toArray()
+      ).map((doc) => doc._id);
     },
   };
 }

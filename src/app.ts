@@ -60,7 +60,12 @@ export function createApp(services: Services): Koa {
   });
 
   const api = interactionApi({ bridge, loginFlow });
-  const registration = registrationPages({ registration: services.registration, render, secureCookies, demoPortal: services.config.env === 'development' });
+  const registration = registrationPages({
+    registration: services.registration,
+    render,
+    secureCookies,
+    demoPortal: services.config.env === 'development',
+  });
   const pages = interactionPages({
     bridge,
     loginFlow,

@@ -8,7 +8,9 @@ import { createOutboxOnlyMailTransport } from '../adapters/outbox-only-mail-tran
 
 /** Process entries (server, CLI) choose adapters here; tests choose their own. */
 export function chooseMailTransport(config: Config): MailTransport {
-  return config.smtpUrl ? createSmtpMailTransport({ url: config.smtpUrl, from: config.mailFrom }) : createOutboxOnlyMailTransport();
+  return config.smtpUrl
+    ? createSmtpMailTransport({ url: config.smtpUrl, from: config.mailFrom })
+    : createOutboxOnlyMailTransport();
 }
 
 /** Twilio when configured; in development without it, codes only reach the outbox page; in production, SMS is off. */

@@ -108,7 +108,8 @@ export async function createServices(deps: ServiceDeps) {
     rateLimits: createRateLimits({ models, now }),
     smsCodes: createSmsCodes(secrets.derive('sms-code')),
     sms,
-    smsText: (code, practiceName) => `${code} is your patient portal security code for ${practiceName}. It expires in 10 minutes. Never share it.`,
+    smsText: (code, practiceName) =>
+      `${code} is your patient portal security code for ${practiceName}. It expires in 10 minutes. Never share it.`,
     flows: flowQueries(models),
     enrollments,
     audit,
@@ -129,7 +130,10 @@ export async function createServices(deps: ServiceDeps) {
     accounts,
     signingKeys,
     provider,
-    clients: createClientRegistry(provider, { adapter: new oidcStore.Adapter('Client'), listIds: () => oidcStore.listClientIds() }),
+    clients: createClientRegistry(provider, {
+      adapter: new oidcStore.Adapter('Client'),
+      listIds: () => oidcStore.listClientIds(),
+    }),
     bridge: createInteractionBridge(provider),
     loginFlow: createLoginFlow({ accounts, recordLinks }),
     csrf: createCsrf(config.cookieKeys[0] ?? ''),

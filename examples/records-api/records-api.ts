@@ -25,7 +25,9 @@ type Outcome = { status: number; body: unknown; headers?: Record<string, string>
 const operationOutcome = (status: number, code: string, diagnostics: string): Outcome => ({
   status,
   body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] },
-  ...(status === 401 ? { headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${diagnostics}"` } } : {}),
+  ...(status === 401
+    ? { headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${diagnostics}"` } }
+    : {}),
 });
 
 export function createRecordsApi(options: RecordsApiOptions) {
@@ -36,7 +38,12 @@ export function createRecordsApi(options: RecordsApiOptions) {
     if (!token) return { refused: operationOutcome(401, 'login', 'a bearer access token is required') };
     try {
       // RFC 9068 access tokens always expire: one without `exp` would be good forever.
-      const { payload } = await jwtVerify(token, jwks, { issuer: options.issuer, audience: options.baseUrl, typ: 'at+jwt', requiredClaims: ['exp'] });
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: options.issuer,
+        audience: options.baseUrl,
+        typ: 'at+jwt',
+        requiredClaims: ['exp'],
+      });
       return { claims: payload };
     } catch (error) {
       return { refused: operationOutcome(401, 'login', `invalid access token (${(error as Error).name})`) };

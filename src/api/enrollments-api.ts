@@ -27,13 +27,19 @@ const enrollmentView = z.object({
   }),
 });
 const issuedEnrollment = enrollmentView.extend({
-  pin: z.string().regex(/^\d{6}$/).describe('Shown once: hand it to the patient.'),
+  pin: z
+    .string()
+    .regex(/^\d{6}$/)
+    .describe('Shown once: hand it to the patient.'),
   registrationUrl: z.url().optional().describe('Only when the record has no email: hand the link over another way.'),
 });
 const idParams = z.object({ id: uuid });
 
 /** The practice (EHR) API: enroll a patient, follow the enrollment, reissue or revoke it. */
-export function registerEnrollmentRoutes(routes: ApiRoutes, deps: { enrollments: Enrollments; idempotency: Idempotency; now: () => Date }) {
+export function registerEnrollmentRoutes(
+  routes: ApiRoutes,
+  deps: { enrollments: Enrollments; idempotency: Idempotency; now: () => Date },
+) {
   const { enrollments, idempotency } = deps;
   const caller = (ctx: { state: { caller?: ApiCaller } }) => ctx.state.caller!;
   const flatten = (issued: Awaited<ReturnType<Enrollments['create']>>) => ({
@@ -67,7 +73,10 @@ export function registerEnrollmentRoutes(routes: ApiRoutes, deps: { enrollments:
         })
         .strict(),
       responses: {
-        201: { description: 'Created; the PIN is shown only in this response (and its idempotent replays).', schema: issuedEnrollment },
+        201: {
+          description: 'Created; the PIN is shown only in this response (and its idempotent replays).',
+          schema: issuedEnrollment,
+        },
       },
     },
     async ({ body, headers, ctx }) => {
@@ -104,7 +113,12 @@ export function registerEnrollmentRoutes(routes: ApiRoutes, deps: { enrollments:
           limit: z.coerce.number().int().min(1).max(100).default(25),
         })
         .strict(),
-      responses: { 200: { description: 'A page of enrollments', schema: z.object({ items: z.array(enrollmentView), nextCursor: z.string().nullable() }) } },
+      responses: {
+        200: {
+          description: 'A page of enrollments',
+          schema: z.object({ items: z.array(enrollmentView), nextCursor: z.string().nullable() }),
+        },
+      },
     },
     async ({ query, ctx }) => ({ status: 200, body: await enrollments.list(caller(ctx).practiceId, query) }),
   );

@@ -5,7 +5,11 @@ import type { RouteSpec } from './route.ts';
 const toSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
 const errorBody = z.object({
-  error: z.object({ code: z.enum(Object.keys(errorCatalogue) as [string, ...string[]]), message: z.string(), data: z.record(z.string(), z.unknown()).optional() }),
+  error: z.object({
+    code: z.enum(Object.keys(errorCatalogue) as [string, ...string[]]),
+    message: z.string(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  }),
 });
 
 /** OpenAPI 3.1 for the JSON API, generated from the same zod guards that validate it. */
@@ -14,11 +18,20 @@ export function buildOpenApi(options: { issuer: string; version: string; specs: 
   for (const spec of options.specs) {
     const path = spec.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', spec.params], ['query', spec.query], ['header', spec.headers]] as const) {
+    for (const [where, schema] of [
+      ['path', spec.params],
+      ['query', spec.query],
+      ['header', spec.headers],
+    ] as const) {
       if (!schema) continue;
       const json = toSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, property] of Object.entries(json.properties ?? {})) {
-        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: property });
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || (json.required ?? []).includes(name),
+          schema: property,
+        });
       }
     }
     paths[path] ??= {};
@@ -31,9 +44,18 @@ export function buildOpenApi(options: { issuer: string; version: string; specs: 
       responses: Object.fromEntries([
         ...Object.entries(spec.responses).map(([status, response]) => [
           status,
-          { description: response.description, ...(response.schema ? { content: { 'application/json': { schema: toSchema(response.schema) } } } : {}) },
+          {
+            description: response.description,
+            ...(response.schema ? { content: { 'application/json': { schema: toSchema(response.schema) } } } : {}),
+          },
         ]),
-        ['4XX', { description: 'An error with a stable code from the catalogue.', content: { 'application/json': { schema: toSchema(errorBody) } } }],
+        [
+          '4XX',
+          {
+            description: 'An error with a stable code from the catalogue.',
+            content: { 'application/json': { schema: toSchema(errorBody) } },
+          },
+        ],
       ]),
     };
   }

@@ -29,7 +29,10 @@ export function registerRecordLinkRoutes(routes: ApiRoutes, deps: { recordLinks:
       params: z.object({ recordId: externalId }),
       responses: { 200: { description: 'The links, oldest first', schema: z.object({ items: z.array(linkView) }) } },
     },
-    async ({ params, ctx }) => ({ status: 200, body: { items: await deps.recordLinks.listForRecord(caller(ctx).practiceId, params.recordId) } }),
+    async ({ params, ctx }) => ({
+      status: 200,
+      body: { items: await deps.recordLinks.listForRecord(caller(ctx).practiceId, params.recordId) },
+    }),
   );
 
   routes.add(
@@ -45,7 +48,12 @@ export function registerRecordLinkRoutes(routes: ApiRoutes, deps: { recordLinks:
     },
     async ({ params, body, ctx }) => ({
       status: 200,
-      body: await deps.recordLinks.end(caller(ctx).practiceId, params.recordId, params.linkId, body.endsAt ? new Date(body.endsAt) : undefined),
+      body: await deps.recordLinks.end(
+        caller(ctx).practiceId,
+        params.recordId,
+        params.linkId,
+        body.endsAt ? new Date(body.endsAt) : undefined,
+      ),
     }),
   );
 }

@@ -30,7 +30,8 @@ export function registrationFlowApi(deps: { registration: RegistrationFlow; secu
     ctx.status = status;
     ctx.body = flow;
     // Registered from the email link (no sign-in request running): hand the sign-in to the next one.
-    if (flow.state === 'completed' && !flow.redirectTo?.includes('/interaction/')) setHandoffCookie(ctx, flow.id, deps.secureCookies);
+    if (flow.state === 'completed' && !flow.redirectTo?.includes('/interaction/'))
+      setHandoffCookie(ctx, flow.id, deps.secureCookies);
   };
 
   router.post('/', parseBody(), async (ctx) => {

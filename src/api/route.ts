@@ -8,7 +8,11 @@ type Schema = z.ZodType;
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** One JSON API route: its guards (zod) validate requests and, in tests, responses; OpenAPI is generated from them. */
-export interface RouteSpec<P extends Schema | undefined = any, Q extends Schema | undefined = any, B extends Schema | undefined = any> {
+export interface RouteSpec<
+  P extends Schema | undefined = any,
+  Q extends Schema | undefined = any,
+  B extends Schema | undefined = any,
+> {
   method: 'get' | 'post' | 'delete';
   path: string;
   summary: string;
@@ -44,7 +48,10 @@ export class ApiRoutes {
   private readonly validateResponses: boolean;
   private readonly authorize: (ctx: Context, scope: string) => Promise<void>;
 
-  constructor(router: Router, options: { validateResponses: boolean; authorize: (ctx: Context, scope: string) => Promise<void> }) {
+  constructor(
+    router: Router,
+    options: { validateResponses: boolean; authorize: (ctx: Context, scope: string) => Promise<void> },
+  ) {
     this.router = router;
     this.validateResponses = options.validateResponses;
     this.authorize = options.authorize;
@@ -70,7 +77,8 @@ export class ApiRoutes {
         const result = await handler(input);
         if (this.validateResponses) {
           const schema = spec.responses[result.status]?.schema;
-          if (!spec.responses[result.status]) throw new Error(`undocumented status ${result.status} for ${spec.method} ${spec.path}`);
+          if (!spec.responses[result.status])
+            throw new Error(`undocumented status ${result.status} for ${spec.method} ${spec.path}`);
           schema?.parse(result.body);
         }
         ctx.status = result.status;

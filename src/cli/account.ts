@@ -21,7 +21,8 @@ export async function readPasswordFromStdin(stdin: AsyncIterable<string | Uint8A
     for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     text += decoder.decode();
   } catch (error) {
-    if (error instanceof TypeError) throw new AppError('cli.invalid_input', { message: '--password-stdin: input is not valid UTF-8', cause: error });
+    if (error instanceof TypeError)
+      throw new AppError('cli.invalid_input', { message: '--password-stdin: input is not valid UTF-8', cause: error });
     throw error;
   }
   const password = text.replace(/\r?\n$/, '');
@@ -49,7 +50,9 @@ export async function addAccount(ctx: CliContext, username: string, options: Add
     throw new AppError('cli.invalid_input', { message: 'give --password or --password-stdin, not both' });
   }
   if (options.password === undefined && !options.passwordStdin) {
-    throw new AppError('cli.invalid_input', { message: 'a password is required: give --password-stdin (preferred) or --password' });
+    throw new AppError('cli.invalid_input', {
+      message: 'a password is required: give --password-stdin (preferred) or --password',
+    });
   }
   const password = options.passwordStdin ? await readPasswordFromStdin(ctx.stdin) : (options.password as string);
   const services = await ctx.services();
@@ -71,7 +74,11 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .argument('<username>', 'sign-in name (unique, case-insensitively)')
     .option('--email <email>', 'email address (stored unverified)')
     .option('--name <name>', 'full name')
-    .addOption(new Option('--password <password>', 'the password (visible in the process list; prefer --password-stdin)').conflicts('passwordStdin'))
+    .addOption(
+      new Option('--password <password>', 'the password (visible in the process list; prefer --password-stdin)').conflicts(
+        'passwordStdin',
+      ),
+    )
     .option('--password-stdin', 'read the password from standard input (one final newline is removed)')
     .action(async (username: string, options: AddAccountOptions) => {
       ctx.print(await addAccount(ctx, username, options));

@@ -36,7 +36,10 @@ const NOT_FOR_PRACTICE_CLIENTS = [
 ] as const;
 
 /** RFC 7591 metadata for `client add`; the secret is generated for a confidential client that was given none. */
-export function buildClientMetadata(clientId: string, options: AddClientOptions): { metadata: ClientMetadata; generatedSecret?: string } {
+export function buildClientMetadata(
+  clientId: string,
+  options: AddClientOptions,
+): { metadata: ClientMetadata; generatedSecret?: string } {
   if (options.public && options.secret !== undefined) {
     throw new AppError('cli.invalid_input', { message: 'a --public client has no secret: drop --secret' });
   }
@@ -81,12 +84,16 @@ function buildPracticeClientMetadata(
   for (const [key, flag] of NOT_FOR_PRACTICE_CLIENTS) {
     const value = options[key];
     if (value !== undefined && value !== false) {
-      throw new AppError('cli.invalid_input', { message: `an EHR client (--practice) is confidential and has no browser sign-in: drop ${flag}` });
+      throw new AppError('cli.invalid_input', {
+        message: `an EHR client (--practice) is confidential and has no browser sign-in: drop ${flag}`,
+      });
     }
   }
   const grantTypes = [...new Set(options.grantType ?? PRACTICE_GRANT_TYPES)];
   if (grantTypes.join(' ') !== PRACTICE_GRANT_TYPES.join(' ')) {
-    throw new AppError('cli.invalid_input', { message: 'an EHR client (--practice) uses only the client_credentials grant: drop --grant-type' });
+    throw new AppError('cli.invalid_input', {
+      message: 'an EHR client (--practice) uses only the client_credentials grant: drop --grant-type',
+    });
   }
   const generatedSecret = options.secret === undefined ? randomBytes(32).toString('base64url') : undefined;
   const metadata: ClientMetadata = {
@@ -141,11 +148,19 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .description('register a client; a confidential client without --secret gets a generated one, printed once')
     .argument('<client_id>', 'client id: 3 to 128 letters, digits, "-", "_" or "~"')
     .option('--redirect-uri <uri...>', 'allowed redirect URI(s) (required, except with --practice)')
-    .option('--practice <practice_id>', `an EHR client acting for this practice: confidential, client_credentials grant, scope "${API_SCOPES}", no redirect URIs`)
+    .option(
+      '--practice <practice_id>',
+      `an EHR client acting for this practice: confidential, client_credentials grant, scope "${API_SCOPES}", no redirect URIs`,
+    )
     .option('--name <name>', 'client_name shown on the consent page')
-    .addOption(new Option('--public', 'public client (SPA, mobile): no secret, token_endpoint_auth_method none').conflicts('secret'))
+    .addOption(
+      new Option('--public', 'public client (SPA, mobile): no secret, token_endpoint_auth_method none').conflicts('secret'),
+    )
     .option('--secret <secret>', `client secret (at least ${MIN_CLIENT_SECRET_LENGTH} characters); generated when omitted`)
-    .option('--grant-type <type...>', `grant types (default: ${DEFAULT_GRANT_TYPES.join(' ')}; with --practice: ${PRACTICE_GRANT_TYPES.join(' ')})`)
+    .option(
+      '--grant-type <type...>',
+      `grant types (default: ${DEFAULT_GRANT_TYPES.join(' ')}; with --practice: ${PRACTICE_GRANT_TYPES.join(' ')})`,
+    )
     .option('--post-logout-redirect-uri <uri...>', 'allowed post-logout redirect URI(s)')
     .option('--backchannel-logout-uri <uri>', 'back-channel logout endpoint of the client')
     .option('--first-party', 'our own application: no consent screen')

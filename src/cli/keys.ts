@@ -12,7 +12,13 @@ function printKeys(ctx: CliContext, keys: SigningKeyInfo[], json: boolean | unde
     ctx.printJson(keys);
     return;
   }
-  const rows = keys.map((key) => [key.kid, key.alg, key.status, key.createdAt.toISOString(), key.publishUntil?.toISOString() ?? '-']);
+  const rows = keys.map((key) => [
+    key.kid,
+    key.alg,
+    key.status,
+    key.createdAt.toISOString(),
+    key.publishUntil?.toISOString() ?? '-',
+  ]);
   for (const line of formatTable([['KID', 'ALG', 'STATUS', 'CREATED', 'PUBLISHED_UNTIL'], ...rows])) ctx.print(line);
 }
 

@@ -24,7 +24,9 @@ function packageVersion(): string {
 
 export function createProgram(ctx: CliContext, io: Pick<CliIO, 'stdout' | 'stderr'>): Command {
   const program = new Command('patient-idp')
-    .description('Operator commands for the patient-idp OpenID provider. Uses the same environment as the server (MONGODB_URI, or the embedded database under DATA_DIR).')
+    .description(
+      'Operator commands for the patient-idp OpenID provider. Uses the same environment as the server (MONGODB_URI, or the embedded database under DATA_DIR).',
+    )
     .version(packageVersion(), '-V, --version')
     // Errors are reported by runCli as one `error: <code>: <message>` line; never exit from inside commander.
     .exitOverride()
@@ -55,7 +57,10 @@ function report(error: unknown, stderr: Output, env: Record<string, string | und
     const message =
       error.code === 'commander.help'
         ? 'missing command (see the list above)'
-        : error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
+        : error.message
+            .replace(/^error:\s*/, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim();
     stderr.write(`error: cli.invalid_input: ${message}\n`);
     return EXIT_BAD_INPUT;
   }

@@ -96,7 +96,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     idTokenIncludesScopeClaims: e.ID_TOKEN_INCLUDES_SCOPE_CLAIMS,
     twilio:
       e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM_NUMBER
-        ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, fromNumber: e.TWILIO_FROM_NUMBER, apiUrl: e.TWILIO_API_URL }
+        ? {
+            accountSid: e.TWILIO_ACCOUNT_SID,
+            authToken: e.TWILIO_AUTH_TOKEN,
+            fromNumber: e.TWILIO_FROM_NUMBER,
+            apiUrl: e.TWILIO_API_URL,
+          }
         : undefined,
     warnings: Object.freeze(warnings),
   });

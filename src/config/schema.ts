@@ -5,9 +5,7 @@ import { z } from 'zod';
  * The README's configuration table is tested against `configVariables` below, so a variable
  * documented here is documented there.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -24,9 +22,11 @@ export const configVariables = {
     description: 'The OpenID Provider issuer URL (no trailing slash). Default `http://localhost:PORT`.',
   },
   MONGODB_URI: {
-    schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
-    description:
-      'MongoDB connection string. When unset, the embedded FerretDB (SQLite) store under `DATA_DIR` is started.',
+    schema: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+      .optional(),
+    description: 'MongoDB connection string. When unset, the embedded FerretDB (SQLite) store under `DATA_DIR` is started.',
   },
   DATA_DIR: {
     schema: z.string().min(1).default('./.data'),
@@ -35,7 +35,12 @@ export const configVariables = {
   COOKIE_KEYS: {
     schema: z
       .string()
-      .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((key) => key.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().min(32, 'each cookie key needs at least 32 characters')).min(1))
       .optional(),
     description:
@@ -47,7 +52,10 @@ export const configVariables = {
       'Secret from which registration-link tokens are derived and short-lived sensitive values are sealed. Required in production; changing it invalidates open links.',
   },
   SMTP_URL: {
-    schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+    schema: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
     description:
       'SMTP server for outgoing mail, e.g. `smtp://user:pass@mail.example.org:587`. Required in production; in development, mail without it only reaches the outbox page.',
   },
@@ -59,9 +67,22 @@ export const configVariables = {
     schema: z.coerce.number().int().min(50).max(600_000).default(2000),
     description: 'How often the mail queue looks for messages to send or retry.',
   },
-  TWILIO_ACCOUNT_SID: { schema: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional(), description: 'Twilio account for SMS security codes. Without Twilio settings, development sends SMS only to the outbox page and production offers only the date of birth + PIN method.' },
+  TWILIO_ACCOUNT_SID: {
+    schema: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
+      .optional(),
+    description:
+      'Twilio account for SMS security codes. Without Twilio settings, development sends SMS only to the outbox page and production offers only the date of birth + PIN method.',
+  },
   TWILIO_AUTH_TOKEN: { schema: z.string().min(16).optional(), description: 'Twilio auth token.' },
-  TWILIO_FROM_NUMBER: { schema: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +14155550100').optional(), description: 'The E.164 number SMS are sent from.' },
+  TWILIO_FROM_NUMBER: {
+    schema: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +14155550100')
+      .optional(),
+    description: 'The E.164 number SMS are sent from.',
+  },
   TWILIO_API_URL: {
     schema: z.url().optional(),
     description: "Base URL for Twilio's REST API instead of https://api.twilio.com (a proxy, or the test stand-in).",
@@ -69,7 +90,12 @@ export const configVariables = {
   FHIR_BASE_URLS: {
     schema: z
       .string()
-      .transform((value) => value.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((url) => url.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      )
       .pipe(z.array(z.url()))
       .default([]),
     description:

@@ -44,7 +44,10 @@ export async function openDatabase(
   let connection: Connection;
   let db: mongo.Db;
   try {
-    connection = await connectDatabase(config.mongodbUri ?? embedded!.uri, embedded ? { dbName: EMBEDDED_DB_NAME, singleConnection: true } : {});
+    connection = await connectDatabase(
+      config.mongodbUri ?? embedded!.uri,
+      embedded ? { dbName: EMBEDDED_DB_NAME, singleConnection: true } : {},
+    );
     if (!connection.db) {
       await connection.close();
       throw new Error('database handle missing after connect');

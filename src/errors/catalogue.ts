@@ -38,7 +38,10 @@ export const errorCatalogue = {
   'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was already used with a different request.' },
   'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still in progress. Retry shortly.' },
   'link.expired': { status: 410, message: 'Your registration link has expired. Ask your doctor to enroll you again.' },
-  'flow.not_found': { status: 404, message: 'This registration was not found or has expired. Open the link from your email again.' },
+  'flow.not_found': {
+    status: 404,
+    message: 'This registration was not found or has expired. Open the link from your email again.',
+  },
   'flow.expired': { status: 410, message: 'This registration has expired. Open the link from your email again.' },
   'flow.invalid_transition': { status: 400, message: 'That step is not available at this point of the registration.' },
   'flow.conflict': { status: 409, message: 'This registration was changed in another window. Reload the page and continue.' },

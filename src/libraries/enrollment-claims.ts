@@ -16,7 +16,9 @@ export function createEnrollmentClaims(deps: { models: Models; now: () => Date }
   const usable = () => ({ status: { $in: LIVE }, expiresAt: { $gt: deps.now() } });
 
   return {
-    async load(enrollmentId: string): Promise<{ enrollment: EnrollmentDocument; record: PatientRecordDocument; practice: PracticeDocument } | undefined> {
+    async load(
+      enrollmentId: string,
+    ): Promise<{ enrollment: EnrollmentDocument; record: PatientRecordDocument; practice: PracticeDocument } | undefined> {
       const enrollment = await Enrollment.findById(enrollmentId).lean<EnrollmentDocument>();
       if (!enrollment) return undefined;
       const [record, practice] = await Promise.all([
@@ -35,7 +37,10 @@ export function createEnrollmentClaims(deps: { models: Models; now: () => Date }
       ).lean<EnrollmentDocument>();
       if (!updated) return { locked: true };
       if ((updated.failedVerifications ?? 0) < MAX_FAILED_VERIFICATIONS) return { locked: false };
-      await Enrollment.updateOne({ _id: enrollmentId, status: { $in: LIVE } }, { $set: { status: 'locked', 'events.lockedAt': deps.now() } });
+      await Enrollment.updateOne(
+        { _id: enrollmentId, status: { $in: LIVE } },
+        { $set: { status: 'locked', 'events.lockedAt': deps.now() } },
+      );
       return { locked: true };
     },
 

@@ -208,7 +208,8 @@ export function createEnrollments(deps: {
       const filter: Record<string, unknown> = { practiceId };
       if (query.recordId) filter.recordId = query.recordId;
       if (query.status === 'expired') Object.assign(filter, { status: { $in: LIVE }, expiresAt: { $lte: now() } });
-      else if (query.status && (LIVE as readonly string[]).includes(query.status)) Object.assign(filter, { status: query.status, expiresAt: { $gt: now() } });
+      else if (query.status && (LIVE as readonly string[]).includes(query.status))
+        Object.assign(filter, { status: query.status, expiresAt: { $gt: now() } });
       else if (query.status) filter.status = query.status;
       if (query.cursor) {
         const [createdAt, id] = decodeCursor(query.cursor);
@@ -254,7 +255,10 @@ export function createEnrollments(deps: {
       ).lean<EnrollmentDocument>();
       if (!updated) refuseTerminal(await findOwned(practiceId, id));
       // An unsent invitation is not sent once revoked: not even retried after a send in flight fails.
-      await Enrollment.updateOne({ _id: id, 'delivery.state': { $in: ['queued', 'sending'] } }, { $set: { 'delivery.state': 'cancelled' } });
+      await Enrollment.updateOne(
+        { _id: id, 'delivery.state': { $in: ['queued', 'sending'] } },
+        { $set: { 'delivery.state': 'cancelled' } },
+      );
       return view((await Enrollment.findById(id).lean<EnrollmentDocument>())!);
     },
 
@@ -276,7 +280,8 @@ export function createEnrollments(deps: {
               { _id: enrollment._id, tokenHash, status: 'invited' },
               { $set: { status: 'opened', 'events.openedAt': now() } },
               { returnDocument: 'after' },
-            ).lean<EnrollmentDocument>()) ?? (await Enrollment.findOne({ _id: enrollment._id, tokenHash }).lean<EnrollmentDocument>()))
+            ).lean<EnrollmentDocument>()) ??
+            (await Enrollment.findOne({ _id: enrollment._id, tokenHash }).lean<EnrollmentDocument>()))
           : enrollment;
       // A reissue between our read and our update changed the hash: this link is dead.
       if (!opened) throw new AppError('link.expired');

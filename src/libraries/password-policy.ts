@@ -7,7 +7,14 @@ import { usernameKey } from './usernames.ts';
  */
 import { dictionary } from '@zxcvbn-ts/language-common';
 
-export const PASSWORD_RULES = ['min_length', 'max_length', 'uppercase', 'number_or_symbol', 'not_username', 'not_common'] as const;
+export const PASSWORD_RULES = [
+  'min_length',
+  'max_length',
+  'uppercase',
+  'number_or_symbol',
+  'not_username',
+  'not_common',
+] as const;
 export type PasswordRule = (typeof PASSWORD_RULES)[number];
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -26,7 +33,10 @@ export const PASSWORD_RULE_TEXT: Record<PasswordRule, string> = {
 /** zxcvbn-ts's list of ~49,000 commonly used passwords, compared case-insensitively. */
 const COMMON_PASSWORDS = new Set((dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()));
 
-export function checkPassword(password: string, context: { username?: string | undefined; email?: string | undefined } = {}): PasswordRule[] {
+export function checkPassword(
+  password: string,
+  context: { username?: string | undefined; email?: string | undefined } = {},
+): PasswordRule[] {
   const violations: PasswordRule[] = [];
   const length = [...password].length; // code points, so an emoji counts once
   if (length < PASSWORD_MIN_LENGTH) violations.push('min_length');

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import { isDuplicateKeyError } from '../database/errors.ts';
-import type { AccountDocument, EnrollmentDocument, Models, PatientRecordDocument, PracticeDocument, RecordLinkDocument } from '../models/index.ts';
+import type {
+  AccountDocument,
+  EnrollmentDocument,
+  Models,
+  PatientRecordDocument,
+  PracticeDocument,
+  RecordLinkDocument,
+} from '../models/index.ts';
 
 /** One record an account may see, as tokens and pickers describe it. */
 export interface LinkedRecord {
@@ -56,12 +63,17 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
         await RecordLink.create({ _id: randomUUID(), accountId, patientRecordId: enrollment.patientRecordId, ...fields });
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
-        await RecordLink.updateOne({ accountId, patientRecordId: enrollment.patientRecordId }, { $set: fields, $unset: { endsAt: 1 } });
+        await RecordLink.updateOne(
+          { accountId, patientRecordId: enrollment.patientRecordId },
+          { $set: fields, $unset: { endsAt: 1 } },
+        );
       }
     },
 
     async activeFor(accountId: string): Promise<RecordLinkDocument[]> {
-      return RecordLink.find({ accountId, ...active() }).sort({ createdAt: 1, _id: 1 }).lean<RecordLinkDocument[]>();
+      return RecordLink.find({ accountId, ...active() })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<RecordLinkDocument[]>();
     },
 
     /** The account's active links with what tokens and pickers show of each record. */
@@ -103,7 +115,9 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
     async listForRecord(practiceId: string, recordId: string): Promise<RecordLinkView[]> {
       const record = await PatientRecord.findOne({ practiceId, recordId }).lean<PatientRecordDocument>();
       if (!record) throw new AppError('record.not_found');
-      const links = await RecordLink.find({ patientRecordId: record._id, practiceId }).sort({ createdAt: 1 }).lean<RecordLinkDocument[]>();
+      const links = await RecordLink.find({ patientRecordId: record._id, practiceId })
+        .sort({ createdAt: 1 })
+        .lean<RecordLinkDocument[]>();
       return links.map((link) => viewOf(link, recordId));
     },
 

@@ -76,7 +76,10 @@ export function createRegistrationMailQueue(deps: {
     } catch (error) {
       const failed = attempts >= MAX_DELIVERY_ATTEMPTS;
       const reason = error instanceof Error ? error.message : String(error);
-      deps.logger.warn({ enrollmentId: enrollment._id, attempts, reason }, failed ? 'registration email failed' : 'registration email will be retried');
+      deps.logger.warn(
+        { enrollmentId: enrollment._id, attempts, reason },
+        failed ? 'registration email failed' : 'registration email will be retried',
+      );
       await Enrollment.updateOne(mine, {
         $set: {
           'delivery.state': failed ? 'failed' : 'queued',

@@ -16,7 +16,8 @@ export function createSecrets(secret: string) {
     /** A fresh random nonce (128 bits) for a one-time link. */
     newNonce: () => randomBytes(16).toString('base64url'),
     /** The link token of a nonce: 256 bits, URL-safe. */
-    tokenFor: (purpose: string, nonce: string) => createHmac('sha256', tokenKey).update(`${purpose}:${nonce}`).digest('base64url'),
+    tokenFor: (purpose: string, nonce: string) =>
+      createHmac('sha256', tokenKey).update(`${purpose}:${nonce}`).digest('base64url'),
     /** What is stored to find a token: its SHA-256 (the token itself has full entropy, so no salt is needed). */
     hashToken: (token: string) => createHash('sha256').update(token).digest('base64url'),
     seal(plaintext: string): string {

@@ -16,9 +16,7 @@ export interface SigningKeyInfo {
 
 function generatePrivateJwk(alg: SigningAlgorithm): JsonWebKey {
   const { privateKey } =
-    alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return privateKey.export({ format: 'jwk' });
 }
 

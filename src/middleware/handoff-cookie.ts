@@ -8,7 +8,14 @@ import type { Context } from 'koa';
 export const HANDOFF_COOKIE = 'registration_handoff';
 
 export function setHandoffCookie(ctx: Context, flowId: string, secure: boolean): void {
-  ctx.cookies.set(HANDOFF_COOKIE, flowId, { httpOnly: true, sameSite: 'lax', secure, path: '/interaction', maxAge: 10 * 60 * 1000, signed: true });
+  ctx.cookies.set(HANDOFF_COOKIE, flowId, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/interaction',
+    maxAge: 10 * 60 * 1000,
+    signed: true,
+  });
 }
 
 export function clearHandoffCookie(ctx: Context, secure: boolean): void {

@@ -22,5 +22,8 @@ export type AuditEventDocument = InferSchemaType<typeof auditEventSchema> & { _i
 export type AuditEventModel = Model<AuditEventDocument>;
 
 export function auditEventModel(connection: Connection): AuditEventModel {
-  return (connection.models.AuditEvent as AuditEventModel | undefined) ?? connection.model<AuditEventDocument>('AuditEvent', auditEventSchema);
+  return (
+    (connection.models.AuditEvent as AuditEventModel | undefined) ??
+    connection.model<AuditEventDocument>('AuditEvent', auditEventSchema)
+  );
 }

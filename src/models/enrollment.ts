@@ -70,6 +70,7 @@ export type EnrollmentModel = Model<EnrollmentDocument>;
 
 export function enrollmentModel(connection: Connection): EnrollmentModel {
   return (
-    (connection.models.Enrollment as EnrollmentModel | undefined) ?? connection.model<EnrollmentDocument>('Enrollment', enrollmentSchema)
+    (connection.models.Enrollment as EnrollmentModel | undefined) ??
+    connection.model<EnrollmentDocument>('Enrollment', enrollmentSchema)
   );
 }

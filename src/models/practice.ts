@@ -15,5 +15,7 @@ export type PracticeDocument = InferSchemaType<typeof practiceSchema> & { _id: s
 export type PracticeModel = Model<PracticeDocument>;
 
 export function practiceModel(connection: Connection): PracticeModel {
-  return (connection.models.Practice as PracticeModel | undefined) ?? connection.model<PracticeDocument>('Practice', practiceSchema);
+  return (
+    (connection.models.Practice as PracticeModel | undefined) ?? connection.model<PracticeDocument>('Practice', practiceSchema)
+  );
 }

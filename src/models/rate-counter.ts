@@ -14,5 +14,8 @@ export type RateCounterDocument = InferSchemaType<typeof rateCounterSchema> & { 
 export type RateCounterModel = Model<RateCounterDocument>;
 
 export function rateCounterModel(connection: Connection): RateCounterModel {
-  return (connection.models.RateCounter as RateCounterModel | undefined) ?? connection.model<RateCounterDocument>('RateCounter', rateCounterSchema);
+  return (
+    (connection.models.RateCounter as RateCounterModel | undefined) ??
+    connection.model<RateCounterDocument>('RateCounter', rateCounterSchema)
+  );
 }

@@ -25,5 +25,8 @@ export type RecordLinkDocument = InferSchemaType<typeof recordLinkSchema> & { _i
 export type RecordLinkModel = Model<RecordLinkDocument>;
 
 export function recordLinkModel(connection: Connection): RecordLinkModel {
-  return (connection.models.RecordLink as RecordLinkModel | undefined) ?? connection.model<RecordLinkDocument>('RecordLink', recordLinkSchema);
+  return (
+    (connection.models.RecordLink as RecordLinkModel | undefined) ??
+    connection.model<RecordLinkDocument>('RecordLink', recordLinkSchema)
+  );
 }

@@ -37,8 +37,13 @@ export function createInteractionBridge(provider: Provider) {
         uid: details.uid,
         prompt: details.prompt.name,
         client: { id: clientId, name: client.clientName ?? clientId, firstParty: client.metadata().first_party === true },
-        scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
-        missing: { scopes: [...(promptDetails.missingOIDCScope ?? []), ...missingResourceScopes], claims: promptDetails.missingOIDCClaims ?? [] },
+        scopes: String(details.params.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
+        missing: {
+          scopes: [...(promptDetails.missingOIDCScope ?? []), ...missingResourceScopes],
+          claims: promptDetails.missingOIDCClaims ?? [],
+        },
         accountId: details.session?.accountId,
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.
         completeLogin: (accountId, amr) => finish({ login: { accountId, amr }, create: {} }, false),

@@ -31,7 +31,10 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * send a patient straight to registration with prompt=create; discovery then lists it in
  * prompt_values_supported. It is resolved by any completed sign-in (see interaction-bridge).
  */
-function interactionPolicyWithCreate(checks: { validate: (ctx: KoaContextWithOIDC) => void; needsPatient: (ctx: KoaContextWithOIDC) => Promise<boolean> }) {
+function interactionPolicyWithCreate(checks: {
+  validate: (ctx: KoaContextWithOIDC) => void;
+  needsPatient: (ctx: KoaContextWithOIDC) => Promise<boolean>;
+}) {
   const { Check, Prompt } = interactionPolicy;
   const policy = interactionPolicy.base();
   policy.add(new Prompt({ name: 'create', requestable: true }), 0);
@@ -63,7 +66,16 @@ function interactionPolicyWithCreate(checks: { validate: (ctx: KoaContextWithOID
 export const API_SCOPES = 'enrollments:read enrollments:write';
 
 /** Every scope the provider knows besides the patient/* scopes of FHIR servers. */
-export const STATIC_SCOPES: readonly string[] = ['openid', 'offline_access', 'profile', 'email', 'phone', 'records', ...SMART_OIDC_SCOPES, ...API_SCOPES.split(' ')];
+export const STATIC_SCOPES: readonly string[] = [
+  'openid',
+  'offline_access',
+  'profile',
+  'email',
+  'phone',
+  'records',
+  ...SMART_OIDC_SCOPES,
+  ...API_SCOPES.split(' '),
+];
 
 function practiceOf(client: { metadata(): Record<string, unknown> } | undefined): string | undefined {
   const practiceId = client?.metadata().practice_id;
@@ -78,7 +90,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   const { config, accounts, pages, recordLinks, launchContexts } = deps;
   const secure = config.issuer.startsWith('https://');
   const staticScopes = STATIC_SCOPES;
-  const isFhirServer = (resource: unknown): resource is string => typeof resource === 'string' && config.fhirBaseUrls.includes(resource);
+  const isFhirServer = (resource: unknown): resource is string =>
+    typeof resource === 'string' && config.fhirBaseUrls.includes(resource);
   /** The grant each request settled on (loadExistingGrant may run more than once per request). */
   const settledGrants = new WeakMap<object, unknown>();
 
@@ -211,10 +224,15 @@ export function createProvider(deps: ProviderDeps): Provider {
             throw new errors.InvalidRequest('aud is not a FHIR server registered with this authorization server');
           }
           // Without a resource oidc-provider has already dropped unknown scopes from the params: check what was sent.
-          const sent = ctx.oidc.route === 'authorization' ? (ctx.method === 'POST' ? ctx.oidc.body?.scope : ctx.query.scope) : undefined;
-          const scopes = new Set([...ctx.oidc.requestParamScopes, ...(typeof sent === 'string' ? sent.split(' ').filter(Boolean) : [])]);
+          const sent =
+            ctx.oidc.route === 'authorization' ? (ctx.method === 'POST' ? ctx.oidc.body?.scope : ctx.query.scope) : undefined;
+          const scopes = new Set([
+            ...ctx.oidc.requestParamScopes,
+            ...(typeof sent === 'string' ? sent.split(' ').filter(Boolean) : []),
+          ]);
           for (const scope of scopes) {
-            if (!staticScopes.includes(scope) && !isPatientScope(scope)) throw new errors.InvalidScope('requested scope is not supported', scope);
+            if (!staticScopes.includes(scope) && !isPatientScope(scope))
+              throw new errors.InvalidScope('requested scope is not supported', scope);
           }
         },
         async needsPatient(ctx) {

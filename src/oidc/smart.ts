@@ -35,15 +35,14 @@ export function isPatientScope(scope: string): boolean {
 /** Every patient scope a FHIR resource server may be granted (oidc-provider needs the list). */
 export function allPatientScopes(): string[] {
   const v2 = ['r', 's', 'rs', 'c', 'u', 'd', 'cu', 'cud', 'cruds', 'ru', 'rsu'];
-  return FHIR_RESOURCE_TYPES.flatMap((type) => [...v2, 'read', 'write', '*'].map((permission) => `patient/${type}.${permission}`));
+  return FHIR_RESOURCE_TYPES.flatMap((type) =>
+    [...v2, 'read', 'write', '*'].map((permission) => `patient/${type}.${permission}`),
+  );
 }
 
 export const SMART_OIDC_SCOPES = ['launch/patient', 'fhirUser'] as const;
 
-export function smartConfiguration(input: {
-  issuer: string;
-  scopes: string[];
-}) {
+export function smartConfiguration(input: { issuer: string; scopes: string[] }) {
   const { issuer } = input;
   return {
     issuer,

@@ -65,7 +65,14 @@ export function demoPortalPages(deps: { issuer: string; clientId: string; render
       const claims = tokens.claims();
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims?.sub ?? oidc.skipSubjectCheck);
       ctx.cookies.set('demo_portal', '', { ...cookie, maxAge: 0 });
-      page(ctx, { userinfo, idToken: tokens.id_token, logoutUrl: oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: `${deps.issuer}/demo` }).href });
+      page(ctx, {
+        userinfo,
+        idToken: tokens.id_token,
+        logoutUrl: oidc.buildEndSessionUrl(config, {
+          id_token_hint: tokens.id_token ?? '',
+          post_logout_redirect_uri: `${deps.issuer}/demo`,
+        }).href,
+      });
     } catch (error) {
       page(ctx, { error: `Sign-in failed: ${(error as { error?: string }).error ?? (error as Error).message}` });
     }

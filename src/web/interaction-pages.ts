@@ -46,7 +46,13 @@ function tokenFromLink(link: string): string {
   return match?.[1] ?? trimmed;
 }
 
-export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: LoginFlow; csrf: Csrf; render: Render; entry: RegistrationEntry }) {
+export function interactionPages(deps: {
+  bridge: InteractionBridge;
+  loginFlow: LoginFlow;
+  csrf: Csrf;
+  render: Render;
+  entry: RegistrationEntry;
+}) {
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(securityHeaders());
 
@@ -57,12 +63,18 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
   }
 
   function show(ctx: Context, view: InteractionView, extra: Record<string, unknown> = {}) {
-    const templates: Record<string, string> = { consent: 'interaction/consent', create: 'interaction/register', patient: 'interaction/patient' };
+    const templates: Record<string, string> = {
+      consent: 'interaction/consent',
+      create: 'interaction/register',
+      patient: 'interaction/patient',
+    };
     const template = templates[view.prompt] ?? 'interaction/login';
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.render(template, {
-      title: ({ consent: 'Allow access', patient: 'Choose a patient', create: 'Register' } as Record<string, string>)[view.prompt] ?? 'Sign in',
+      title:
+        ({ consent: 'Allow access', patient: 'Choose a patient', create: 'Register' } as Record<string, string>)[view.prompt] ??
+        'Sign in',
       ...view,
       scopeText: SCOPE_TEXT,
       csrf: deps.csrf.tokenFor(view.uid),
@@ -73,7 +85,11 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
   /** Completes the sign-in with an account a registration just created or linked; true when it did. */
   async function handOff(ctx: Context, interaction: InteractionHandle, flowId: string | undefined): Promise<boolean> {
     if (!flowId) return false;
-    const accountId = await deps.entry.registration.takeHandoff(flowId, ctx.cookies.get(flowBindingCookie(flowId), { signed: true }), interaction.uid);
+    const accountId = await deps.entry.registration.takeHandoff(
+      flowId,
+      ctx.cookies.get(flowBindingCookie(flowId), { signed: true }),
+      interaction.uid,
+    );
     if (!accountId) return false;
     clearHandoffCookie(ctx, deps.entry.secureCookies);
     ctx.status = 303;
@@ -84,7 +100,8 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
   router.get('/', async (ctx) => {
     const interaction = await load(ctx);
     // Just registered from the email link in this browser: this sign-in is already done.
-    if (interaction.prompt === 'login' && (await handOff(ctx, interaction, ctx.cookies.get(HANDOFF_COOKIE, { signed: true })))) return;
+    if (interaction.prompt === 'login' && (await handOff(ctx, interaction, ctx.cookies.get(HANDOFF_COOKIE, { signed: true }))))
+      return;
     const view = await deps.loginFlow.describe(interaction);
     // prompt=create shows the register page; `?signin` is its "I already have an account" sign-in form.
     show(ctx, view.prompt === 'create' && ctx.query.signin !== undefined ? { ...view, prompt: 'login' } : view);
@@ -124,10 +141,14 @@ export function interactionPages(deps: { bridge: InteractionBridge; loginFlow: L
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
       ctx.status = error.status;
-      show(ctx, { ...(await deps.loginFlow.describe(interaction)), prompt: 'login' }, {
-        error: { code: error.code, message: error.toJSON().error.message },
-        login: input.action === 'login' ? input.login : '',
-      });
+      show(
+        ctx,
+        { ...(await deps.loginFlow.describe(interaction)), prompt: 'login' },
+        {
+          error: { code: error.code, message: error.toJSON().error.message },
+          login: input.action === 'login' ? input.login : '',
+        },
+      );
       ctx.status = error.status;
     }
   });

@@ -22,7 +22,12 @@ export function flowBindingCookie(flowId: string): string {
  * JSON; every form posts one action and answers 303 back to the page (post/redirect/get).
  * Opening the email's link starts a flow but never spends the link (mail scanners open links).
  */
-export function registrationPages(deps: { registration: RegistrationFlow; render: Render; secureCookies: boolean; demoPortal?: boolean }) {
+export function registrationPages(deps: {
+  registration: RegistrationFlow;
+  render: Render;
+  secureCookies: boolean;
+  demoPortal?: boolean;
+}) {
   const router = new Router();
   router.use(securityHeaders());
   router.use(async (ctx, next) => {
@@ -49,13 +54,22 @@ export function registrationPages(deps: { registration: RegistrationFlow; render
     if (!(error instanceof AppError) || !['link.expired', 'enrollment.locked'].includes(error.code)) throw error;
     ctx.status = error.status;
     ctx.type = 'html';
-    ctx.body = deps.render('register/link-unusable', { title: 'Registration link', message: error.toJSON().error.message, code: error.code });
+    ctx.body = deps.render('register/link-unusable', {
+      title: 'Registration link',
+      message: error.toJSON().error.message,
+      code: error.code,
+    });
   }
 
   /** Starts a browser flow from a link's token and redirects to it (the token leaves the address bar). */
   async function start(ctx: Context, token: string, interactionUid?: string) {
     try {
-      const { flow, bindingSecret } = await deps.registration.create({ token, mode: 'browser', interactionUid, context: context(ctx) });
+      const { flow, bindingSecret } = await deps.registration.create({
+        token,
+        mode: 'browser',
+        interactionUid,
+        context: context(ctx),
+      });
       ctx.cookies.set(flowBindingCookie(flow.id), bindingSecret, {
         httpOnly: true,
         sameSite: 'lax',

@@ -168,7 +168,12 @@ describe('secondary lookups', () => {
     const id = uniqueId('session');
     const uid = uniqueId('uid');
     await adapter.upsert(id, { jti: id, uid, accountId: 'acc', authorizations: { 'records.app': { sid: 's' } } }, 3600);
-    expect(await adapter.findByUid(uid)).toEqual({ jti: id, uid, accountId: 'acc', authorizations: { 'records.app': { sid: 's' } } });
+    expect(await adapter.findByUid(uid)).toEqual({
+      jti: id,
+      uid,
+      accountId: 'acc',
+      authorizations: { 'records.app': { sid: 's' } },
+    });
     expect(await adapter.findByUid('other-uid')).toBeUndefined();
   });
 
@@ -224,7 +229,9 @@ describe('collections', () => {
     expect(await new AdapterClass('PushedAuthorizationRequest').find(id)).toMatchObject({ kind: 'PushedAuthorizationRequest' });
 
     const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-    expect(names).toEqual(expect.arrayContaining(['oidc_AccessToken', 'oidc_ReplayDetection', 'oidc_PushedAuthorizationRequest']));
+    expect(names).toEqual(
+      expect.arrayContaining(['oidc_AccessToken', 'oidc_ReplayDetection', 'oidc_PushedAuthorizationRequest']),
+    );
     await new AdapterClass('AccessToken').destroy(id);
     expect(await new AdapterClass('ReplayDetection').find(id)).toMatchObject({ kind: 'ReplayDetection' });
   });
@@ -319,7 +326,13 @@ describe('ensureOidcIndexes', () => {
     advance(11);
     expect(await expiry.purgeNow()).toBe(2);
     expect(await idb.collection(oidcCollectionName('AccessToken')).countDocuments({})).toBe(0);
-    expect(await idb.collection<StoredArtifact>(oidcCollectionName('Session')).find({}).map((d) => d._id).toArray()).toEqual(['long']);
+    expect(
+      await idb
+        .collection<StoredArtifact>(oidcCollectionName('Session'))
+        .find({})
+        .map((d) => d._id)
+        .toArray(),
+    ).toEqual(['long']);
     expect(await new Adapter('Client').find('forever')).toEqual({ client_id: 'forever' });
   });
 });

@@ -31,7 +31,14 @@ const ZERO_ID = '00000000-0000-4000-8000-000000000000';
 /** Every operation of the API, as a request builder. */
 function operations(id = enrollmentId) {
   return [
-    { name: 'POST /api/enrollments', call: () => api(server).post('/api/enrollments').send({ record: record({ email: undefined }) }), write: true },
+    {
+      name: 'POST /api/enrollments',
+      call: () =>
+        api(server)
+          .post('/api/enrollments')
+          .send({ record: record({ email: undefined }) }),
+      write: true,
+    },
     { name: 'GET /api/enrollments', call: () => api(server).get('/api/enrollments'), write: false },
     { name: 'GET /api/enrollments/{id}', call: () => api(server).get(`/api/enrollments/${id}`), write: false },
     { name: 'POST /api/enrollments/{id}/reissue', call: () => api(server).post(`/api/enrollments/${id}/reissue`), write: true },
@@ -40,11 +47,19 @@ function operations(id = enrollmentId) {
 }
 
 /** Signs an access token with one of this server's own private keys (as taken from the database). */
-async function forge(claims: Record<string, unknown>, options: { audience?: string; issuer?: string; typ?: string; expiresIn?: string | number } = {}) {
+async function forge(
+  claims: Record<string, unknown>,
+  options: { audience?: string; issuer?: string; typ?: string; expiresIn?: string | number } = {},
+) {
   const stored = await server.services.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
   const jwk = stored!.privateJwk as JWK;
   const key = await importJWK(jwk, 'ES256');
-  let jwt = new SignJWT({ client_id: practice.clientId, practice_id: practice.id, scope: 'enrollments:read enrollments:write', ...claims })
+  let jwt = new SignJWT({
+    client_id: practice.clientId,
+    practice_id: practice.id,
+    scope: 'enrollments:read enrollments:write',
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'ES256', typ: options.typ ?? 'at+jwt', kid: jwk.kid! })
     .setIssuer(options.issuer ?? server.issuer)
     .setAudience(options.audience ?? server.config.apiResource)
@@ -79,7 +94,10 @@ describe('401 api.unauthorized', () => {
     ['garbage JWT', 'Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl'],
     ['three dots', 'Bearer a.b.c'],
     ['a token in a cookie-like header value', 'token=abc'],
-    ['an unsigned JWT (alg none)', `Bearer ${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"scope":"enrollments:write"}').toString('base64url')}.`],
+    [
+      'an unsigned JWT (alg none)',
+      `Bearer ${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"scope":"enrollments:write"}').toString('base64url')}.`,
+    ],
   ])('%s', async (_name, authorization) => {
     const res = await api(server).get('/api/enrollments').set('Authorization', authorization);
     expectUnauthorized(res);
@@ -88,10 +106,18 @@ describe('401 api.unauthorized', () => {
   test('a real token with a tampered signature or payload', async () => {
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const flipped = signature.slice(0, -2) + (signature.slice(-2) === 'AA' ? 'BB' : 'AA');
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(`${header}.${payload}.${flipped}`)));
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(`${header}.${payload}.${flipped}`)),
+    );
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     const widened = Buffer.from(JSON.stringify({ ...claims, practice_id: 'another-practice' })).toString('base64url');
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(`${header}.${widened}.${signature}`)));
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(`${header}.${widened}.${signature}`)),
+    );
   });
 
   test('a token signed with our own key is accepted only with our issuer, our API audience and typ at+jwt', async () => {
@@ -100,20 +126,52 @@ describe('401 api.unauthorized', () => {
     expect((await api(server).get(`/api/enrollments/${enrollmentId}`).set(bearer(good))).status).toBe(200);
 
     for (const audience of ['https://other.example/api', server.issuer, `${server.config.apiResource}/`, practice.clientId]) {
-      expectUnauthorized(await api(server).get(`/api/enrollments/${enrollmentId}`).set(bearer(await forge({}, { audience }))));
+      expectUnauthorized(
+        await api(server)
+          .get(`/api/enrollments/${enrollmentId}`)
+          .set(bearer(await forge({}, { audience }))),
+      );
     }
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(await forge({}, { issuer: 'https://evil.example' }))));
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(await forge({}, { typ: 'JWT' }))));
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(await forge({}, { expiresIn: Math.floor(Date.now() / 1000) - 120 }))));
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(await forge({ practice_id: undefined }))));
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(await forge({ client_id: undefined }))));
-    expectUnauthorized(await api(server).get('/api/enrollments').set(bearer(await forge({ practice_id: 42 }))));
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(await forge({}, { issuer: 'https://evil.example' }))),
+    );
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(await forge({}, { typ: 'JWT' }))),
+    );
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(await forge({}, { expiresIn: Math.floor(Date.now() / 1000) - 120 }))),
+    );
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(await forge({ practice_id: undefined }))),
+    );
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(await forge({ client_id: undefined }))),
+    );
+    expectUnauthorized(
+      await api(server)
+        .get('/api/enrollments')
+        .set(bearer(await forge({ practice_id: 42 }))),
+    );
   });
 
   test('a token signed by a key that is not ours, even with our kid', async () => {
     const stored = await server.services.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
     const { privateKey } = await generateKeyPair('ES256');
-    const jwt = await new SignJWT({ client_id: practice.clientId, practice_id: practice.id, scope: 'enrollments:read enrollments:write' })
+    const jwt = await new SignJWT({
+      client_id: practice.clientId,
+      practice_id: practice.id,
+      scope: 'enrollments:read enrollments:write',
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: stored!._id })
       .setIssuer(server.issuer)
       .setAudience(server.config.apiResource)
@@ -135,11 +193,19 @@ describe('403 api.insufficient_scope', () => {
   let readEnrollmentId: string;
 
   beforeAll(async () => {
-    readOnly = await createTestPractice(server, { id: 'read-only-practice', name: 'Read Only Clinic', scope: 'enrollments:read' });
+    readOnly = await createTestPractice(server, {
+      id: 'read-only-practice',
+      name: 'Read Only Clinic',
+      scope: 'enrollments:read',
+    });
     readToken = await readOnly.token();
     const issued = await server.services.enrollments.create(
       { id: readOnly.id, clientId: readOnly.clientId },
-      { record: { id: 'RO-1', givenName: 'Read', familyName: 'Only', dateOfBirth: '1990-01-01' }, relationship: 'self', expiresInDays: 30 },
+      {
+        record: { id: 'RO-1', givenName: 'Read', familyName: 'Only', dateOfBirth: '1990-01-01' },
+        relationship: 'self',
+        expiresInDays: 30,
+      },
     );
     readEnrollmentId = issued.enrollment.id;
   });
@@ -189,8 +255,12 @@ describe('403 api.insufficient_scope', () => {
       redirect_uris: [],
       scope: 'enrollments:read enrollments:write',
     });
-    const config = await oidc.discovery(new URL(server.issuer), clientId, secret, undefined, { execute: [oidc.allowInsecureRequests] });
-    await expect(oidc.clientCredentialsGrant(config, { scope: 'enrollments:read', resource: server.config.apiResource })).rejects.toThrow();
+    const config = await oidc.discovery(new URL(server.issuer), clientId, secret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    await expect(
+      oidc.clientCredentialsGrant(config, { scope: 'enrollments:read', resource: server.config.apiResource }),
+    ).rejects.toThrow();
   });
 });
 
@@ -204,9 +274,21 @@ describe('another practice’s enrollment is 404', () => {
 
   test('GET, reissue and DELETE answer enrollment.not_found and change nothing', async () => {
     const before = await server.db.connection.db!.collection('enrollments').findOne({ _id: enrollmentId as never });
-    expectApiError(await api(server).get(`/api/enrollments/${enrollmentId}`).set(bearer(otherToken)), 404, 'enrollment.not_found');
-    expectApiError(await api(server).post(`/api/enrollments/${enrollmentId}/reissue`).set(bearer(otherToken)), 404, 'enrollment.not_found');
-    expectApiError(await api(server).delete(`/api/enrollments/${enrollmentId}`).set(bearer(otherToken)), 404, 'enrollment.not_found');
+    expectApiError(
+      await api(server).get(`/api/enrollments/${enrollmentId}`).set(bearer(otherToken)),
+      404,
+      'enrollment.not_found',
+    );
+    expectApiError(
+      await api(server).post(`/api/enrollments/${enrollmentId}/reissue`).set(bearer(otherToken)),
+      404,
+      'enrollment.not_found',
+    );
+    expectApiError(
+      await api(server).delete(`/api/enrollments/${enrollmentId}`).set(bearer(otherToken)),
+      404,
+      'enrollment.not_found',
+    );
     // Indistinguishable from an id that does not exist at all.
     const missing = await api(server).get(`/api/enrollments/${ZERO_ID}`).set(bearer(otherToken));
     const foreign = await api(server).get(`/api/enrollments/${enrollmentId}`).set(bearer(otherToken));

@@ -41,7 +41,10 @@ async function expectRefused(send: () => request.Test, status: number, code: str
   return res;
 }
 
-const post = (body: unknown, headers: Record<string, string> = {}) => () => enroll(server, token, body, headers);
+const post =
+  (body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    enroll(server, token, body, headers);
 const withRecord = (changes: Record<string, unknown>) => ({ record: { ...record(), ...changes } });
 const withoutField = (field: string) => {
   const patient: Record<string, unknown> = { ...record() };
@@ -50,7 +53,12 @@ const withoutField = (field: string) => {
 };
 
 test('control: a valid body is accepted', async () => {
-  const patient = record({ dateOfBirth: '2000-02-29', phone: '+442071234567', givenName: 'Zoë', familyName: "O'Brien-Łukasiewicz" });
+  const patient = record({
+    dateOfBirth: '2000-02-29',
+    phone: '+442071234567',
+    givenName: 'Zoë',
+    familyName: "O'Brien-Łukasiewicz",
+  });
   const res = await enroll(server, token, { record: patient });
   expect(res.status).toBe(201);
   // Let its email go out now, so later tests count only their own.
@@ -212,7 +220,12 @@ describe('bodies the parser refuses', () => {
 
   test('a text/plain body is 415 guard.unsupported_media_type', async () => {
     await expectRefused(
-      () => api(server).post('/api/enrollments').set(bearer(token)).set('Content-Type', 'text/plain').send(JSON.stringify(withRecord({}))),
+      () =>
+        api(server)
+          .post('/api/enrollments')
+          .set(bearer(token))
+          .set('Content-Type', 'text/plain')
+          .send(JSON.stringify(withRecord({}))),
       415,
       'guard.unsupported_media_type',
     );
@@ -237,7 +250,12 @@ describe('bodies the parser refuses', () => {
 
 describe('headers', () => {
   test('an Idempotency-Key over 255 characters is refused', async () => {
-    await expectRefused(post(withRecord({}), { 'Idempotency-Key': 'k'.repeat(256) }), 400, 'guard.invalid_input', 'idempotency-key');
+    await expectRefused(
+      post(withRecord({}), { 'Idempotency-Key': 'k'.repeat(256) }),
+      400,
+      'guard.invalid_input',
+      'idempotency-key',
+    );
   });
 });
 
@@ -246,8 +264,18 @@ describe('ids in the path', () => {
     '%s is 400 guard.invalid_input on GET, reissue and DELETE',
     async (id) => {
       await expectRefused(() => api(server).get(`/api/enrollments/${id}`).set(bearer(token)), 400, 'guard.invalid_input', 'id');
-      await expectRefused(() => api(server).post(`/api/enrollments/${id}/reissue`).set(bearer(token)), 400, 'guard.invalid_input', 'id');
-      await expectRefused(() => api(server).delete(`/api/enrollments/${id}`).set(bearer(token)), 400, 'guard.invalid_input', 'id');
+      await expectRefused(
+        () => api(server).post(`/api/enrollments/${id}/reissue`).set(bearer(token)),
+        400,
+        'guard.invalid_input',
+        'id',
+      );
+      await expectRefused(
+        () => api(server).delete(`/api/enrollments/${id}`).set(bearer(token)),
+        400,
+        'guard.invalid_input',
+        'id',
+      );
     },
   );
 
@@ -284,11 +312,25 @@ describe('list query parameters', () => {
   ])('%s=%j is 400 guard.invalid_input', async (name, value) => {
     // An unknown parameter is reported on the query itself (field ""), the others on their own name.
     const field = name === 'practiceId' ? '' : name;
-    await expectRefused(() => api(server).get('/api/enrollments').query({ [name]: value }).set(bearer(token)), 400, 'guard.invalid_input', field);
+    await expectRefused(
+      () =>
+        api(server)
+          .get('/api/enrollments')
+          .query({ [name]: value })
+          .set(bearer(token)),
+      400,
+      'guard.invalid_input',
+      field,
+    );
   });
 
   test('a repeated status is refused', async () => {
-    await expectRefused(() => api(server).get('/api/enrollments?status=invited&status=opened').set(bearer(token)), 400, 'guard.invalid_input', 'status');
+    await expectRefused(
+      () => api(server).get('/api/enrollments?status=invited&status=opened').set(bearer(token)),
+      400,
+      'guard.invalid_input',
+      'status',
+    );
   });
 
   test('a cursor the API made is accepted', async () => {

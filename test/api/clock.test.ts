@@ -41,7 +41,10 @@ function withoutEmail() {
 }
 
 async function listIds(query: Record<string, string | number>): Promise<string[]> {
-  const res = await api(server).get('/api/enrollments').query({ limit: 100, ...query }).set(bearer(token));
+  const res = await api(server)
+    .get('/api/enrollments')
+    .query({ limit: 100, ...query })
+    .set(bearer(token));
   expect(res.status).toBe(200);
   return res.body.items.map((item: EnrollmentBody) => item.id);
 }

@@ -3,7 +3,17 @@
 // the enrollment's status is one a reissue can leave.
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
-import { api, bearer, enroll, expectApiError, expectLinkExpired, getEnrollment, openLink, record, registerPathOf } from './helpers.ts';
+import {
+  api,
+  bearer,
+  enroll,
+  expectApiError,
+  expectLinkExpired,
+  getEnrollment,
+  openLink,
+  record,
+  registerPathOf,
+} from './helpers.ts';
 
 let server: TestServer;
 let token: string;
@@ -69,7 +79,9 @@ test('concurrent reissue and open of the old link: old link dead, new link works
 test('concurrent reissues: exactly the last stored link works', async () => {
   const created = await enroll(server, token, { record: withoutEmail() });
   const id: string = created.body.id;
-  const answers = await Promise.all(Array.from({ length: 4 }, () => api(server).post(`/api/enrollments/${id}/reissue`).set(bearer(token))));
+  const answers = await Promise.all(
+    Array.from({ length: 4 }, () => api(server).post(`/api/enrollments/${id}/reissue`).set(bearer(token))),
+  );
   for (const res of answers) expect(res.status).toBe(200);
   const links = [created.body.registrationUrl as string, ...answers.map((res) => res.body.registrationUrl as string)];
   expect(new Set(links).size).toBe(links.length);

@@ -39,10 +39,14 @@ function advance(ms: number) {
 
 /** Waits until the enrollment's delivery satisfies `check` (the create's own kick runs in the background). */
 function deliveryOf(id: string, check: (delivery: EnrollmentBody['delivery']) => boolean, what: string) {
-  return eventually(async () => {
-    const current = await getEnrollment(server, token, id);
-    return check(current.delivery) ? current : undefined;
-  }, 15_000, what);
+  return eventually(
+    async () => {
+      const current = await getEnrollment(server, token, id);
+      return check(current.delivery) ? current : undefined;
+    },
+    15_000,
+    what,
+  );
 }
 
 /** Lets the background drain (kicked by a create or reissue) finish before we drain ourselves. */
@@ -117,7 +121,9 @@ test('after the last attempt the delivery is failed; a reissue queues and sends 
       expect(await server.services.mailQueue.drainOnce()).toBe(1);
     }
     const failed = await getEnrollment(server, token, id);
-    expect(failed.delivery).toEqual(expect.objectContaining({ state: 'failed', attempts: MAX_DELIVERY_ATTEMPTS, lastError: expect.any(String) }));
+    expect(failed.delivery).toEqual(
+      expect.objectContaining({ state: 'failed', attempts: MAX_DELIVERY_ATTEMPTS, lastError: expect.any(String) }),
+    );
     // The enrollment itself is intact: the office can hand over the PIN and reissue.
     expect(failed.status).toBe('invited');
     advance(24 * 60 * 60 * 1000);

@@ -40,10 +40,14 @@ afterAll(async () => {
 });
 
 async function sentDelivery(id: string): Promise<EnrollmentBody> {
-  return eventually(async () => {
-    const current = await getEnrollment(server, token, id);
-    return current.delivery.state === 'sent' ? current : undefined;
-  }, 10_000, `delivery of ${id} to be sent`);
+  return eventually(
+    async () => {
+      const current = await getEnrollment(server, token, id);
+      return current.delivery.state === 'sent' ? current : undefined;
+    },
+    10_000,
+    `delivery of ${id} to be sent`,
+  );
 }
 
 describe('POST /api/enrollments with an email', () => {
@@ -85,9 +89,17 @@ describe('POST /api/enrollments with an email', () => {
     expect(JSON.stringify(stored)).not.toContain(created.pin);
     expect(stored!.pinHash).toMatch(/^\$argon2/);
     expect(typeof stored!.tokenHash).toBe('string');
-    const patientRecord = await server.db.connection.db!.collection('patient_records').findOne({ practiceId: practice.id, recordId: patient.id });
+    const patientRecord = await server.db.connection
+      .db!.collection('patient_records')
+      .findOne({ practiceId: practice.id, recordId: patient.id });
     expect(patientRecord).toEqual(
-      expect.objectContaining({ givenName: 'Jane', familyName: 'Doe', dateOfBirth: '1979-11-23', email: patient.email, phone: '+14155550123' }),
+      expect.objectContaining({
+        givenName: 'Jane',
+        familyName: 'Doe',
+        dateOfBirth: '1979-11-23',
+        email: patient.email,
+        phone: '+14155550123',
+      }),
     );
   });
 
@@ -161,7 +173,9 @@ describe('POST /api/enrollments with an email', () => {
     const after = await counts(server);
     expect(after.patientRecords).toBe(before.patientRecords);
     expect(after.enrollments).toBe(before.enrollments + 1);
-    const stored = await server.db.connection.db!.collection('patient_records').findOne({ practiceId: practice.id, recordId: patient.id });
+    const stored = await server.db.connection
+      .db!.collection('patient_records')
+      .findOne({ practiceId: practice.id, recordId: patient.id });
     expect(stored!.familyName).toBe('Doe-Smith');
   });
 });
@@ -178,12 +192,16 @@ describe('POST /api/enrollments without an email', () => {
         status: 'invited',
         pin: expect.stringMatching(/^\d{6}$/),
         relationship: 'self',
-        registrationUrl: expect.stringMatching(new RegExp(`^${server.issuer.replace(/[.]/g, '\\.')}/register/[A-Za-z0-9_-]{43}$`)),
+        registrationUrl: expect.stringMatching(
+          new RegExp(`^${server.issuer.replace(/[.]/g, '\\.')}/register/[A-Za-z0-9_-]{43}$`),
+        ),
         delivery: { state: 'none', attempts: 0 },
       }),
     );
     // Default validity: 30 days.
-    expect(Math.abs(new Date(res.body.expiresAt).getTime() - new Date(res.body.events.invitedAt).getTime() - 30 * DAY)).toBeLessThan(5_000);
+    expect(
+      Math.abs(new Date(res.body.expiresAt).getTime() - new Date(res.body.events.invitedAt).getTime() - 30 * DAY),
+    ).toBeLessThan(5_000);
     expect(await server.services.mailQueue.drainOnce()).toBe(0);
     expect(server.smtp.messages.length).toBe(messagesBefore);
 
@@ -229,7 +247,17 @@ describe('GET /api/enrollments and /api/enrollments/{id}', () => {
     const res = await api(server).get(`/api/enrollments/${ids[0]}`).set(bearer(listToken));
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(Object.keys(res.body).sort()).toEqual(['createdAt', 'delivery', 'events', 'expiresAt', 'id', 'recordId', 'relationship', 'status', 'updatedAt']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'createdAt',
+      'delivery',
+      'events',
+      'expiresAt',
+      'id',
+      'recordId',
+      'relationship',
+      'status',
+      'updatedAt',
+    ]);
     expect(res.body).toEqual(expect.objectContaining({ id: ids[0], status: 'invited', recordId: sharedRecordId }));
   });
 
@@ -261,7 +289,9 @@ describe('GET /api/enrollments and /api/enrollments/{id}', () => {
     expect(revoked.body.items[0].events.revokedAt).toEqual(expect.any(String));
 
     const invited = await api(server).get('/api/enrollments').query({ status: 'invited' }).set(bearer(listToken));
-    expect(invited.body.items.map((item: EnrollmentBody) => item.id).sort()).toEqual(ids.filter((id) => id !== openedId && id !== revokedId).sort());
+    expect(invited.body.items.map((item: EnrollmentBody) => item.id).sort()).toEqual(
+      ids.filter((id) => id !== openedId && id !== revokedId).sort(),
+    );
     for (const item of invited.body.items as EnrollmentBody[]) expect(item.status).toBe('invited');
 
     for (const status of ['verified', 'claimed', 'expired', 'locked']) {
@@ -277,7 +307,10 @@ describe('GET /api/enrollments and /api/enrollments/{id}', () => {
     expect(res.body.items.map((item: EnrollmentBody) => item.id).sort()).toEqual([ids[0], ids[1]].sort());
     const none = await api(server).get('/api/enrollments').query({ recordId: 'NO-SUCH-RECORD' }).set(bearer(listToken));
     expect(none.body.items).toEqual([]);
-    const both = await api(server).get('/api/enrollments').query({ recordId: sharedRecordId, status: 'invited' }).set(bearer(listToken));
+    const both = await api(server)
+      .get('/api/enrollments')
+      .query({ recordId: sharedRecordId, status: 'invited' })
+      .set(bearer(listToken));
     expect(both.body.items).toHaveLength(2);
   });
 
@@ -311,7 +344,10 @@ describe('GET /api/enrollments and /api/enrollments/{id}', () => {
     const one = await api(server).get('/api/enrollments').query({ limit: 1, status: 'invited' }).set(bearer(listToken));
     expect(one.body.items).toHaveLength(1);
     expect(typeof one.body.nextCursor).toBe('string');
-    const next = await api(server).get('/api/enrollments').query({ limit: 100, status: 'invited', cursor: one.body.nextCursor }).set(bearer(listToken));
+    const next = await api(server)
+      .get('/api/enrollments')
+      .query({ limit: 100, status: 'invited', cursor: one.body.nextCursor })
+      .set(bearer(listToken));
     expect(next.body.items).toHaveLength(4);
     expect(next.body.items.map((item: EnrollmentBody) => item.id)).not.toContain(one.body.items[0].id);
   });
@@ -353,13 +389,20 @@ describe('POST /api/enrollments/{id}/reissue', () => {
     const reissued = await api(server).post(`/api/enrollments/${created.body.id}/reissue`).set(bearer(token));
     expect(reissued.status).toBe(200);
     expect(reissued.body).toEqual(
-      expect.objectContaining({ id: created.body.id, status: 'invited', pin: expect.stringMatching(/^\d{6}$/), recordId: patient.id }),
+      expect.objectContaining({
+        id: created.body.id,
+        status: 'invited',
+        pin: expect.stringMatching(/^\d{6}$/),
+        recordId: patient.id,
+      }),
     );
     expect(reissued.body.registrationUrl).toBeUndefined();
     expect(reissued.body.events.reissuedAt).toEqual(expect.any(String));
     expect(reissued.body.events.openedAt).toBeUndefined();
     // Same validity as the original.
-    expect(Math.abs(new Date(reissued.body.expiresAt).getTime() - new Date(reissued.body.events.reissuedAt).getTime() - 3 * DAY)).toBeLessThan(5_000);
+    expect(
+      Math.abs(new Date(reissued.body.expiresAt).getTime() - new Date(reissued.body.events.reissuedAt).getTime() - 3 * DAY),
+    ).toBeLessThan(5_000);
     expect(new Date(reissued.body.expiresAt).getTime()).toBeGreaterThan(new Date(created.body.expiresAt).getTime());
     // 1 in a million the random PIN repeats; a second reissue settles it.
     let newPin: string = reissued.body.pin;
@@ -431,13 +474,21 @@ describe('DELETE /api/enrollments/{id}', () => {
     expect((await getEnrollment(server, token, created.body.id)).status).toBe('revoked');
 
     expectApiError(await api(server).delete(`/api/enrollments/${created.body.id}`).set(bearer(token)), 409, 'enrollment.revoked');
-    expectApiError(await api(server).post(`/api/enrollments/${created.body.id}/reissue`).set(bearer(token)), 409, 'enrollment.revoked');
+    expectApiError(
+      await api(server).post(`/api/enrollments/${created.body.id}/reissue`).set(bearer(token)),
+      409,
+      'enrollment.revoked',
+    );
     expect((await getEnrollment(server, token, created.body.id)).status).toBe('revoked');
     expectLinkExpired(await openLink(server, link));
   });
 
   test('revoke of an unknown enrollment is 404', async () => {
-    expectApiError(await api(server).delete('/api/enrollments/00000000-0000-4000-8000-000000000000').set(bearer(token)), 404, 'enrollment.not_found');
+    expectApiError(
+      await api(server).delete('/api/enrollments/00000000-0000-4000-8000-000000000000').set(bearer(token)),
+      404,
+      'enrollment.not_found',
+    );
   });
 
   test('unknown and garbage tokens answer the same message', async () => {

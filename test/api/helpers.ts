@@ -5,7 +5,20 @@ import type { TestServer } from '../support/server.ts';
 
 export const LINK_EXPIRED_MESSAGE = 'Your registration link has expired. Ask your doctor to enroll you again.';
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** The expiry date as a patient reads it in the email, e.g. "March 5, 2026" (UTC). */
 export function longDate(iso: string): string {
@@ -47,7 +60,11 @@ export function api(server: TestServer) {
 
 /** POST /api/enrollments with a bearer token. */
 export function enroll(server: TestServer, token: string, body: unknown, headers: Record<string, string> = {}) {
-  return api(server).post('/api/enrollments').set(bearer(token)).set(headers).send(body as object);
+  return api(server)
+    .post('/api/enrollments')
+    .set(bearer(token))
+    .set(headers)
+    .send(body as object);
 }
 
 export async function getEnrollment(server: TestServer, token: string, id: string) {

@@ -38,7 +38,9 @@ test('a retried POST answers the same enrollment and PIN, marked replayed; one e
   expect(retry.body).toEqual(first.body);
 
   await waitForMessageTo(server, body.record.email!);
-  await eventually(async () => ((await getEnrollment(server, token, first.body.id)).delivery.state === 'sent' ? true : undefined));
+  await eventually(async () =>
+    (await getEnrollment(server, token, first.body.id)).delivery.state === 'sent' ? true : undefined,
+  );
 
   // Once more after the email went out: still the same answer, still nothing new.
   const third = await enroll(server, token, body, { 'Idempotency-Key': key });
@@ -72,12 +74,21 @@ test('a replay without email carries the same registrationUrl', async () => {
 test('the same request with its fields in another order or its defaults spelled out is a replay', async () => {
   const patient = record({ email: undefined });
   const key = `same-meaning-${Date.now()}`;
-  const first = await enroll(server, token, { record: { id: patient.id, givenName: 'Jane', familyName: 'Doe', dateOfBirth: patient.dateOfBirth } }, { 'Idempotency-Key': key });
+  const first = await enroll(
+    server,
+    token,
+    { record: { id: patient.id, givenName: 'Jane', familyName: 'Doe', dateOfBirth: patient.dateOfBirth } },
+    { 'Idempotency-Key': key },
+  );
   expect(first.status).toBe(201);
   const reordered = await enroll(
     server,
     token,
-    { expiresInDays: 30, relationship: 'self', record: { dateOfBirth: patient.dateOfBirth, familyName: 'Doe', givenName: 'Jane', id: patient.id } },
+    {
+      expiresInDays: 30,
+      relationship: 'self',
+      record: { dateOfBirth: patient.dateOfBirth, familyName: 'Doe', givenName: 'Jane', id: patient.id },
+    },
     { 'Idempotency-Key': key },
   );
   expect(reordered.status).toBe(201);
@@ -141,7 +152,12 @@ test('a key is scoped to its practice: another practice with the same key gets i
 test('a request refused by the guards does not use up its key', async () => {
   const key = `refused-${Date.now()}`;
   const body = { record: record({ email: undefined }) };
-  const refused = await enroll(server, token, { record: { ...body.record, dateOfBirth: '2001-02-30' } }, { 'Idempotency-Key': key });
+  const refused = await enroll(
+    server,
+    token,
+    { record: { ...body.record, dateOfBirth: '2001-02-30' } },
+    { 'Idempotency-Key': key },
+  );
   expectApiError(refused, 400, 'guard.invalid_input');
   const accepted = await enroll(server, token, body, { 'Idempotency-Key': key });
   expect(accepted.status).toBe(201);
@@ -173,7 +189,9 @@ test('concurrent identical POSTs with one key create one enrollment', async () =
 
     expect(await enrollmentsOf(body.record.id)).toBe(1);
     await waitForMessageTo(server, body.record.email!);
-    await eventually(async () => ((await getEnrollment(server, token, original.body.id)).delivery.state === 'sent' ? true : undefined));
+    await eventually(async () =>
+      (await getEnrollment(server, token, original.body.id)).delivery.state === 'sent' ? true : undefined,
+    );
     expect(await server.services.mailQueue.drainOnce()).toBe(0);
     expect(messagesTo(server, body.record.email!)).toHaveLength(1);
   }

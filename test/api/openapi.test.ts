@@ -50,7 +50,9 @@ test('is an OpenAPI 3.1 document for this server', () => {
 
 test('describes exactly the seven operations, each with its scope', () => {
   const operations = operationsOf(doc);
-  expect(operations.map(([method, path]) => `${method} ${path}`).sort()).toEqual(EXPECTED_OPERATIONS.map(([method, path]) => `${method} ${path}`).sort());
+  expect(operations.map(([method, path]) => `${method} ${path}`).sort()).toEqual(
+    EXPECTED_OPERATIONS.map(([method, path]) => `${method} ${path}`).sort(),
+  );
   for (const [method, path, scope] of EXPECTED_OPERATIONS) {
     const operation = doc.paths[path][method];
     expect(operation.summary).toEqual(expect.any(String));
@@ -59,7 +61,13 @@ test('describes exactly the seven operations, each with its scope', () => {
     const statuses = Object.keys(operation.responses);
     expect(statuses.some((status) => /^2\d\d$/.test(status))).toBe(true);
     expect(operation.responses['4XX'].content['application/json'].schema.properties.error.properties.code.enum).toEqual(
-      expect.arrayContaining(['guard.invalid_input', 'api.unauthorized', 'api.insufficient_scope', 'enrollment.not_found', 'link.expired']),
+      expect.arrayContaining([
+        'guard.invalid_input',
+        'api.unauthorized',
+        'api.insufficient_scope',
+        'enrollment.not_found',
+        'link.expired',
+      ]),
     );
   }
   expect(Object.keys(doc.paths['/api/enrollments'].post.responses)).toContain('201');
@@ -104,13 +112,19 @@ test('the POST request body schema is the guard: required fields, bounds, no ext
   expect(recordSchema.properties.email).toEqual(expect.objectContaining({ type: 'string', format: 'email' }));
   expect(recordSchema.properties.givenName).toEqual(expect.objectContaining({ type: 'string', minLength: 1, maxLength: 100 }));
 
-  expect(schema.properties.expiresInDays).toEqual(expect.objectContaining({ type: 'integer', minimum: 1, maximum: 90, default: 30 }));
+  expect(schema.properties.expiresInDays).toEqual(
+    expect.objectContaining({ type: 'integer', minimum: 1, maximum: 90, default: 30 }),
+  );
   expect(schema.properties.relationship).toEqual(
     expect.objectContaining({ type: 'string', enum: ['self', 'child', 'dependent', 'representative'], default: 'self' }),
   );
 
-  const idempotencyKey = (post.parameters as Json[]).find((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key');
-  expect(idempotencyKey).toEqual(expect.objectContaining({ required: false, schema: expect.objectContaining({ type: 'string', maxLength: 255 }) }));
+  const idempotencyKey = (post.parameters as Json[]).find(
+    (parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key',
+  );
+  expect(idempotencyKey).toEqual(
+    expect.objectContaining({ required: false, schema: expect.objectContaining({ type: 'string', maxLength: 255 }) }),
+  );
 
   const created = post.responses['201'].content['application/json'].schema;
   expect(created.required).toEqual(expect.arrayContaining(['id', 'status', 'pin', 'expiresAt']));
@@ -121,7 +135,9 @@ test('the POST request body schema is the guard: required fields, bounds, no ext
 
 test('the list operation documents its query parameters', () => {
   const list = doc.paths['/api/enrollments'].get;
-  const query: Record<string, Json> = Object.fromEntries(((list.parameters ?? []) as Json[]).filter((p) => p.in === 'query').map((p) => [p.name, p]));
+  const query: Record<string, Json> = Object.fromEntries(
+    ((list.parameters ?? []) as Json[]).filter((p) => p.in === 'query').map((p) => [p.name, p]),
+  );
   expect(Object.keys(query).sort()).toEqual(['cursor', 'limit', 'recordId', 'status']);
   for (const parameter of Object.values(query)) expect(parameter.required).toBe(false);
   expect(query.status!.schema.enum).toEqual(['invited', 'opened', 'verified', 'claimed', 'expired', 'revoked', 'locked']);
@@ -142,7 +158,8 @@ test('the security scheme: OAuth client credentials at our token endpoint with t
   // Every scope an operation asks for is one the scheme declares.
   for (const [, , operation] of operationsOf(doc)) {
     for (const requirement of operation.security as Json[]) {
-      for (const scope of requirement.practiceToken as string[]) expect(scheme.flows.clientCredentials.scopes).toHaveProperty([scope]);
+      for (const scope of requirement.practiceToken as string[])
+        expect(scheme.flows.clientCredentials.scopes).toHaveProperty([scope]);
     }
   }
 });

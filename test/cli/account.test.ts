@@ -20,14 +20,30 @@ async function accountCount(): Promise<number> {
 
 describe('account add', () => {
   test('--password: prints the new account id; the account signs in', async () => {
-    const result = await cli.run(['account', 'add', 'Patient.One', '--password', 'Correct-Horse-9', '--email', 'one@example.org', '--name', 'Pat One']);
+    const result = await cli.run([
+      'account',
+      'add',
+      'Patient.One',
+      '--password',
+      'Correct-Horse-9',
+      '--email',
+      'one@example.org',
+      '--name',
+      'Pat One',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const id = result.stdout.trim();
     expect(result.stdout).toBe(`${id}\n`);
     expect(id).toMatch(UUID);
     const account = await cli.services.accounts.findById(id);
-    expect(account).toMatchObject({ username: 'Patient.One', email: 'one@example.org', emailVerified: false, name: 'Pat One', status: 'active' });
+    expect(account).toMatchObject({
+      username: 'Patient.One',
+      email: 'one@example.org',
+      emailVerified: false,
+      name: 'Pat One',
+      status: 'active',
+    });
     expect((await cli.services.accounts.authenticate('patient.one', 'Correct-Horse-9'))._id).toBe(id);
   });
 
@@ -38,16 +54,22 @@ describe('account add', () => {
     expect(id).toMatch(UUID);
     // The trailing space is part of the password; the newline is not.
     expect((await cli.services.accounts.authenticate('stdin-user', 'Piped Pass-1 '))._id).toBe(id);
-    await expect(cli.services.accounts.authenticate('stdin-user', 'Piped Pass-1 \n')).rejects.toMatchObject({ code: 'login.invalid_credentials' });
+    await expect(cli.services.accounts.authenticate('stdin-user', 'Piped Pass-1 \n')).rejects.toMatchObject({
+      code: 'login.invalid_credentials',
+    });
   });
 
   test('--password-stdin: a CRLF line ending is removed too, and input may arrive without one', async () => {
     const crlf = await cli.run(['account', 'add', 'crlf-user', '--password-stdin'], { stdin: 'Windows-Pass-7\r\n' });
     expect(crlf.code).toBe(0);
-    await expect(cli.services.accounts.authenticate('crlf-user', 'Windows-Pass-7')).resolves.toMatchObject({ username: 'crlf-user' });
+    await expect(cli.services.accounts.authenticate('crlf-user', 'Windows-Pass-7')).resolves.toMatchObject({
+      username: 'crlf-user',
+    });
     const bare = await cli.run(['account', 'add', 'bare-user', '--password-stdin'], { stdin: 'No-Newline-7' });
     expect(bare.code).toBe(0);
-    await expect(cli.services.accounts.authenticate('bare-user', 'No-Newline-7')).resolves.toMatchObject({ username: 'bare-user' });
+    await expect(cli.services.accounts.authenticate('bare-user', 'No-Newline-7')).resolves.toMatchObject({
+      username: 'bare-user',
+    });
   });
 
   describe('bad input exits 2 with one error line and creates no account', () => {
@@ -67,19 +89,25 @@ describe('account add', () => {
     test('a weak password: the policy violation lists every unmet rule', async () => {
       const message = await expectRejected(['account', 'add', 'weak-user', '--password', 'short'], 'password.policy_violation');
       // Each unmet rule by its code and the text the registration page shows for it.
-      for (const rule of ['min_length', 'uppercase', 'number_or_symbol'] as const) expect(message).toContain(`${rule} (${PASSWORD_RULE_TEXT[rule]})`);
+      for (const rule of ['min_length', 'uppercase', 'number_or_symbol'] as const)
+        expect(message).toContain(`${rule} (${PASSWORD_RULE_TEXT[rule]})`);
       expect(PASSWORD_RULE_TEXT.min_length).toMatch(/8 characters/);
       expect(message).not.toContain('not_username');
     });
 
     test('a password equal to the username', async () => {
-      const message = await expectRejected(['account', 'add', 'Same-As-Name1', '--password', 'Same-As-Name1'], 'password.policy_violation');
+      const message = await expectRejected(
+        ['account', 'add', 'Same-As-Name1', '--password', 'Same-As-Name1'],
+        'password.policy_violation',
+      );
       expect(message).toContain('not_username');
       expect(message).not.toContain('min_length');
     });
 
     test('a weak password from stdin', async () => {
-      const message = await expectRejected(['account', 'add', 'weak-stdin', '--password-stdin'], 'password.policy_violation', { stdin: 'alllowercase\n' });
+      const message = await expectRejected(['account', 'add', 'weak-stdin', '--password-stdin'], 'password.policy_violation', {
+        stdin: 'alllowercase\n',
+      });
       expect(message).toContain('uppercase');
     });
 
@@ -95,14 +123,20 @@ describe('account add', () => {
     });
 
     test('both --password and --password-stdin', async () => {
-      const message = await expectRejected(['account', 'add', 'both-user', '--password', 'Correct-Horse-9', '--password-stdin'], 'cli.invalid_input', {
-        stdin: 'Correct-Horse-9\n',
-      });
+      const message = await expectRejected(
+        ['account', 'add', 'both-user', '--password', 'Correct-Horse-9', '--password-stdin'],
+        'cli.invalid_input',
+        {
+          stdin: 'Correct-Horse-9\n',
+        },
+      );
       expect(message).toMatch(/--password.*--password-stdin/);
     });
 
     test('--password-stdin with empty input', async () => {
-      const message = await expectRejected(['account', 'add', 'empty-stdin', '--password-stdin'], 'cli.invalid_input', { stdin: '' });
+      const message = await expectRejected(['account', 'add', 'empty-stdin', '--password-stdin'], 'cli.invalid_input', {
+        stdin: '',
+      });
       expect(message).toMatch(/empty/);
     });
 
@@ -120,7 +154,10 @@ describe('account add', () => {
     });
 
     test('an email address that is not one', async () => {
-      const message = await expectRejected(['account', 'add', 'mail-user', '--email', 'not-an-email', '--password', 'Correct-Horse-9'], 'cli.invalid_input');
+      const message = await expectRejected(
+        ['account', 'add', 'mail-user', '--email', 'not-an-email', '--password', 'Correct-Horse-9'],
+        'cli.invalid_input',
+      );
       expect(message).toMatch(/--email/);
     });
   });

@@ -48,7 +48,16 @@ test('--help', async () => {
 });
 
 test('client add, then client list --json, in separate processes', async () => {
-  const added = await runBin(['client', 'add', 'spawned-app', '--redirect-uri', 'https://spawned.example.test/cb', '--name', 'Spawned', '--first-party']);
+  const added = await runBin([
+    'client',
+    'add',
+    'spawned-app',
+    '--redirect-uri',
+    'https://spawned.example.test/cb',
+    '--name',
+    'Spawned',
+    '--first-party',
+  ]);
   expect(added.stderr).toBe('');
   expect(added.code).toBe(0);
   expect(added.stdout).toMatch(/^added client spawned-app$/m);
@@ -100,6 +109,11 @@ test('bad input: exit 2 and one error line, no stack trace', async () => {
 test('keys rotate --json keeps stdout pure JSON', async () => {
   const result = await runBin(['keys', 'rotate', '--json']);
   expect(result.code).toBe(0);
-  expect((JSON.parse(result.stdout) as Array<{ status: string }>).map((k) => k.status).sort()).toEqual(['active', 'active', 'retired', 'retired']);
+  expect((JSON.parse(result.stdout) as Array<{ status: string }>).map((k) => k.status).sort()).toEqual([
+    'active',
+    'active',
+    'retired',
+    'retired',
+  ]);
   expect(result.stderr).toMatch(/restart/);
 });

@@ -43,13 +43,22 @@ describe('client add', () => {
   test('--json with every option prints the stored client; a given secret is stored, not echoed', async () => {
     const secret = 'a-secret-chosen-by-the-operator-0123456789';
     const result = await cli.run([
-      'client', 'add', 'full-app',
-      '--redirect-uri', 'https://full.example.test/cb', 'https://full.example.test/cb2',
-      '--name', 'Full App',
-      '--secret', secret,
-      '--grant-type', 'authorization_code',
-      '--post-logout-redirect-uri', 'https://full.example.test/bye',
-      '--backchannel-logout-uri', 'https://full.example.test/backchannel',
+      'client',
+      'add',
+      'full-app',
+      '--redirect-uri',
+      'https://full.example.test/cb',
+      'https://full.example.test/cb2',
+      '--name',
+      'Full App',
+      '--secret',
+      secret,
+      '--grant-type',
+      'authorization_code',
+      '--post-logout-redirect-uri',
+      'https://full.example.test/bye',
+      '--backchannel-logout-uri',
+      'https://full.example.test/backchannel',
       '--first-party',
       '--json',
     ]);
@@ -106,7 +115,11 @@ describe('client add', () => {
     }
 
     test('missing client_id', async () => {
-      await expectRejected(['client', 'add', '--redirect-uri', REDIRECT], 'cli.invalid_input', /missing required argument 'client_id'/);
+      await expectRejected(
+        ['client', 'add', '--redirect-uri', REDIRECT],
+        'cli.invalid_input',
+        /missing required argument 'client_id'/,
+      );
     });
 
     test('missing --redirect-uri', async () => {
@@ -114,11 +127,19 @@ describe('client add', () => {
     });
 
     test('invalid redirect URI', async () => {
-      await expectRejected(['client', 'add', 'bad-redirect', '--redirect-uri', 'not a url'], 'client.invalid_metadata', /redirect_uris/);
+      await expectRejected(
+        ['client', 'add', 'bad-redirect', '--redirect-uri', 'not a url'],
+        'client.invalid_metadata',
+        /redirect_uris/,
+      );
     });
 
     test('redirect URI with a fragment', async () => {
-      await expectRejected(['client', 'add', 'fragment-redirect', '--redirect-uri', 'https://a.example.test/cb#x'], 'client.invalid_metadata', /fragment/);
+      await expectRejected(
+        ['client', 'add', 'fragment-redirect', '--redirect-uri', 'https://a.example.test/cb#x'],
+        'client.invalid_metadata',
+        /fragment/,
+      );
     });
 
     test('invalid post-logout redirect URI', async () => {
@@ -130,7 +151,10 @@ describe('client add', () => {
     });
 
     test('unsupported grant type', async () => {
-      await expectRejected(['client', 'add', 'implicit-app', '--redirect-uri', REDIRECT, '--grant-type', 'implicit'], 'client.invalid_metadata');
+      await expectRejected(
+        ['client', 'add', 'implicit-app', '--redirect-uri', REDIRECT, '--grant-type', 'implicit'],
+        'client.invalid_metadata',
+      );
     });
 
     test('duplicate client id', async () => {
@@ -151,11 +175,19 @@ describe('client add', () => {
     });
 
     test('a secret that is too short', async () => {
-      await expectRejected(['client', 'add', 'short-secret', '--redirect-uri', REDIRECT, '--secret', 'hunter2'], 'cli.invalid_input', /at least 32/);
+      await expectRejected(
+        ['client', 'add', 'short-secret', '--redirect-uri', REDIRECT, '--secret', 'hunter2'],
+        'cli.invalid_input',
+        /at least 32/,
+      );
     });
 
     test('unknown option', async () => {
-      await expectRejected(['client', 'add', 'opt-app', '--redirect-uri', REDIRECT, '--colour', 'red'], 'cli.invalid_input', /unknown option '--colour'/);
+      await expectRejected(
+        ['client', 'add', 'opt-app', '--redirect-uri', REDIRECT, '--colour', 'red'],
+        'cli.invalid_input',
+        /unknown option '--colour'/,
+      );
     });
   });
 });
@@ -168,9 +200,13 @@ describe('client list', () => {
     expect(lines[0]).toMatch(/^CLIENT_ID\s+TYPE\s+PARTY\s+NAME\s+REDIRECT_URIS$/);
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^records-app\s+confidential\s+third-party\s+Records App\s+https:\/\/portal\.example\.test\/callback$/),
+        expect.stringMatching(
+          /^records-app\s+confidential\s+third-party\s+Records App\s+https:\/\/portal\.example\.test\/callback$/,
+        ),
         expect.stringMatching(/^spa-app\s+public\s+first-party\s+-\s+/),
-        expect.stringMatching(/^full-app\s+confidential\s+first-party\s+Full App\s+https:\/\/full\.example\.test\/cb, https:\/\/full\.example\.test\/cb2$/),
+        expect.stringMatching(
+          /^full-app\s+confidential\s+first-party\s+Full App\s+https:\/\/full\.example\.test\/cb, https:\/\/full\.example\.test\/cb2$/,
+        ),
       ]),
     );
     expect(result.stdout).not.toMatch(/secret/i);

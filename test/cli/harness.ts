@@ -57,7 +57,12 @@ export interface CliHarnessOptions {
 
 export async function startCliHarness(options: CliHarnessOptions = {}): Promise<CliHarness> {
   const db = await connectTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ISSUER: 'http://127.0.0.1:9', COOKIE_KEYS: 'cli-test-cookie-key-0123456789abcdef0123' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ISSUER: 'http://127.0.0.1:9',
+    COOKIE_KEYS: 'cli-test-cookie-key-0123456789abcdef0123',
+  });
   const services = await createServices({
     config,
     connection: db.connection,

@@ -73,13 +73,18 @@ describe('keys rotate', () => {
     expect(result.stdout).toMatch(/^KID\s+ALG\s+STATUS/);
     expect(result.stdout.match(/\sactive\s/g)).toHaveLength(2);
     expect(result.stdout.match(/\sretired\s/g)).toHaveLength(4);
-    expect(result.stdout).toContain(`Running servers pick up the new keys on restart. Retired keys stay published for ${MAX_SIGNED_TOKEN_LIFETIME} seconds`);
+    expect(result.stdout).toContain(
+      `Running servers pick up the new keys on restart. Retired keys stay published for ${MAX_SIGNED_TOKEN_LIFETIME} seconds`,
+    );
   });
 
   test('extra arguments are bad input', async () => {
     const result = await cli.run(['keys', 'rotate', 'now']);
     expect(result.code).toBe(2);
-    expect(errorLine(result.stderr)).toEqual({ code: 'cli.invalid_input', message: "too many arguments for 'rotate'. Expected 0 arguments but got 1: now." });
+    expect(errorLine(result.stderr)).toEqual({
+      code: 'cli.invalid_input',
+      message: "too many arguments for 'rotate'. Expected 0 arguments but got 1: now.",
+    });
   });
 
   test('an unknown keys subcommand is bad input', async () => {

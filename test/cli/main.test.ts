@@ -26,13 +26,24 @@ describe('help and version', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^Usage: patient-idp /);
-    for (const group of ['client', 'account', 'keys', 'practice', 'enroll']) expect(result.stdout).toMatch(new RegExp(`^  ${group}\\s`, 'm'));
+    for (const group of ['client', 'account', 'keys', 'practice', 'enroll'])
+      expect(result.stdout).toMatch(new RegExp(`^  ${group}\\s`, 'm'));
   });
 
   test('help for a subcommand shows its options', async () => {
     const result = await capture(['client', 'add', '--help'], { env: UNUSED_DATABASE_ENV });
     expect(result.code).toBe(0);
-    for (const option of ['--redirect-uri', '--practice', '--public', '--secret', '--grant-type', '--post-logout-redirect-uri', '--backchannel-logout-uri', '--first-party', '--json']) {
+    for (const option of [
+      '--redirect-uri',
+      '--practice',
+      '--public',
+      '--secret',
+      '--grant-type',
+      '--post-logout-redirect-uri',
+      '--backchannel-logout-uri',
+      '--first-party',
+      '--json',
+    ]) {
       expect(result.stdout).toContain(option);
     }
     const keys = await capture(['help', 'keys'], { env: UNUSED_DATABASE_ENV });
@@ -95,7 +106,9 @@ describe('runtime errors exit 1 with one line and no stack trace', () => {
   });
 
   test('a 5xx AppError', async () => {
-    const result = await capture(['account', 'add', 'someone', '--password', 'Correct-Horse-9'], { services: failingServices(new AppError('server.unavailable')) });
+    const result = await capture(['account', 'add', 'someone', '--password', 'Correct-Horse-9'], {
+      services: failingServices(new AppError('server.unavailable')),
+    });
     expect(result.code).toBe(1);
     expect(errorLine(result.stderr).code).toBe('server.unavailable');
   });
@@ -117,7 +130,9 @@ describe('opening the database from the environment', () => {
     try {
       // No COOKIE_KEYS and a non-https issuer: warnings the server would log; the CLI stays quiet.
       const env = { MONGODB_URI: uriWithDatabase(process.env.TEST_MONGODB_URI!, db.dbName), NODE_ENV: 'development' };
-      const added = await capture(['client', 'add', 'env-app', '--redirect-uri', 'https://env.example.test/cb', '--public'], { env });
+      const added = await capture(['client', 'add', 'env-app', '--redirect-uri', 'https://env.example.test/cb', '--public'], {
+        env,
+      });
       expect(added).toMatchObject({ code: 0, stderr: '' });
 
       const listed = await capture(['client', 'list', '--json'], { env });
@@ -131,7 +146,10 @@ describe('opening the database from the environment', () => {
       expect(keys.code).toBe(0);
       const kids = (JSON.parse(keys.stdout) as Array<{ kid: string }>).map((k) => k.kid).sort();
       expect(kids).toHaveLength(2);
-      const stored = await db.connection.db!.collection('signing_keys').find({}, { projection: { _id: 1 } }).toArray();
+      const stored = await db.connection
+        .db!.collection('signing_keys')
+        .find({}, { projection: { _id: 1 } })
+        .toArray();
       expect(stored.map((doc) => String(doc._id)).sort()).toEqual(kids);
     } finally {
       await db.close();

@@ -65,7 +65,9 @@ describe('defaults', () => {
     expect(config.cookieKeys).toHaveLength(1);
     expect(config.cookieKeys[0]!.length).toBeGreaterThanOrEqual(32);
     expect(config.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^COOKIE_KEYS is unset/)]));
-    expect(config.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^ISSUER http:\/\/localhost:3000 is not https/)]));
+    expect(config.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ISSUER http:\/\/localhost:3000 is not https/)]),
+    );
   });
 
   test('the config is frozen', () => {
@@ -153,7 +155,9 @@ describe('empty strings are treated as unset', () => {
   });
 
   test('an empty COOKIE_KEYS in production counts as missing', () => {
-    expect(problemsOf({ ...PRODUCTION, COOKIE_KEYS: '' })).toEqual(expect.arrayContaining(['COOKIE_KEYS: required in production']));
+    expect(problemsOf({ ...PRODUCTION, COOKIE_KEYS: '' })).toEqual(
+      expect.arrayContaining(['COOKIE_KEYS: required in production']),
+    );
   });
 
   test('undefined values are unset too', () => {
@@ -176,7 +180,16 @@ describe('invalid values', () => {
     // The variable name, then where in its value (e.g. COOKIE_KEYS.0 for the first key).
     const names = problems.map((problem) => problem.split(/[:.]/)[0]);
     expect(names.sort()).toEqual(
-      ['COOKIE_KEYS', 'ISSUER', 'LOG_LEVEL', 'MONGODB_URI', 'NODE_ENV', 'PASSWORD_HASH_CONCURRENCY', 'PORT', 'TRUST_PROXY'].sort(),
+      [
+        'COOKIE_KEYS',
+        'ISSUER',
+        'LOG_LEVEL',
+        'MONGODB_URI',
+        'NODE_ENV',
+        'PASSWORD_HASH_CONCURRENCY',
+        'PORT',
+        'TRUST_PROXY',
+      ].sort(),
     );
     expect(problems).toEqual(expect.arrayContaining(['MONGODB_URI: must be a mongodb:// or mongodb+srv:// URI']));
   });
@@ -248,14 +261,19 @@ describe('production', () => {
 
   test('a host that merely starts like a loopback name is not loopback', () => {
     for (const ISSUER of ['http://localhost.example.org', 'http://127.0.0.1.example.org', 'http://10.0.0.5:3000']) {
-      expect(problemsOf({ ...PRODUCTION, ISSUER })).toEqual([expect.stringMatching(/^ISSUER: must be an https URL in production/)]);
+      expect(problemsOf({ ...PRODUCTION, ISSUER })).toEqual([
+        expect.stringMatching(/^ISSUER: must be an https URL in production/),
+      ]);
     }
   });
 
   test('lists both problems at once', () => {
     const { COOKIE_KEYS: _keys, ...env } = PRODUCTION;
     expect(problemsOf({ ...env, ISSUER: 'http://id.example.org' })).toEqual(
-      expect.arrayContaining(['COOKIE_KEYS: required in production', 'ISSUER: must be an https URL in production (http only on localhost)']),
+      expect.arrayContaining([
+        'COOKIE_KEYS: required in production',
+        'ISSUER: must be an https URL in production (http only on localhost)',
+      ]),
     );
   });
 
@@ -269,7 +287,10 @@ describe('production', () => {
     for (const NODE_ENV of ['development', 'test']) {
       const config = loadConfig({ NODE_ENV, ISSUER: 'http://id.example.org' });
       expect(config.warnings).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^COOKIE_KEYS is unset/), expect.stringMatching(/^ISSUER http:\/\/id\.example\.org is not https/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/^COOKIE_KEYS is unset/),
+          expect.stringMatching(/^ISSUER http:\/\/id\.example\.org is not https/),
+        ]),
       );
     }
   });

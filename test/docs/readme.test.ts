@@ -20,7 +20,8 @@ test('the configuration table matches the config schema (run `npm run docs` afte
 
 test('the error table matches the error catalogue (run `npm run docs` after changing it)', () => {
   expect(section('errors')).toBe(errorTable());
-  for (const [code, entry] of Object.entries(errorCatalogue)) expect(section('errors')).toContain(`| \`${code}\` | ${entry.status} |`);
+  for (const [code, entry] of Object.entries(errorCatalogue))
+    expect(section('errors')).toContain(`| \`${code}\` | ${entry.status} |`);
 });
 
 test('the README gives the two commands first, and CI runs exactly the README test command', () => {

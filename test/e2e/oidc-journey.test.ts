@@ -35,7 +35,13 @@ beforeAll(async () => {
   const backchannelUri = `http://127.0.0.1:${(backchannel.address() as AddressInfo).port}/backchannel`;
 
   server = await startTestServer();
-  await server.services.accounts.create({ username: 'Patient.One', password: PASSWORD, email: 'one@example.org', emailVerified: true, name: 'Pat One' });
+  await server.services.accounts.create({
+    username: 'Patient.One',
+    password: PASSWORD,
+    email: 'one@example.org',
+    emailVerified: true,
+    name: 'Pat One',
+  });
   await server.services.clients.add({
     client_id: 'records-app',
     client_secret: 'records-app-secret-0123456789abcdef',
@@ -107,7 +113,11 @@ async function finishWithTokens(config: oidc.Configuration, started: Started, ca
   });
 }
 
-async function exerciseTokens(config: oidc.Configuration, tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, agent: Agent) {
+async function exerciseTokens(
+  config: oidc.Configuration,
+  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+  agent: Agent,
+) {
   const claims = tokens.claims();
   expect(claims?.iss).toBe(server.issuer);
   expect(claims?.aud).toBe('records-app');
@@ -116,7 +126,13 @@ async function exerciseTokens(config: oidc.Configuration, tokens: oidc.TokenEndp
   const sub = claims!.sub;
 
   const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, sub);
-  expect(userinfo).toMatchObject({ sub, preferred_username: 'Patient.One', email: 'one@example.org', email_verified: true, name: 'Pat One' });
+  expect(userinfo).toMatchObject({
+    sub,
+    preferred_username: 'Patient.One',
+    email: 'one@example.org',
+    email_verified: true,
+    name: 'Pat One',
+  });
 
   // Refresh tokens rotate: the new one works, the old one is spent.
   expect(tokens.refresh_token).toBeDefined();
@@ -185,10 +201,16 @@ test('the journey through the sign-in pages', async () => {
   const uid = interactionUidOf(started.interactionPath);
 
   // A wrong password re-renders the page with the generic message; so does an unknown user.
-  const wrong = await agent.post(`/interaction/${uid}/login`).type('form').send({ login: 'patient.one', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
+  const wrong = await agent
+    .post(`/interaction/${uid}/login`)
+    .type('form')
+    .send({ login: 'patient.one', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
   expect(wrong.status).toBe(401);
   expect(wrong.text).toContain('The username or password is incorrect.');
-  const unknown = await agent.post(`/interaction/${uid}/login`).type('form').send({ login: 'nobody', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
+  const unknown = await agent
+    .post(`/interaction/${uid}/login`)
+    .type('form')
+    .send({ login: 'nobody', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
   expect(unknown.status).toBe(401);
   expect(unknown.text.replace(/value="[^"]*"/g, '')).toBe(wrong.text.replace(/value="[^"]*"/g, ''));
 

@@ -946,7 +946,8 @@ describe('a lock by another flow of the same enrollment', () => {
     const newer = await startApiFlow(h, enrolled);
     await step(h, newer.id, { action: 'choose_method', method: 'pin' });
     let last;
-    for (let i = 0; i < 5; i++) last = await flowApi(h).submit(newer.id, { action: 'verify_pin', dateOfBirth: enrolled.dob, pin: wrongPin(enrolled.pin) });
+    for (let i = 0; i < 5; i++)
+      last = await flowApi(h).submit(newer.id, { action: 'verify_pin', dateOfBirth: enrolled.dob, pin: wrongPin(enrolled.pin) });
     expect(last!.body.error.code).toBe('enrollment.locked');
     const right = await flowApi(h).submit(older.id, { action: 'verify_pin', dateOfBirth: enrolled.dob, pin: enrolled.pin });
     expect(right.status).toBe(423);

@@ -339,10 +339,7 @@ describe('with a real interaction', () => {
   test("another interaction's csrf token does not work here", async () => {
     const other = await startInteraction();
     expect(other.csrf).not.toBe(interaction.csrf);
-    const res = await interaction.agent
-      .post(`/interaction/${interaction.uid}/abort`)
-      .type('form')
-      .send({ csrf: other.csrf });
+    const res = await interaction.agent.post(`/interaction/${interaction.uid}/abort`).type('form').send({ csrf: other.csrf });
     expectHtmlError(res, 403, 'csrf.invalid');
   });
 
@@ -363,7 +360,10 @@ describe('with a real interaction', () => {
   });
 
   test('an action the prompt does not allow: 400 interaction.invalid_action', async () => {
-    const page = await interaction.agent.post(`/interaction/${interaction.uid}/consent`).type('form').send({ csrf: interaction.csrf });
+    const page = await interaction.agent
+      .post(`/interaction/${interaction.uid}/consent`)
+      .type('form')
+      .send({ csrf: interaction.csrf });
     expectHtmlError(page, 400, 'interaction.invalid_action');
     const api = await interaction.agent.post(`/interaction/${interaction.uid}/api`).send({ action: 'consent' });
     expectJsonError(api, 400, 'interaction.invalid_action');

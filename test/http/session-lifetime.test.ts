@@ -89,7 +89,9 @@ async function follow(agent: Agent, location: string): Promise<string> {
 /** Signs in and consents through the JSON API; answers the callback URL. */
 async function signIn(agent: Agent, interactionPath: string): Promise<string> {
   const uid = interactionUidOf(interactionPath);
-  const login = await agent.post(`/interaction/${uid}/api`).send({ action: 'login', login: 'session.patient', password: PASSWORD });
+  const login = await agent
+    .post(`/interaction/${uid}/api`)
+    .send({ action: 'login', login: 'session.patient', password: PASSWORD });
   expect(login.status).toBe(200);
   const next = await follow(agent, login.body.redirectTo as string);
   if (next.startsWith(REDIRECT_URI)) return next;
@@ -100,7 +102,9 @@ async function signIn(agent: Agent, interactionPath: string): Promise<string> {
 
 /** The one session of this agent's account (each test signs in with a fresh agent). */
 async function onlySessionOf(accountId: string, exceptIds: string[] = []): Promise<string> {
-  const all = await sessions().find({ _id: { $nin: exceptIds } }).toArray();
+  const all = await sessions()
+    .find({ _id: { $nin: exceptIds } })
+    .toArray();
   const ours = all.filter((doc) => (JSON.parse(doc.data) as SessionPayload).accountId === accountId);
   expect(ours).toHaveLength(1);
   return ours[0]!._id;
@@ -135,7 +139,11 @@ test('a new session lasts TTL.Session (12 hours) from sign-in', async () => {
 
 test('a later authorization in the same session does not move its end', async () => {
   const agent = createAgent(server.issuer);
-  const others = (await sessions().find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
+  const others = (
+    await sessions()
+      .find({}, { projection: { _id: 1 } })
+      .toArray()
+  ).map((doc) => doc._id);
   await signIn(agent, (await authorize(agent)).location);
   const id = await onlySessionOf(await accountId(), others);
 
@@ -174,14 +182,23 @@ test('a later authorization in the same session does not move its end', async ()
 
 test('once the absolute end has passed, the next authorization asks to sign in again', async () => {
   const agent = createAgent(server.issuer);
-  const others = (await sessions().find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
+  const others = (
+    await sessions()
+      .find({}, { projection: { _id: 1 } })
+      .toArray()
+  ).map((doc) => doc._id);
   await signIn(agent, (await authorize(agent)).location);
   const id = await onlySessionOf(await accountId(), others);
   expect((await authorize(agent)).location.startsWith(REDIRECT_URI)).toBe(true);
 
   // Age it past its end (the document is still stored: expiry is checked on read).
   const { payload } = await sessionDocument(id);
-  const ended: SessionPayload = { ...payload, exp: Math.floor(Date.now() / 1000) - 1, iat: payload.iat - TTL.Session, loginTs: payload.loginTs - TTL.Session };
+  const ended: SessionPayload = {
+    ...payload,
+    exp: Math.floor(Date.now() / 1000) - 1,
+    iat: payload.iat - TTL.Session,
+    loginTs: payload.loginTs - TTL.Session,
+  };
   await sessions().updateOne({ _id: id }, { $set: { data: JSON.stringify(ended), expiresAt: new Date(Date.now() - 1000) } });
 
   const next = await authorize(agent);

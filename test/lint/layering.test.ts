@@ -13,7 +13,11 @@ test.each([
   ['src/libraries/probe.ts', "import { interactionPages } from '../web/interaction-pages.ts';", /Imports point downward/],
   ['src/flows/login/probe.ts', "import { interactionApi } from '../../api/interaction-api.ts';", /Imports point downward/],
   ['src/libraries/probe.ts', "import Provider from 'oidc-provider';", /Only src\/oidc/],
-  ['src/libraries/probe.ts', "import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';", /Adapters are chosen/],
+  [
+    'src/libraries/probe.ts',
+    "import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';",
+    /Adapters are chosen/,
+  ],
 ])('%s may not: %s', async (filePath, code, message) => {
   const found = await problems(filePath, `${code}\nexport {};\n`);
   expect(found).toEqual([expect.stringMatching(message)]);

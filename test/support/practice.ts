@@ -27,7 +27,9 @@ export async function createTestPractice(
     scope: options.scope ?? 'enrollments:read enrollments:write',
     practice_id: options.id,
   });
-  const config = await oidc.discovery(new URL(server.issuer), clientId, secret, undefined, { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(server.issuer), clientId, secret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
   return {
     id: options.id,
     clientId,

@@ -46,7 +46,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let server = createServer();
   const port = await listen(server, 0);
   const issuer = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ NODE_ENV: 'test', ISSUER: issuer, PORT: String(port), LOG_LEVEL: 'silent', COOKIE_KEYS: TEST_COOKIE_KEY, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ISSUER: issuer,
+    PORT: String(port),
+    LOG_LEVEL: 'silent',
+    COOKIE_KEYS: TEST_COOKIE_KEY,
+    ...env,
+  });
 
   async function build(): Promise<Services> {
     const services = await createServices({

@@ -17,9 +17,7 @@ export interface SentSms {
 
 /** How the next requests are answered: normally, with a Twilio error, slowly, or not at all. */
 export type TwilioBehaviour =
-  | { kind: 'ok' }
-  | { kind: 'error'; status: number; code: number; message: string }
-  | { kind: 'hang'; ms: number };
+  { kind: 'ok' } | { kind: 'error'; status: number; code: number; message: string } | { kind: 'hang'; ms: number };
 
 export interface TwilioStandIn {
   url: string;
@@ -51,7 +49,12 @@ export async function startTwilioStandIn(): Promise<TwilioStandIn> {
       res.end(JSON.stringify(body));
     };
     if (req.headers.authorization !== expectedAuth) {
-      return reply(401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+      return reply(401, {
+        code: 20003,
+        message: 'Authenticate',
+        more_info: 'https://www.twilio.com/docs/errors/20003',
+        status: 401,
+      });
     }
     if (req.method !== 'POST' || req.url !== messagesPath) {
       return reply(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
@@ -61,7 +64,12 @@ export async function startTwilioStandIn(): Promise<TwilioStandIn> {
       await new Promise((resolve) => setTimeout(resolve, behaviour.ms));
     }
     if (behaviour.kind === 'error') {
-      return reply(behaviour.status, { code: behaviour.code, message: behaviour.message, more_info: `https://www.twilio.com/docs/errors/${behaviour.code}`, status: behaviour.status });
+      return reply(behaviour.status, {
+        code: behaviour.code,
+        message: behaviour.message,
+        more_info: `https://www.twilio.com/docs/errors/${behaviour.code}`,
+        status: behaviour.status,
+      });
     }
     const form = await readForm(req);
     const to = form.get('To') ?? '';

@@ -175,7 +175,9 @@ describe('an unusable link shows exactly the help article’s message', () => {
 
   test('used (claimed): the same', async () => {
     const { id, path } = await enrollment();
-    await server.db.connection.db!.collection('enrollments').updateOne({ _id: id as never }, { $set: { status: 'claimed', 'events.claimedAt': new Date() } });
+    await server.db.connection
+      .db!.collection('enrollments')
+      .updateOne({ _id: id as never }, { $set: { status: 'claimed', 'events.claimedAt': new Date() } });
     const res = await openLink(server, path);
     expectLinkExpired(res);
     expect(res.text).toBe(unknownPage);
@@ -200,7 +202,9 @@ describe('an unusable link shows exactly the help article’s message', () => {
 describe('a locked enrollment', () => {
   test('its link says so (423) rather than that it expired', async () => {
     const { id, path } = await enrollment();
-    await server.db.connection.db!.collection('enrollments').updateOne({ _id: id as never }, { $set: { status: 'locked', 'events.lockedAt': new Date() } });
+    await server.db.connection
+      .db!.collection('enrollments')
+      .updateOne({ _id: id as never }, { $set: { status: 'locked', 'events.lockedAt': new Date() } });
     const res = await openLink(server, path);
     expect(res.status).toBe(423);
     expect(res.headers['content-type']).toMatch(/^text\/html/);

@@ -18,4 +18,3 @@ export interface InteractionHandle {
   completePatient(recordLinkId: string): Promise<string>;
   abort(description: string): Promise<string>;
 }
-

@@ -35,7 +35,12 @@ export function describeInteraction(interaction: InteractionHandle): Interaction
 export function createLoginFlow(deps: { accounts: Accounts; recordLinks: RecordLinks }) {
   async function patientsOf(accountId: string | undefined) {
     const linked = accountId ? await deps.recordLinks.describeActive(accountId) : [];
-    return linked.map((record) => ({ id: record.linkId, displayName: record.displayName, relationship: record.relationship, practiceName: record.practiceName }));
+    return linked.map((record) => ({
+      id: record.linkId,
+      displayName: record.displayName,
+      relationship: record.relationship,
+      practiceName: record.practiceName,
+    }));
   }
 
   return {

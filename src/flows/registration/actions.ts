@@ -63,7 +63,11 @@ export const ACTION_FIELDS: Record<RegistrationActionName, FieldDescriptor[]> = 
   choose_account: [accountChoice],
   link_account: [field('login', 'text'), field('password', 'password')],
   create_account: [
-    field('securityQuestion', 'choice', SECURITY_QUESTIONS.map((question) => ({ value: question.id, label: question.text }))),
+    field(
+      'securityQuestion',
+      'choice',
+      SECURITY_QUESTIONS.map((question) => ({ value: question.id, label: question.text })),
+    ),
     field('securityAnswer', 'text'),
     field('username', 'text'),
     field('password', 'password'),

@@ -76,7 +76,9 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
     const pub = flow.public as unknown as RegistrationPublic;
     const internal = flow.internal as RegistrationInternal;
     const actions = ALLOWED_ACTIONS[state]
-      .filter((action) => action !== 'choose_method' || pub.verificationMethods.length > 1 || state === 'awaiting_verification_method')
+      .filter(
+        (action) => action !== 'choose_method' || pub.verificationMethods.length > 1 || state === 'awaiting_verification_method',
+      )
       .map((action) => ({ action, fields: ACTION_FIELDS[action] }));
     return {
       id: flow._id,
@@ -152,7 +154,12 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
         internal: internal as Record<string, unknown>,
       });
       await deps.audit(
-        { action: 'registration.started', outcome: 'success', subject: { flowId: id, enrollmentId: enrollment._id }, details: { mode: input.mode } },
+        {
+          action: 'registration.started',
+          outcome: 'success',
+          subject: { flowId: id, enrollmentId: enrollment._id },
+          details: { mode: input.mode },
+        },
         input.context,
       );
       return { flow: view(created.toObject()), ...(bindingSecret ? { bindingSecret } : {}) };
@@ -189,7 +196,13 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
       if (!(await flows.acquire(id, flow.version, acquired, now()))) throw new AppError('flow.conflict');
       // Anything thrown before the outcome is saved puts the flow back as it was (not left in progress).
       const release = () =>
-        flows.save(id, acquired, { state: flow.state, public: flow.public, internal: flow.internal, messages: flow.messages ?? [], expiresAt: flow.expiresAt });
+        flows.save(id, acquired, {
+          state: flow.state,
+          public: flow.public,
+          internal: flow.internal,
+          messages: flow.messages ?? [],
+          expiresAt: flow.expiresAt,
+        });
 
       const { outcome, saved } = await (async () => {
         const loaded = await deps.claims.load(flow.enrollmentId);
@@ -201,12 +214,18 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
           internal,
           ...loaded,
         };
-        const handler = TRANSITIONS[input.action] as (flow: TransitionInput, input: RegistrationAction, deps: TransitionDeps) => ReturnType<(typeof TRANSITIONS)['choose_method']>;
+        const handler = TRANSITIONS[input.action] as (
+          flow: TransitionInput,
+          input: RegistrationAction,
+          deps: TransitionDeps,
+        ) => ReturnType<(typeof TRANSITIONS)['choose_method']>;
         const outcome = await handler(transitionInput, input, deps);
 
         const pub = { ...transitionInput.public, ...outcome.public } as RegistrationPublic;
         if (outcome.state === 'completed') {
-          const username = outcome.internal?.accountId ? (await deps.accounts.findById(outcome.internal.accountId))?.username : undefined;
+          const username = outcome.internal?.accountId
+            ? (await deps.accounts.findById(outcome.internal.accountId))?.username
+            : undefined;
           pub.redirectTo = await completionTarget(flow, loaded.enrollment.practiceId, username);
         }
         const messages: FlowMessage[] = outcome.error
@@ -249,7 +268,11 @@ export function createRegistrationFlow(deps: RegistrationFlowDeps) {
      * Spends a completed registration's one-time hand-off: answers the account to sign in, once,
      * within HANDOFF_TTL_MS of completion and (when bound) for its own interaction.
      */
-    async takeHandoff(id: string, bindingSecret: string | undefined, interactionUid: string | undefined): Promise<string | undefined> {
+    async takeHandoff(
+      id: string,
+      bindingSecret: string | undefined,
+      interactionUid: string | undefined,
+    ): Promise<string | undefined> {
       const stored = /^[A-Za-z0-9_-]{43}$/.test(id) ? await flows.findById(id) : null;
       if (!stored) return undefined;
       const mode = stored.mode as FlowAccess['mode'];

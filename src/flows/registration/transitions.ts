@@ -68,10 +68,19 @@ type Handler<A extends RegistrationActionName> = (
 ) => Promise<Outcome>;
 
 /** A failed identity check: counted on the enrollment; at the limit the flow ends locked. */
-async function failedVerification(flow: TransitionInput, deps: TransitionDeps, action: string, stay: RegistrationState): Promise<Outcome> {
+async function failedVerification(
+  flow: TransitionInput,
+  deps: TransitionDeps,
+  action: string,
+  stay: RegistrationState,
+): Promise<Outcome> {
   const { locked } = await deps.claims.recordFailure(flow.enrollment._id);
   return locked
-    ? { state: 'locked', error: new AppError('enrollment.locked'), audit: { action, outcome: 'failure', details: { locked: true } } }
+    ? {
+        state: 'locked',
+        error: new AppError('enrollment.locked'),
+        audit: { action, outcome: 'failure', details: { locked: true } },
+      }
     : { state: stay, error: new AppError('verification.failed'), audit: { action, outcome: 'failure' } };
 }
 
@@ -80,9 +89,17 @@ async function verified(flow: TransitionInput, deps: TransitionDeps, action: str
   if (!(await deps.claims.markVerified(flow.enrollment._id))) {
     // Locked meanwhile (another flow of the same enrollment failed too often): say so.
     if ((await deps.claims.load(flow.enrollment._id))?.enrollment.status === 'locked') {
-      return { state: 'locked', error: new AppError('enrollment.locked'), audit: { action, outcome: 'failure', details: { locked: true } } };
+      return {
+        state: 'locked',
+        error: new AppError('enrollment.locked'),
+        audit: { action, outcome: 'failure', details: { locked: true } },
+      };
     }
-    return { state: flow.state, error: new AppError('link.expired'), audit: { action, outcome: 'failure', details: { reason: 'enrollment_unusable' } } };
+    return {
+      state: flow.state,
+      error: new AppError('link.expired'),
+      audit: { action, outcome: 'failure', details: { reason: 'enrollment_unusable' } },
+    };
   }
   const username = (await deps.recordLinks.mostRecentUsername(flow.record._id)) ?? flow.record.email ?? undefined;
   return {
@@ -97,22 +114,40 @@ async function verified(flow: TransitionInput, deps: TransitionDeps, action: str
  * Sends a code when the number is the one on file; otherwise pretends to (nothing is enumerated).
  * `detailsMatch: false` (the date of birth did not match) always pretends, even for the number on file.
  */
-async function sendCode(flow: TransitionInput, deps: TransitionDeps, phone: string | undefined, action: string, detailsMatch = true): Promise<Outcome> {
+async function sendCode(
+  flow: TransitionInput,
+  deps: TransitionDeps,
+  phone: string | undefined,
+  action: string,
+  detailsMatch = true,
+): Promise<Outcome> {
   const at = deps.now().getTime();
   const sends = (flow.internal.smsSends ?? []).filter((sent) => at - Date.parse(sent) < SMS_SENDS_PER_FLOW.windowMs);
   const last = sends[sends.length - 1];
   if (last && at - Date.parse(last) < SMS_RESEND_COOLDOWN_MS) {
     const retryAfterSeconds = Math.ceil((SMS_RESEND_COOLDOWN_MS - (at - Date.parse(last))) / 1000);
-    return { state: flow.state, error: new AppError('sms.too_soon', { data: { retryAfterSeconds } }), audit: { action, outcome: 'failure', details: { reason: 'cooldown' } } };
+    return {
+      state: flow.state,
+      error: new AppError('sms.too_soon', { data: { retryAfterSeconds } }),
+      audit: { action, outcome: 'failure', details: { reason: 'cooldown' } },
+    };
   }
   if (sends.length >= SMS_SENDS_PER_FLOW.limit) {
-    return { state: flow.state, error: new AppError('sms.limit_reached'), audit: { action, outcome: 'failure', details: { reason: 'flow_limit' } } };
+    return {
+      state: flow.state,
+      error: new AppError('sms.limit_reached'),
+      audit: { action, outcome: 'failure', details: { reason: 'flow_limit' } },
+    };
   }
   const masked = phone ? { maskedPhone: maskPhone(phone) } : {};
   const sentAt = new Date(at).toISOString();
   // The per-number daily limit applies to any number typed, so its answer says nothing about a match.
   if (phone && !(await deps.rateLimits.take(`sms:${phone}`, SMS_SENDS_PER_PHONE.limit, SMS_SENDS_PER_PHONE.windowMs))) {
-    return { state: flow.state, error: new AppError('sms.limit_reached'), audit: { action, outcome: 'failure', details: { reason: 'phone_limit' } } };
+    return {
+      state: flow.state,
+      error: new AppError('sms.limit_reached'),
+      audit: { action, outcome: 'failure', details: { reason: 'phone_limit' } },
+    };
   }
   const matches = detailsMatch && phone !== undefined && phone === flow.record.phone;
   if (!matches) {
@@ -130,12 +165,21 @@ async function sendCode(flow: TransitionInput, deps: TransitionDeps, phone: stri
   } catch (error) {
     // A failed send never advances the flow; the patient may try again.
     const reason = error instanceof SmsError && !error.retryable ? 'rejected' : 'unavailable';
-    return { state: flow.state, error: new AppError('sms.unavailable', { cause: error }), audit: { action, outcome: 'failure', details: { reason } } };
+    return {
+      state: flow.state,
+      error: new AppError('sms.unavailable', { cause: error }),
+      audit: { action, outcome: 'failure', details: { reason } },
+    };
   }
   return {
     state: 'awaiting_sms_code',
     public: masked,
-    internal: { smsPhone: phone, codeHash: hash, codeExpiresAt: new Date(at + SMS_CODE_TTL_MS).toISOString(), smsSends: [...sends, sentAt] },
+    internal: {
+      smsPhone: phone,
+      codeHash: hash,
+      codeExpiresAt: new Date(at + SMS_CODE_TTL_MS).toISOString(),
+      smsSends: [...sends, sentAt],
+    },
     audit: { action, outcome: 'success', details: { maskedPhone: maskPhone(phone) } },
   };
 }
@@ -148,7 +192,11 @@ async function finish(
   attach: () => Promise<{ accountId: string } | Outcome>,
 ): Promise<Outcome> {
   if (!(await deps.claims.claim(flow.enrollment._id, flow.flowId))) {
-    return { state: flow.state, error: new AppError('registration.already_claimed'), audit: { action, outcome: 'failure', details: { reason: 'claimed_elsewhere' } } };
+    return {
+      state: flow.state,
+      error: new AppError('registration.already_claimed'),
+      audit: { action, outcome: 'failure', details: { reason: 'claimed_elsewhere' } },
+    };
   }
   let attached: { accountId: string } | Outcome;
   try {
@@ -169,16 +217,29 @@ async function finish(
     throw error;
   }
   if (!(await deps.claims.complete(flow.enrollment._id, flow.flowId, attached.accountId))) {
-    return { state: flow.state, error: new AppError('registration.already_claimed'), audit: { action, outcome: 'failure', details: { reason: 'claim_lost' } } };
+    return {
+      state: flow.state,
+      error: new AppError('registration.already_claimed'),
+      audit: { action, outcome: 'failure', details: { reason: 'claim_lost' } },
+    };
   }
-  return { state: 'completed', internal: { accountId: attached.accountId }, audit: { action, outcome: 'success', details: { accountId: attached.accountId } } };
+  return {
+    state: 'completed',
+    internal: { accountId: attached.accountId },
+    audit: { action, outcome: 'success', details: { accountId: attached.accountId } },
+  };
 }
 
 /** The (state, action) → handler table. ALLOWED_ACTIONS says which pairs exist; these are their effects. */
 export const TRANSITIONS: { [A in RegistrationActionName]: Handler<A> } = {
   async choose_method(flow, input) {
     if (!flow.public.verificationMethods.includes(input.method)) {
-      return { state: flow.state, error: new AppError('verification.method_unavailable'), field: 'method', audit: { action: 'registration.choose_method', outcome: 'failure' } };
+      return {
+        state: flow.state,
+        error: new AppError('verification.method_unavailable'),
+        field: 'method',
+        audit: { action: 'registration.choose_method', outcome: 'failure' },
+      };
     }
     return {
       state: input.method === 'pin' ? 'awaiting_pin' : 'awaiting_phone',
@@ -208,7 +269,9 @@ export const TRANSITIONS: { [A in RegistrationActionName]: Handler<A> } = {
   async resend_code(flow, _input, deps) {
     // A resend neither resets the failure count nor reveals whether the first number matched.
     return sendCode(flow, deps, flow.internal.smsPhone, 'registration.resend_code').then((outcome) =>
-      flow.internal.smsPhone ? outcome : { ...outcome, public: {}, internal: { ...outcome.internal, smsPhone: undefined, codeHash: undefined } },
+      flow.internal.smsPhone
+        ? outcome
+        : { ...outcome, public: {}, internal: { ...outcome.internal, smsPhone: undefined, codeHash: undefined } },
     );
   },
 
@@ -234,7 +297,12 @@ export const TRANSITIONS: { [A in RegistrationActionName]: Handler<A> } = {
         return { accountId: account._id };
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
-        return { state: flow.state, error, field: 'login', audit: { action: 'registration.link_account', outcome: 'failure', details: { reason: 'invalid_credentials' } } };
+        return {
+          state: flow.state,
+          error,
+          field: 'login',
+          audit: { action: 'registration.link_account', outcome: 'failure', details: { reason: 'invalid_credentials' } },
+        };
       }
     });
   },
