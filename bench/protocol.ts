@@ -1,0 +1,43 @@
+// Messages between the bench runner (bench/run.ts) and the server processes it forks
+// (bench/server-process.ts). The servers run in their own processes so the load generator does
+// not share an event loop with the code it measures.
+
+/** What the patient-idp server set up for the scenarios. */
+export interface AppFixtures {
+  kind: 'app';
+  issuer: string;
+  /** `<issuer>/api`, the resource indicator of the practice API. */
+  apiResource: string;
+  database: string;
+  /** The practice's EHR client (client credentials on the practice API). */
+  practiceClient: { id: string; secret: string };
+  /** A confidential web client for the authorization code flow. */
+  webClient: { id: string; secret: string; redirectUri: string };
+  account: { login: string; password: string };
+  passwordHashConcurrency: number;
+}
+
+/** The bare oidc-provider: one static client, in-memory adapter. */
+export interface BareFixtures {
+  kind: 'bare';
+  issuer: string;
+  client: { id: string; secret: string };
+  version: string;
+}
+
+export type Fixtures = AppFixtures | BareFixtures;
+
+export type ParentMessage =
+  { type: 'rss-start'; id: number; intervalMs: number } | { type: 'rss-stop'; id: number } | { type: 'stop'; id: number };
+
+export type ChildMessage =
+  | { type: 'ready'; fixtures: Fixtures }
+  | { type: 'failed'; error: string }
+  | { type: 'reply'; id: number; memory?: MemorySample[]; afterGc?: { rss: number; heapUsed: number } };
+
+/** One process.memoryUsage() reading, bytes. */
+export interface MemorySample {
+  rss: number;
+  /** V8's heap as reserved (grows with garbage not yet collected; argon2's blocks are outside it). */
+  heapTotal: number;
+}

@@ -1,0 +1,192 @@
+// `npm run bench`: measures patient-idp's hot endpoints and a bare oidc-provider baseline, prints
+// markdown tables and writes test-results/bench.json. See docs/benchmarks.md.
+//
+// Environment: BENCH_SCALE (default 1) multiplies every scenario's request count;
+// MONGODB_URI uses that server instead of the embedded FerretDB; BENCH_VERBOSE=1 shows the
+// server processes' output.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServerChild, type ServerChild } from './children.ts';
+import { runScenario, type Scenario, type ScenarioResult } from './load.ts';
+import { memoryTable, overhead, overheadLines, resultsTable, type MemoryRow, type Overhead } from './report.ts';
+import * as scenarios from './scenarios.ts';
+import { summarizeMemory } from './stats.ts';
+
+const RSS_INTERVAL_MS = 50;
+/** Whole-run safety net; the loops themselves are bounded by count and time. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+/** Generous: a first run on a clean checkout builds the FerretDB binary (scripts/build-ferretdb.sh). */
+const READY_TIMEOUT_MS = 8 * 60_000;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const scale = Number(process.env.BENCH_SCALE ?? '1');
+const verbose = process.env.BENCH_VERBOSE === '1';
+const round2 = (value: number) => Math.round(value * 100) / 100;
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one scenario (sampling the server's memory when given) and files its result at `slot` of the table. */
+async function measure(
+  origin: string,
+  scenario: Scenario,
+  slot: number,
+  results: ScenarioResult[],
+  memory: MemoryRow[],
+  server?: ServerChild,
+): Promise<ScenarioResult> {
+  log(
+    `${scenario.name} (${scenario.target}): ${scenario.warmup} warm-up + ${scenario.requests} requests at concurrency ${scenario.concurrency}`,
+  );
+  if (server) await server.startRss(RSS_INTERVAL_MS);
+  let result: ScenarioResult;
+  try {
+    result = await runScenario(origin, scenario);
+  } finally {
+    if (server) {
+      const { samples, afterGc } = await server.stopRss();
+      const summary = summarizeMemory(samples, afterGc);
+      if (summary) memory.push({ scenario: scenario.name, memory: summary });
+    }
+  }
+  log(
+    `  ${result.requestsPerSecond} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${result.errors} errors`,
+  );
+  for (const sample of result.errorSamples) log(`  error: ${sample}`);
+  results[slot] = result;
+  return result;
+}
+
+/** The running server processes, stopped on the way out whatever happens. */
+const children: ServerChild[] = [];
+
+async function main(): Promise<number> {
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 20) throw new Error('BENCH_SCALE must be a number in (0, 20]');
+  const size = (name: keyof typeof scenarios.SIZES) => scenarios.scaled(scenarios.SIZES[name], scale);
+  /** In table order (the brief's numbering), whatever order they ran in. */
+  const results: ScenarioResult[] = [];
+  const memory: MemoryRow[] = [];
+  const started = Date.now();
+  // Other work on the machine skews every number: the report shows the load around the run.
+  const loadBefore = os.loadavg()[0] ?? 0;
+
+  const meta = { database: '', bareVersion: '', passwordHashConcurrency: 0 };
+  try {
+    log(process.env.MONGODB_URI ? 'starting patient-idp on MONGODB_URI' : 'starting the embedded FerretDB and patient-idp');
+    const app = await startServerChild('app', { readyTimeoutMs: READY_TIMEOUT_MS, verbose });
+    children.push(app);
+    const fx = app.fixtures;
+    meta.database = fx.database;
+    meta.passwordHashConcurrency = fx.passwordHashConcurrency;
+    log(`patient-idp at ${fx.issuer} (${fx.database}), pid ${app.pid}`);
+    const bare = await startServerChild('bare', { readyTimeoutMs: 60_000, verbose });
+    children.push(bare);
+    meta.bareVersion = bare.fixtures.version;
+    log(`bare oidc-provider ${bare.fixtures.version} at ${bare.fixtures.issuer}, pid ${bare.pid}`);
+    const bx = bare.fixtures;
+
+    // Each baseline runs right after our same endpoint, so a change in the machine's load between
+    // them is less likely to skew the comparison. Both servers are idle when not measured.
+    await measure(fx.issuer, scenarios.discovery('app', size('discovery')), 0, results, memory, app);
+    await measure(bx.issuer, scenarios.discovery('bare', size('discovery')), 5, results, memory);
+    await measure(fx.issuer, scenarios.jwks(size('jwks')), 1, results, memory, app);
+    await measure(fx.issuer, scenarios.clientCredentials(fx, size('clientCredentials')), 2, results, memory, app);
+    await measure(bx.issuer, scenarios.bareClientCredentials(bx, size('clientCredentials')), 6, results, memory);
+    await bare.stop();
+    // The password login runs before the enrollments so its memory window starts before any
+    // argon2 load has grown the process (only the fixture account's one hash has run by then).
+    log('starting the interactions for the password login (GET /auth, not measured)');
+    await measure(fx.issuer, await scenarios.passwordLogin(fx, size('passwordLogin')), 4, results, memory, app);
+    await measure(fx.issuer, scenarios.enrollments(await scenarios.writeToken(fx), size('enrollments')), 3, results, memory, app);
+    await app.stop();
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+  }
+
+  const byName = (target: 'app' | 'bare', prefix: string) =>
+    results.find((r) => r.target === target && r.name.startsWith(prefix));
+  const overheads = [
+    overhead('Discovery', byName('app', 'GET /.well-known'), byName('bare', 'GET /.well-known')),
+    overhead('Client credentials token', byName('app', 'POST /token'), byName('bare', 'POST /token')),
+  ].filter((row): row is Overhead => row !== undefined);
+
+  const cpus = os.cpus();
+  const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`;
+  const report = {
+    date: new Date().toISOString(),
+    command: 'npm run bench',
+    commit: gitCommit(),
+    node: process.version,
+    oidcProvider: meta.bareVersion,
+    machine,
+    database: meta.database,
+    scale,
+    passwordHashConcurrency: meta.passwordHashConcurrency,
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    loadAverage1m: { before: round2(loadBefore), after: round2(os.loadavg()[0] ?? 0) },
+    results,
+    memory,
+    overhead: overheads,
+  };
+
+  const out = [
+    '',
+    `## patient-idp benchmark (${report.date})`,
+    '',
+    `Node ${report.node}, oidc-provider ${report.oidcProvider}, ${report.database}, PASSWORD_HASH_CONCURRENCY=${meta.passwordHashConcurrency}, BENCH_SCALE=${scale}`,
+    `Machine: ${machine}; 1-minute load average ${report.loadAverage1m.before} before, ${report.loadAverage1m.after} after (the bench itself adds about 2)`,
+    '',
+    resultsTable(results),
+    '',
+    'Overhead against bare oidc-provider (same endpoint, same client and concurrency):',
+    '',
+    overheadLines(overheads),
+    '',
+    memoryTable(memory, RSS_INTERVAL_MS),
+    '',
+    `Total ${report.durationSeconds} s.`,
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+
+  const file = path.join(repoRoot, 'test-results', 'bench.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${path.relative(repoRoot, file)}`);
+  return results.some((r) => r.errors > 0 || r.warmupErrors > 0) ? 1 : 0;
+}
+
+process.once('SIGINT', () => {
+  log('interrupted: stopping the servers');
+  void Promise.all(children.map((child) => child.stop())).finally(() => process.exit(130));
+});
+
+const watchdog = setTimeout(() => {
+  log(`still running after ${RUN_TIMEOUT_MS / 1000} s: giving up`);
+  process.exit(2);
+}, RUN_TIMEOUT_MS);
+watchdog.unref();
+
+main().then(
+  (code) => {
+    clearTimeout(watchdog);
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,182 @@
+// The scenarios: what each request is and what counts as a correct answer.
+import { createHash, randomBytes } from 'node:crypto';
+import { basicAuth, cookieHeader, createHttpClient, type HttpResponse } from './http-client.ts';
+import { inParallel, type Scenario } from './load.ts';
+import type { AppFixtures, BareFixtures } from './protocol.ts';
+
+/** Scenario sizes at BENCH_SCALE=1; every one runs at concurrency 8. */
+export const SIZES = {
+  discovery: { requests: 10_000, warmup: 1000 },
+  jwks: { requests: 10_000, warmup: 1000 },
+  clientCredentials: { requests: 4000, warmup: 400 },
+  enrollments: { requests: 400, warmup: 16 },
+  passwordLogin: { requests: 600, warmup: 16 },
+} as const;
+
+export const CONCURRENCY = 8;
+export const MAX_SECONDS = 25;
+
+export type Size = { requests: number; warmup: number };
+
+export function scaled(size: Size, scale: number): Size {
+  return { requests: Math.max(8, Math.round(size.requests * scale)), warmup: Math.max(4, Math.round(size.warmup * scale)) };
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+function expectStatus(status: number, contains?: string) {
+  return (res: HttpResponse): string | undefined => {
+    if (res.status !== status) return `HTTP ${res.status} (expected ${status}): ${res.body.slice(0, 200)}`;
+    if (contains && !res.body.includes(contains)) return `HTTP ${res.status} without ${contains}: ${res.body.slice(0, 200)}`;
+    return undefined;
+  };
+}
+
+function base(
+  name: string,
+  target: 'app' | 'bare',
+  size: Size,
+): Pick<Scenario, 'name' | 'target' | 'requests' | 'warmup' | 'concurrency' | 'maxSeconds'> {
+  return { name, target, requests: size.requests, warmup: size.warmup, concurrency: CONCURRENCY, maxSeconds: MAX_SECONDS };
+}
+
+export function discovery(target: 'app' | 'bare', size: Size): Scenario {
+  return {
+    ...base('GET /.well-known/openid-configuration', target, size),
+    request: () => ({ method: 'GET', path: '/.well-known/openid-configuration' }),
+    check: expectStatus(200, '"token_endpoint"'),
+  };
+}
+
+export function jwks(size: Size): Scenario {
+  return {
+    ...base('GET /jwks', 'app', size),
+    request: () => ({ method: 'GET', path: '/jwks' }),
+    check: expectStatus(200, '"keys"'),
+  };
+}
+
+function clientCredentialsBody(app: AppFixtures, scope: string): string {
+  return new URLSearchParams({ grant_type: 'client_credentials', resource: app.apiResource, scope }).toString();
+}
+
+/** POST /token, client_credentials for the practice API (a JWT access token, ES256). */
+export function clientCredentials(app: AppFixtures, size: Size): Scenario {
+  const authorization = basicAuth(app.practiceClient.id, app.practiceClient.secret);
+  const body = clientCredentialsBody(app, 'enrollments:read');
+  return {
+    ...base('POST /token (client_credentials, practice API)', 'app', size),
+    request: () => ({ method: 'POST', path: '/token', headers: { authorization, 'content-type': FORM }, body }),
+    check: expectStatus(200, '"access_token"'),
+  };
+}
+
+/** POST /token, client_credentials on the bare provider (an opaque token in its memory adapter). */
+export function bareClientCredentials(bare: BareFixtures, size: Size): Scenario {
+  const authorization = basicAuth(bare.client.id, bare.client.secret);
+  return {
+    ...base('POST /token (client_credentials)', 'bare', size),
+    request: () => ({
+      method: 'POST',
+      path: '/token',
+      headers: { authorization, 'content-type': FORM },
+      body: 'grant_type=client_credentials',
+    }),
+    check: expectStatus(200, '"access_token"'),
+  };
+}
+
+/** A token with enrollments:write: creating an enrollment needs it (enrollments:read cannot). */
+export async function writeToken(app: AppFixtures): Promise<string> {
+  const client = createHttpClient(app.issuer, 1);
+  try {
+    const res = await client.request({
+      method: 'POST',
+      path: '/token',
+      headers: { authorization: basicAuth(app.practiceClient.id, app.practiceClient.secret), 'content-type': FORM },
+      body: clientCredentialsBody(app, 'enrollments:write'),
+    });
+    if (res.status !== 200) throw new Error(`token for enrollments:write: HTTP ${res.status} ${res.body}`);
+    return (JSON.parse(res.body) as { access_token: string }).access_token;
+  } finally {
+    client.close();
+  }
+}
+
+/** POST /api/enrollments: each request enrolls a new record (argon2 hash of its PIN, several writes). */
+export function enrollments(token: string, size: Size): Scenario {
+  const run = randomBytes(3).toString('hex');
+  return {
+    ...base('POST /api/enrollments', 'app', size),
+    request: (index, phase) => ({
+      method: 'POST',
+      path: '/api/enrollments',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      // No email: the answer carries the registration URL and the mail queue stays idle.
+      body: JSON.stringify({
+        record: {
+          id: `BENCH-${run}-${phase === 'warmup' ? 'w' : 'm'}${index}`,
+          givenName: 'Jane',
+          familyName: 'Doe',
+          dateOfBirth: '1984-07-12',
+        },
+      }),
+    }),
+    check: expectStatus(201, '"pin"'),
+  };
+}
+
+interface PendingInteraction {
+  uid: string;
+  cookie: string;
+}
+
+/** GET /auth for the confidential web client, up to the interaction (uid and its cookies). */
+async function startInteractions(app: AppFixtures, count: number): Promise<PendingInteraction[]> {
+  const client = createHttpClient(app.issuer, CONCURRENCY);
+  try {
+    return await inParallel(count, CONCURRENCY, async () => {
+      const verifier = randomBytes(32).toString('base64url');
+      const query = new URLSearchParams({
+        client_id: app.webClient.id,
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: app.webClient.redirectUri,
+        state: randomBytes(8).toString('hex'),
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+      });
+      const res = await client.request({ method: 'GET', path: `/auth?${query}` });
+      const location = String(res.headers.location ?? '');
+      const uid = /^\/interaction\/([^/?]+)/.exec(location)?.[1];
+      if (res.status !== 303 || !uid)
+        throw new Error(`GET /auth: HTTP ${res.status} location ${location} ${res.body.slice(0, 200)}`);
+      return { uid, cookie: cookieHeader(res) };
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The headless password sign-in: POST /interaction/:uid/api { action: 'login' } (argon2 verify).
+ * Every request answers its own interaction, started beforehand by GET /auth (not measured).
+ */
+export async function passwordLogin(app: AppFixtures, size: Size): Promise<Scenario> {
+  const warm = await startInteractions(app, size.warmup);
+  const measured = await startInteractions(app, size.requests);
+  const body = JSON.stringify({ action: 'login', login: app.account.login, password: app.account.password });
+  return {
+    ...base('POST /interaction/:uid/api (password login)', 'app', size),
+    request: (index, phase) => {
+      const interaction = (phase === 'warmup' ? warm : measured)[index]!;
+      return {
+        method: 'POST',
+        path: `/interaction/${interaction.uid}/api`,
+        headers: { cookie: interaction.cookie, 'content-type': 'application/json' },
+        body,
+      };
+    },
+    check: expectStatus(200, '"redirectTo"'),
+  };
+}

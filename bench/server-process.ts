@@ -1,0 +1,240 @@
+// A server process for the bench, forked by bench/run.ts with "app" or "bare" as its argument.
+//
+//   app:  patient-idp built the way test/support/server.ts builds it (loadConfig, createServices
+//         with createMongoOidcStore, createApp), NODE_ENV test, on the embedded FerretDB in a temp
+//         dir (or MONGODB_URI when set, in a fresh bench_<hex> database), mail to the outbox-only
+//         transport, no SMS. Creates the scenarios' practice, clients and account.
+//   bare: oidc-provider itself, default configuration (in-memory adapter) plus one static
+//         client-credentials client: the baseline for discovery and the token endpoint.
+//
+// It answers the runner over IPC (bench/protocol.ts): ready with its fixtures, RSS sampling on
+// request, and stop. The runner forks it with --expose-gc: a full collection before and after each
+// scenario's sampling window (never inside it) tells retained memory from garbage not yet collected.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import Provider from 'oidc-provider';
+import { loadConfig } from '../src/config/index.ts';
+import { createServices } from '../src/services.ts';
+import { createApp } from '../src/app.ts';
+import { createLogger } from '../src/libraries/logger.ts';
+import { connectDatabase } from '../src/database/connect.ts';
+import { createMongoOidcStore } from '../adapters/mongo-oidc-adapter.ts';
+import { createOutboxOnlyMailTransport } from '../adapters/outbox-only-mail-transport.ts';
+import { startEmbeddedFerretDB, type EmbeddedFerretDB } from '../adapters/embedded-ferretdb.ts';
+import type { AppFixtures, BareFixtures, ChildMessage, Fixtures, MemorySample, ParentMessage } from './protocol.ts';
+
+const COOKIE_KEY = 'bench-cookie-key-0123456789abcdef0123456789';
+const PASSWORD_HASH_CONCURRENCY = '2';
+
+interface Running {
+  fixtures: Fixtures;
+  close(): Promise<void>;
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function startApp(): Promise<Running> {
+  const external = process.env.MONGODB_URI;
+  let ferret: EmbeddedFerretDB | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => {});
+  };
+  try {
+    if (!external) {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'patient-idp-bench-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      ferret = await startEmbeddedFerretDB({ dataDir: dir, logLevel: 'error' });
+      const started = ferret;
+      cleanups.push(() => started.stop());
+    }
+    // Like connectTestDatabase: a fresh database, one connection on FerretDB (docs/ferretdb-compat.md).
+    const connection = await connectDatabase(external ?? ferret!.uri, {
+      dbName: `bench_${randomBytes(6).toString('hex')}`,
+      singleConnection: !external,
+    });
+    cleanups.push(async () => {
+      if (external) await connection.dropDatabase();
+      await connection.close();
+    });
+
+    const server = createServer();
+    const port = await listen(server);
+    cleanups.push(() => closeServer(server));
+    const issuer = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      ISSUER: issuer,
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+      COOKIE_KEYS: COOKIE_KEY,
+      PASSWORD_HASH_CONCURRENCY,
+    });
+    const services = await createServices({
+      config,
+      connection,
+      oidcStore: createMongoOidcStore(connection.db!),
+      logger: createLogger(config.logLevel),
+      mailTransport: createOutboxOnlyMailTransport(),
+      smsSender: undefined,
+    });
+    cleanups.push(() => services.close());
+    server.on('request', createApp(services).callback());
+
+    // The scenarios' fixtures, created through services as test/support/practice.ts does.
+    const practiceClient = { id: 'bench-practice-ehr', secret: 'bench-practice-ehr-secret-0123456789abcdef' };
+    await services.practices.create({ id: 'bench-practice', name: 'Bench Practice' });
+    await services.clients.add({
+      client_id: practiceClient.id,
+      client_secret: practiceClient.secret,
+      client_name: 'Bench Practice EHR',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: 'enrollments:read enrollments:write',
+      practice_id: 'bench-practice',
+    });
+    const webClient = {
+      id: 'bench-web',
+      secret: 'bench-web-secret-0123456789abcdef0123',
+      redirectUri: 'https://portal.example.test/callback',
+    };
+    await services.clients.add({
+      client_id: webClient.id,
+      client_secret: webClient.secret,
+      client_name: 'Bench Web App',
+      redirect_uris: [webClient.redirectUri],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    });
+    const account = { login: 'bench.patient', password: 'Correct-Horse-9' };
+    await services.accounts.create({ username: 'Bench.Patient', password: account.password });
+
+    const fixtures: AppFixtures = {
+      kind: 'app',
+      issuer,
+      apiResource: config.apiResource,
+      database: external ? 'MONGODB_URI' : 'embedded FerretDB (SQLite)',
+      practiceClient,
+      webClient,
+      account,
+      passwordHashConcurrency: config.passwordHashConcurrency,
+    };
+    return { fixtures, close: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function startBare(): Promise<Running> {
+  const server = createServer();
+  const port = await listen(server);
+  const issuer = `http://127.0.0.1:${port}`;
+  const client = { id: 'bare-client', secret: 'bare-client-secret-0123456789abcdef0123' };
+  // Default configuration; client credentials is off by default, so it is the one feature enabled.
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: client.id,
+        client_secret: client.secret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
+    features: { clientCredentials: { enabled: true } },
+  });
+  server.on('request', provider.callback());
+  const require = createRequire(import.meta.url);
+  const { version } = JSON.parse(readFileSync(require.resolve('oidc-provider/package.json'), 'utf8')) as { version: string };
+  const fixtures: BareFixtures = { kind: 'bare', issuer, client, version };
+  return { fixtures, close: () => closeServer(server) };
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2];
+  if (kind !== 'app' && kind !== 'bare') throw new Error('usage: server-process.ts app|bare');
+  const running = kind === 'app' ? await startApp() : await startBare();
+
+  let sampler: NodeJS.Timeout | undefined;
+  let samples: MemorySample[] = [];
+  const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  const sample = () => {
+    const { rss, heapTotal } = process.memoryUsage();
+    samples.push({ rss, heapTotal });
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(sampler);
+      await running.close();
+    })();
+    return stopping;
+  };
+
+  process.on('message', (message: ParentMessage) => {
+    switch (message.type) {
+      case 'rss-start':
+        clearInterval(sampler);
+        collect();
+        samples = [];
+        sample();
+        sampler = setInterval(sample, message.intervalMs);
+        send({ type: 'reply', id: message.id });
+        break;
+      case 'rss-stop':
+        clearInterval(sampler);
+        sample();
+        collect();
+        send({
+          type: 'reply',
+          id: message.id,
+          memory: samples,
+          afterGc: { rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed },
+        });
+        samples = [];
+        break;
+      case 'stop':
+        // The runner waits for this process to exit.
+        void stop().then(() => process.exit(0));
+        break;
+    }
+  });
+  // The runner went away without saying stop, or Ctrl-C: clean up (FerretDB, temp dir) and leave;
+  // if cleaning up hangs, exit anyway (the FerretDB adapter kills its process on exit).
+  const leave = (code: number) => {
+    setTimeout(() => process.exit(code), 10_000).unref();
+    void stop().then(() => process.exit(code));
+  };
+  process.on('disconnect', () => leave(0));
+  process.on('SIGINT', () => leave(130));
+  process.on('SIGTERM', () => leave(143));
+  send({ type: 'ready', fixtures: running.fixtures });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+});
