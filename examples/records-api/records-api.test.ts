@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { allowsRead, createRecordsApi } from './records-api.ts';
+import { closeServer, freePort, listenOnLoopback } from '../../test/support/ports.ts';
 
 describe('allowsRead', () => {
   test.each([
@@ -82,14 +83,12 @@ describe('the handler', () => {
       res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
       res.end(JSON.stringify({ keys: [jwk] }));
     });
-    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', () => resolve()));
-    issuer = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}`;
+    issuer = `http://127.0.0.1:${await listenOnLoopback(jwksServer)}`;
     api = createRecordsApi({ baseUrl: base, issuer });
   });
 
   afterAll(async () => {
-    jwksServer.closeAllConnections();
-    await new Promise<void>((resolve) => jwksServer.close(() => resolve()));
+    await closeServer(jwksServer);
   });
 
   /** An access token as patient-idp issues them (RFC 9068), with overrides. */
@@ -205,10 +204,7 @@ describe('the handler', () => {
   });
 
   test('401 when the issuer’s keys cannot be fetched', async () => {
-    const placeholder = createServer();
-    await new Promise<void>((resolve) => placeholder.listen(0, '127.0.0.1', () => resolve()));
-    const closedIssuer = `http://127.0.0.1:${(placeholder.address() as AddressInfo).port}`;
-    await new Promise<void>((resolve) => placeholder.close(() => resolve()));
+    const closedIssuer = `http://127.0.0.1:${await freePort()}`;
     const unreachable = createRecordsApi({ baseUrl: base, issuer: closedIssuer });
     const outcome = await unreachable.handle(
       'GET',
@@ -256,8 +252,7 @@ describe('the handler', () => {
       expect((await fetch(`${origin}/fhir/Patient/${PATIENT}`, { method: 'DELETE' })).status).toBe(405);
       expect((await fetch(`${origin}/fhir/Nothing`)).status).toBe(404);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     }
   });
 });

@@ -4,7 +4,9 @@ import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice, type TestPractice } from '../support/practice.ts';
-import { api, bearer, counts, enroll, expectApiError, getEnrollment, openLink, record } from './helpers.ts';
+import { discoverClient } from '../support/relying-party.ts';
+import { api, bearer, counts, enroll, getEnrollment, openLink, record } from './helpers.ts';
+import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;
 let practice: TestPractice;
@@ -70,7 +72,7 @@ async function forge(
 }
 
 function expectUnauthorized(res: import('supertest').Response) {
-  expectApiError(res, 401, 'api.unauthorized');
+  expectJsonError(res, 401, 'api.unauthorized');
   expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
 }
 
@@ -223,7 +225,7 @@ describe('403 api.insufficient_scope', () => {
     const before = await counts(server);
     for (const operation of operations(readEnrollmentId).filter((op) => op.write)) {
       const res = await operation.call().set(bearer(readToken));
-      expectApiError(res, 403, 'api.insufficient_scope');
+      expectJsonError(res, 403, 'api.insufficient_scope');
       expect(res.body.error.data).toEqual({ required: 'enrollments:write' });
       expect(res.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="enrollments:write"');
     }
@@ -239,9 +241,9 @@ describe('403 api.insufficient_scope', () => {
     const narrowed = await practice.token('enrollments:read');
     expect((await api(server).get(`/api/enrollments/${enrollmentId}`).set(bearer(narrowed))).status).toBe(200);
     const res = await api(server).post('/api/enrollments').set(bearer(narrowed)).send({ record: record() });
-    expectApiError(res, 403, 'api.insufficient_scope');
+    expectJsonError(res, 403, 'api.insufficient_scope');
     const writeOnly = await practice.token('enrollments:write');
-    expectApiError(await api(server).get('/api/enrollments').set(bearer(writeOnly)), 403, 'api.insufficient_scope');
+    expectJsonError(await api(server).get('/api/enrollments').set(bearer(writeOnly)), 403, 'api.insufficient_scope');
   });
 
   test('a client of no practice gets no token for the API', async () => {
@@ -255,9 +257,7 @@ describe('403 api.insufficient_scope', () => {
       redirect_uris: [],
       scope: 'enrollments:read enrollments:write',
     });
-    const config = await oidc.discovery(new URL(server.issuer), clientId, secret, undefined, {
-      execute: [oidc.allowInsecureRequests],
-    });
+    const config = await discoverClient(server.issuer, clientId, secret);
     await expect(
       oidc.clientCredentialsGrant(config, { scope: 'enrollments:read', resource: server.config.apiResource }),
     ).rejects.toThrow();
@@ -274,17 +274,17 @@ describe('another practice’s enrollment is 404', () => {
 
   test('GET, reissue and DELETE answer enrollment.not_found and change nothing', async () => {
     const before = await server.db.connection.db!.collection('enrollments').findOne({ _id: enrollmentId as never });
-    expectApiError(
+    expectJsonError(
       await api(server).get(`/api/enrollments/${enrollmentId}`).set(bearer(otherToken)),
       404,
       'enrollment.not_found',
     );
-    expectApiError(
+    expectJsonError(
       await api(server).post(`/api/enrollments/${enrollmentId}/reissue`).set(bearer(otherToken)),
       404,
       'enrollment.not_found',
     );
-    expectApiError(
+    expectJsonError(
       await api(server).delete(`/api/enrollments/${enrollmentId}`).set(bearer(otherToken)),
       404,
       'enrollment.not_found',

@@ -3,7 +3,8 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
-import { api, bearer, counts, enroll, expectApiError, record } from './helpers.ts';
+import { api, bearer, counts, enroll, record } from './helpers.ts';
+import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;
 let token: string;
@@ -31,7 +32,7 @@ async function expectRefused(send: () => request.Test, status: number, code: str
   const before = await counts(server);
   const messages = server.smtp.messages.length;
   const res = await send();
-  expectApiError(res, status, code);
+  expectJsonError(res, status, code);
   if (field !== undefined) {
     expect(res.body.error.data.fields.map((entry: { field: string }) => entry.field)).toContain(field);
   }
@@ -354,13 +355,13 @@ describe('odd values anywhere never cause a 500', () => {
       for (const value of odd) {
         const res = await enroll(server, token, withRecord({ [field]: value }));
         if (res.status !== 400) throw new Error(`record.${field} = ${JSON.stringify(value).slice(0, 40)}: ${res.status}`);
-        expectApiError(res, 400, 'guard.invalid_input');
+        expectJsonError(res, 400, 'guard.invalid_input');
       }
     }
     for (const value of odd) {
-      expectApiError(await enroll(server, token, { ...withRecord({}), relationship: value }), 400, 'guard.invalid_input');
-      expectApiError(await enroll(server, token, { ...withRecord({}), expiresInDays: value }), 400, 'guard.invalid_input');
-      expectApiError(await enroll(server, token, { record: value }), 400, 'guard.invalid_input');
+      expectJsonError(await enroll(server, token, { ...withRecord({}), relationship: value }), 400, 'guard.invalid_input');
+      expectJsonError(await enroll(server, token, { ...withRecord({}), expiresInDays: value }), 400, 'guard.invalid_input');
+      expectJsonError(await enroll(server, token, { record: value }), 400, 'guard.invalid_input');
     }
     expect(await counts(server)).toEqual(before);
   });

@@ -9,13 +9,13 @@ import {
   bearer,
   counts,
   enroll,
-  expectApiError,
   expectLinkExpired,
   getEnrollment,
   record,
   openLink,
   type EnrollmentBody,
 } from './helpers.ts';
+import { expectJsonError } from '../support/error-answers.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const START = new Date('2032-05-01T12:00:00.000Z');
@@ -133,7 +133,7 @@ describe('the date-of-birth guard uses our clock for "today"', () => {
     expect(today.status).toBe(201);
     const before = await counts(server);
     const tomorrow = await enroll(server, token, { record: { ...withoutEmail(), dateOfBirth: '2040-03-01' } });
-    expectApiError(tomorrow, 400, 'guard.invalid_input');
+    expectJsonError(tomorrow, 400, 'guard.invalid_input');
     expect(tomorrow.body.error.data.fields).toEqual([expect.objectContaining({ field: 'record.dateOfBirth' })]);
     expect(await counts(server)).toEqual(before);
   });
@@ -177,7 +177,7 @@ describe('Idempotency-Key over time', () => {
     expect(updated.matchedCount).toBe(1);
 
     const during = await enroll(server, token, body, { 'Idempotency-Key': key });
-    expectApiError(during, 409, 'idempotency.in_progress');
+    expectJsonError(during, 409, 'idempotency.in_progress');
 
     fakeNow = new Date(START.getTime() + 31_000);
     const recovered = await enroll(server, token, body, { 'Idempotency-Key': key });

@@ -3,17 +3,8 @@
 // the enrollment's status is one a reissue can leave.
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
-import {
-  api,
-  bearer,
-  enroll,
-  expectApiError,
-  expectLinkExpired,
-  getEnrollment,
-  openLink,
-  record,
-  registerPathOf,
-} from './helpers.ts';
+import { api, bearer, enroll, expectLinkExpired, getEnrollment, openLink, record, registerPathOf } from './helpers.ts';
+import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;
 let token: string;
@@ -103,7 +94,7 @@ test('concurrent revoke and reissue: it ends revoked, every link dead', async ()
     ]);
     expect(revoked.status).toBe(200);
     expect(revoked.body.status).toBe('revoked');
-    if (reissued.status !== 200) expectApiError(reissued, 409, 'enrollment.revoked');
+    if (reissued.status !== 200) expectJsonError(reissued, 409, 'enrollment.revoked');
     expect((await getEnrollment(server, token, id)).status).toBe('revoked');
     expectLinkExpired(await openLink(server, created.body.registrationUrl));
     if (reissued.status === 200) expectLinkExpired(await openLink(server, reissued.body.registrationUrl));

@@ -17,6 +17,7 @@ import {
   openLink,
   waitForMessageTo,
   type EnrollmentBody,
+  type RecordInput,
 } from './helpers.ts';
 
 let fakeNow = new Date('2031-03-10T09:00:00.000Z');
@@ -54,15 +55,32 @@ async function settle() {
   await server.services.mailQueue.kick();
 }
 
+/** Runs `body` with the test SMTP server stopped, and starts it again however `body` ends. */
+async function whileSmtpIsDown<T>(body: () => Promise<T>): Promise<T> {
+  await server.smtp.stop();
+  try {
+    return await body();
+  } finally {
+    await server.smtp.start();
+  }
+}
+
+/** Enrolls while SMTP is down and waits until the first attempt has failed and the background drain is done. */
+async function enrollAndFailFirstAttempt(patient: RecordInput): Promise<string> {
+  const res = await enroll(server, token, { record: patient });
+  const id = res.body.id as string;
+  await deliveryOf(id, (d) => d.state === 'queued' && d.attempts >= 1, 'a failed first attempt');
+  await settle();
+  return id;
+}
+
 test('SMTP down, then up: the email is queued with backoff and arrives exactly once', async () => {
   const patient = record();
-  await server.smtp.stop();
-  let created: EnrollmentBody;
-  try {
+  const created = await whileSmtpIsDown(async () => {
     const res = await enroll(server, token, { record: patient });
     // The enrollment never waits on the mail: it is created and answered.
     expect(res.status).toBe(201);
-    created = res.body;
+    const created: EnrollmentBody = res.body;
 
     const queued = await deliveryOf(created.id, (d) => d.state === 'queued' && d.attempts >= 1, 'a failed first attempt');
     expect(queued.delivery.attempts).toBe(1);
@@ -82,9 +100,8 @@ test('SMTP down, then up: the email is queued with backoff and arrives exactly o
     advance(retryDelayMs(1) + 1);
     expect(retryDelayMs(2)).toBeGreaterThan(retryDelayMs(1) + 1);
     expect(await server.services.mailQueue.drainOnce()).toBe(0);
-  } finally {
-    await server.smtp.start();
-  }
+    return created;
+  });
 
   advance(retryDelayMs(2));
   expect(await server.services.mailQueue.drainOnce()).toBe(1);
@@ -108,12 +125,10 @@ test('SMTP down, then up: the email is queued with backoff and arrives exactly o
 
 test('after the last attempt the delivery is failed; a reissue queues and sends a new email', async () => {
   const patient = record();
-  await server.smtp.stop();
-  let id: string;
-  try {
+  const id = await whileSmtpIsDown(async () => {
     const res = await enroll(server, token, { record: patient });
     expect(res.status).toBe(201);
-    id = res.body.id;
+    const id: string = res.body.id;
     await deliveryOf(id, (d) => d.attempts >= 1, 'a first attempt');
     await settle();
     for (let attempt = 2; attempt <= MAX_DELIVERY_ATTEMPTS; attempt += 1) {
@@ -128,9 +143,8 @@ test('after the last attempt the delivery is failed; a reissue queues and sends 
     expect(failed.status).toBe('invited');
     advance(24 * 60 * 60 * 1000);
     expect(await server.services.mailQueue.drainOnce()).toBe(0);
-  } finally {
-    await server.smtp.start();
-  }
+    return id;
+  });
 
   const reissued = await api(server).post(`/api/enrollments/${id}/reissue`).set(bearer(token));
   expect(reissued.status).toBe(200);
@@ -143,20 +157,14 @@ test('after the last attempt the delivery is failed; a reissue queues and sends 
 
 test('a reissue while the first email waits in the queue: only the new link is sent', async () => {
   const patient = record();
-  await server.smtp.stop();
-  let id: string;
-  try {
-    const res = await enroll(server, token, { record: patient });
-    id = res.body.id;
-    await deliveryOf(id, (d) => d.state === 'queued' && d.attempts >= 1, 'a failed first attempt');
-    await settle();
+  const id = await whileSmtpIsDown(async () => {
+    const id = await enrollAndFailFirstAttempt(patient);
     const reissued = await api(server).post(`/api/enrollments/${id}/reissue`).set(bearer(token));
     expect(reissued.status).toBe(200);
     await deliveryOf(id, (d) => d.state === 'queued' && d.attempts >= 1, 'the reissued email to fail once');
     await settle();
-  } finally {
-    await server.smtp.start();
-  }
+    return id;
+  });
   advance(retryDelayMs(1) + 1);
   expect(await server.services.mailQueue.drainOnce()).toBe(1);
   const message = await waitForMessageTo(server, patient.email!);
@@ -170,19 +178,13 @@ test('a reissue while the first email waits in the queue: only the new link is s
 
 test('a revoke while the email waits in the queue cancels it: it is never sent', async () => {
   const patient = record();
-  await server.smtp.stop();
-  let id: string;
-  try {
-    const res = await enroll(server, token, { record: patient });
-    id = res.body.id;
-    await deliveryOf(id, (d) => d.state === 'queued' && d.attempts >= 1, 'a failed first attempt');
-    await settle();
+  const id = await whileSmtpIsDown(async () => {
+    const id = await enrollAndFailFirstAttempt(patient);
     const revoked = await api(server).delete(`/api/enrollments/${id}`).set(bearer(token));
     expect(revoked.status).toBe(200);
     expect(revoked.body.delivery.state).toBe('cancelled');
-  } finally {
-    await server.smtp.start();
-  }
+    return id;
+  });
   advance(60 * 60 * 1000);
   expect(await server.services.mailQueue.drainOnce()).toBe(0);
   expect(messagesTo(server, patient.email!)).toHaveLength(0);
@@ -216,26 +218,26 @@ async function startHoldingSmtp(port: number) {
 
 test('a revoke while a send is in flight and then fails: the retry never sends it', async () => {
   const patient = record();
-  await server.smtp.stop();
-  const holding = await startHoldingSmtp(server.smtp.port);
-  let id: string;
-  try {
-    const res = await enroll(server, token, { record: patient });
-    expect(res.status).toBe(201);
-    id = res.body.id;
-    await holding.arrival;
-    expect((await getEnrollment(server, token, id)).delivery.state).toBe('sending');
+  const id = await whileSmtpIsDown(async () => {
+    const holding = await startHoldingSmtp(server.smtp.port);
+    try {
+      const res = await enroll(server, token, { record: patient });
+      expect(res.status).toBe(201);
+      const id: string = res.body.id;
+      await holding.arrival;
+      expect((await getEnrollment(server, token, id)).delivery.state).toBe('sending');
 
-    const revoked = await api(server).delete(`/api/enrollments/${id}`).set(bearer(token));
-    expect(revoked.status).toBe(200);
+      const revoked = await api(server).delete(`/api/enrollments/${id}`).set(bearer(token));
+      expect(revoked.status).toBe(200);
 
-    holding.release(Object.assign(new Error('mailbox temporarily unavailable'), { responseCode: 451 }));
-    await deliveryOf(id, (d) => d.state !== 'sending', 'the in-flight attempt to end');
-    await settle();
-  } finally {
-    await holding.close();
-    await server.smtp.start();
-  }
+      holding.release(Object.assign(new Error('mailbox temporarily unavailable'), { responseCode: 451 }));
+      await deliveryOf(id, (d) => d.state !== 'sending', 'the in-flight attempt to end');
+      await settle();
+      return id;
+    } finally {
+      await holding.close();
+    }
+  });
   advance(60 * 60 * 1000);
   await server.services.mailQueue.drainOnce();
   expect(messagesTo(server, patient.email!)).toHaveLength(0);

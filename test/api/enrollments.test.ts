@@ -10,7 +10,6 @@ import {
   counts,
   enroll,
   eventually,
-  expectApiError,
   expectLinkExpired,
   getEnrollment,
   longDate,
@@ -21,6 +20,7 @@ import {
   wholeMessage,
   type EnrollmentBody,
 } from './helpers.ts';
+import { expectJsonError } from '../support/error-answers.ts';
 
 const PRACTICE_NAME = 'Maple Street Family Practice';
 const DAY = 24 * 60 * 60 * 1000;
@@ -263,7 +263,7 @@ describe('GET /api/enrollments and /api/enrollments/{id}', () => {
 
   test('GET of an unknown id is 404 enrollment.not_found', async () => {
     const res = await api(server).get('/api/enrollments/00000000-0000-4000-8000-000000000000').set(bearer(listToken));
-    expectApiError(res, 404, 'enrollment.not_found');
+    expectJsonError(res, 404, 'enrollment.not_found');
   });
 
   test('lists the practice’s enrollments newest first', async () => {
@@ -449,7 +449,7 @@ describe('POST /api/enrollments/{id}/reissue', () => {
 
   test('a reissue of an unknown enrollment is 404', async () => {
     const res = await api(server).post('/api/enrollments/00000000-0000-4000-8000-000000000000/reissue').set(bearer(token));
-    expectApiError(res, 404, 'enrollment.not_found');
+    expectJsonError(res, 404, 'enrollment.not_found');
   });
 });
 
@@ -473,8 +473,12 @@ describe('DELETE /api/enrollments/{id}', () => {
     // Still revoked: opening a dead link changes nothing.
     expect((await getEnrollment(server, token, created.body.id)).status).toBe('revoked');
 
-    expectApiError(await api(server).delete(`/api/enrollments/${created.body.id}`).set(bearer(token)), 409, 'enrollment.revoked');
-    expectApiError(
+    expectJsonError(
+      await api(server).delete(`/api/enrollments/${created.body.id}`).set(bearer(token)),
+      409,
+      'enrollment.revoked',
+    );
+    expectJsonError(
       await api(server).post(`/api/enrollments/${created.body.id}/reissue`).set(bearer(token)),
       409,
       'enrollment.revoked',
@@ -484,7 +488,7 @@ describe('DELETE /api/enrollments/{id}', () => {
   });
 
   test('revoke of an unknown enrollment is 404', async () => {
-    expectApiError(
+    expectJsonError(
       await api(server).delete('/api/enrollments/00000000-0000-4000-8000-000000000000').set(bearer(token)),
       404,
       'enrollment.not_found',

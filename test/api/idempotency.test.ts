@@ -2,7 +2,8 @@
 // the same PIN) instead of a second one, and sends one email.
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice, type TestPractice } from '../support/practice.ts';
-import { counts, enroll, eventually, expectApiError, getEnrollment, messagesTo, record, waitForMessageTo } from './helpers.ts';
+import { counts, enroll, eventually, getEnrollment, messagesTo, record, waitForMessageTo } from './helpers.ts';
+import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;
 let practice: TestPractice;
@@ -123,7 +124,7 @@ test('the same key with a different body is 422 idempotency.key_reused and write
     { ...body, relationship: 'child' },
   ]) {
     const res = await enroll(server, token, changed, { 'Idempotency-Key': key });
-    expectApiError(res, 422, 'idempotency.key_reused');
+    expectJsonError(res, 422, 'idempotency.key_reused');
   }
   expect(await counts(server)).toEqual(before);
   // The original still replays.
@@ -158,7 +159,7 @@ test('a request refused by the guards does not use up its key', async () => {
     { record: { ...body.record, dateOfBirth: '2001-02-30' } },
     { 'Idempotency-Key': key },
   );
-  expectApiError(refused, 400, 'guard.invalid_input');
+  expectJsonError(refused, 400, 'guard.invalid_input');
   const accepted = await enroll(server, token, body, { 'Idempotency-Key': key });
   expect(accepted.status).toBe(201);
   expect(accepted.headers['idempotent-replayed']).toBeUndefined();
@@ -178,7 +179,7 @@ test('concurrent identical POSTs with one key create one enrollment', async () =
       expect(res.body.id).toBe(original.body.id);
       expect(res.body.pin).toBe(original.body.pin);
     }
-    for (const res of answers.filter((answer) => answer.status === 409)) expectApiError(res, 409, 'idempotency.in_progress');
+    for (const res of answers.filter((answer) => answer.status === 409)) expectJsonError(res, 409, 'idempotency.in_progress');
 
     // A later retry replays the one enrollment.
     const retry = await enroll(server, token, body, { 'Idempotency-Key': key });

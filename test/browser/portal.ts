@@ -7,9 +7,10 @@
 // throwaway self-signed certificate (browser contexts use ignoreHTTPSErrors).
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { TestServer } from '../support/server.ts';
+import { closeServer, listenOnLoopback } from '../support/ports.ts';
+import { buildAuthorizationRequest, discoverClient, type AuthorizationParameters } from '../support/relying-party.ts';
 import { selfSignedCertificate } from './self-signed.ts';
 
 export interface PortalSignIn {
@@ -52,10 +53,7 @@ export async function startTestPortal(
   let config: oidc.Configuration | undefined;
   let origin = '';
 
-  const discover = async () =>
-    (config ??= await oidc.discovery(new URL(server.issuer), options.clientId, clientSecret, undefined, {
-      execute: [oidc.allowInsecureRequests],
-    }));
+  const discover = async () => (config ??= await discoverClient(server.issuer, options.clientId, clientSecret));
 
   function send(res: ServerResponse, status: number, html: string) {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -68,23 +66,15 @@ export async function startTestPortal(
     // Third-party initiated login: only our own issuer may start a sign-in here.
     if (iss !== null && iss !== server.issuer) return send(res, 400, page('Error', '<h1>Unknown issuer</h1>'));
     const configuration = await discover();
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    pending.set(state, { verifier, nonce });
-    const parameters: Record<string, string> = {
-      redirect_uri: `${origin}/callback`,
-      scope: 'openid profile email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    };
+    const parameters: AuthorizationParameters = { redirect_uri: `${origin}/callback`, scope: 'openid profile email', nonce };
     const loginHint = url.searchParams.get('login_hint');
     if (loginHint) parameters.login_hint = loginHint;
     const prompt = url.searchParams.get('prompt');
     if (prompt) parameters.prompt = prompt;
-    res.writeHead(302, { location: oidc.buildAuthorizationUrl(configuration, parameters).href });
+    const request = await buildAuthorizationRequest(configuration, parameters);
+    pending.set(request.state, { verifier: request.verifier, nonce });
+    res.writeHead(302, { location: request.url.href });
     res.end();
   }
 
@@ -126,8 +116,7 @@ export async function startTestPortal(
   }
 
   const https: Server = createServer(selfSignedCertificate(), (req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()));
-  origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+  origin = `https://127.0.0.1:${await listenOnLoopback(https)}`;
 
   await server.services.clients.add({
     client_id: options.clientId,
@@ -147,10 +136,6 @@ export async function startTestPortal(
     loginUri: `${origin}/login`,
     callbackUri: `${origin}/callback`,
     signIns,
-    close: () =>
-      new Promise<void>((resolve) => {
-        https.closeAllConnections();
-        https.close(() => resolve());
-      }),
+    close: () => closeServer(https),
   };
 }

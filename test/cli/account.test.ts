@@ -1,5 +1,5 @@
 // `patient-idp account add`, in-process against real services on a fresh database.
-import { startCliHarness, errorLine, type CliHarness } from './harness.ts';
+import { startCliHarness, expectRefused, type CliHarness } from './harness.ts';
 import { PASSWORD_RULE_TEXT } from '../../src/libraries/password-policy.ts';
 
 let cli: CliHarness;
@@ -73,18 +73,8 @@ describe('account add', () => {
   });
 
   describe('bad input exits 2 with one error line and creates no account', () => {
-    async function expectRejected(argv: string[], code: string, options: { stdin?: string } = {}) {
-      const before = await accountCount();
-      const result = await cli.run(argv, options);
-      expect(result.code).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(result.stderr).not.toMatch(/\n\s+at /);
-      expect(await accountCount()).toBe(before);
-      const error = errorLine(result.stderr);
-      expect(error.code).toBe(code);
-      return error.message;
-    }
+    const expectRejected = (argv: string[], code: string, options: { stdin?: string } = {}) =>
+      expectRefused(cli, argv, { code }, accountCount, options);
 
     test('a weak password: the policy violation lists every unmet rule', async () => {
       const message = await expectRejected(['account', 'add', 'weak-user', '--password', 'short'], 'password.policy_violation');

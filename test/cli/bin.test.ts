@@ -1,39 +1,20 @@
 // The real executable, bin/patient-idp.js, as a child process against a fresh database.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { connectTestDatabase, type TestDatabase } from '../support/database.ts';
-import { errorLine, uriWithDatabase, type CliResult } from './harness.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/patient-idp.js', import.meta.url));
+import { errorLine, executableEnv, expectOneErrorLine, runExecutable, type CliResult } from './harness.ts';
 
 let db: TestDatabase;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   db = await connectTestDatabase();
-  env = { ...process.env, MONGODB_URI: uriWithDatabase(process.env.TEST_MONGODB_URI!, db.dbName) };
-  // Jest's own flags and settings are not the operator's.
-  delete env.NODE_OPTIONS;
-  delete env.LOG_LEVEL;
-  delete env.NODE_ENV;
+  env = executableEnv(db.dbName);
 });
 
 afterAll(async () => {
   await db.close();
 });
 
-function runBin(args: string[], stdin?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const runBin = (args: string[], stdin?: string): Promise<CliResult> => runExecutable(env, args, stdin);
 
 test('--help', async () => {
   const result = await runBin(['--help']);
@@ -92,10 +73,7 @@ test('account add --password-stdin through a pipe', async () => {
 
 test('bad input: exit 2 and one error line, no stack trace', async () => {
   const dotted = await runBin(['client', 'add', 'has.dot', '--redirect-uri', 'https://spawned.example.test/cb']);
-  expect(dotted.code).toBe(2);
-  expect(dotted.stdout).toBe('');
-  expect(dotted.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(errorLine(dotted.stderr).code).toBe('client.invalid_metadata');
+  expect(expectOneErrorLine(dotted).code).toBe('client.invalid_metadata');
 
   const unknown = await runBin(['nonsense']);
   expect(unknown).toEqual({ code: 2, stdout: '', stderr: "error: cli.invalid_input: unknown command 'nonsense'\n" });

@@ -1,5 +1,5 @@
 // `patient-idp client add|list|remove`, in-process against real services on a fresh database.
-import { startCliHarness, errorLine, type CliHarness } from './harness.ts';
+import { startCliHarness, errorLine, expectRefused, type CliHarness } from './harness.ts';
 
 let cli: CliHarness;
 
@@ -12,6 +12,7 @@ afterAll(async () => {
 });
 
 const REDIRECT = 'https://portal.example.test/callback';
+const clientCount = async () => (await cli.services.clients.list()).length;
 
 describe('client add', () => {
   test('a confidential client gets a generated secret, printed once and stored', async () => {
@@ -101,18 +102,8 @@ describe('client add', () => {
   });
 
   describe('bad input exits 2 with one error line and stores nothing', () => {
-    async function expectRejected(argv: string[], code: string, message?: RegExp) {
-      const before = (await cli.services.clients.list()).length;
-      const result = await cli.run(argv);
-      expect(result.code).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-      const error = errorLine(result.stderr);
-      expect(error.code).toBe(code);
-      if (message) expect(error.message).toMatch(message);
-      expect(result.stderr).not.toMatch(/\n\s+at /);
-      expect(await cli.services.clients.list()).toHaveLength(before);
-    }
+    const expectRejected = (argv: string[], code: string, message?: RegExp) =>
+      expectRefused(cli, argv, { code, message }, clientCount);
 
     test('missing client_id', async () => {
       await expectRejected(

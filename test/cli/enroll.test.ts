@@ -1,15 +1,12 @@
 // `patient-idp enroll`, in-process against real services and a real SMTP server: the email is sent
 // before the command returns, the PIN is printed once, and bad input is refused like the API does.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
 import type { EnrollmentDocument, PatientRecordDocument } from '../../src/models/index.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
 import { connectTestDatabase } from '../support/database.ts';
-import { startCliHarness, errorLine, uriWithDatabase, type CliHarness, type CliResult } from './harness.ts';
+import { startCliHarness, executableEnv, expectRefused, runExecutable, type CliHarness, type CliResult } from './harness.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/patient-idp.js', import.meta.url));
 const DAY = 24 * 60 * 60 * 1000;
 const PRACTICE = { id: 'cedar-grove', name: 'Cedar Grove Family Practice' };
 
@@ -29,19 +26,28 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-function enrollArgs(recordId: string, extra: string[] = [], practiceId = PRACTICE.id): string[] {
+interface EnrollOptions {
+  practice?: string;
+  recordId: string;
+  givenName?: string;
+  familyName?: string;
+  dob?: string;
+}
+
+/** The enroll command line with every required option: Alex Rivera, born 1985-07-14, at PRACTICE unless overridden. */
+function enrollCommand(options: EnrollOptions, extra: string[] = []): string[] {
   return [
     'enroll',
     '--practice',
-    practiceId,
+    options.practice ?? PRACTICE.id,
     '--record-id',
-    recordId,
+    options.recordId,
     '--given-name',
-    'Alex',
+    options.givenName ?? 'Alex',
     '--family-name',
-    'Rivera',
+    options.familyName ?? 'Rivera',
     '--dob',
-    '1985-07-14',
+    options.dob ?? '1985-07-14',
     ...extra,
   ];
 }
@@ -67,7 +73,7 @@ describe('enroll with an email', () => {
   const email = 'alex.rivera@example.test';
 
   beforeAll(async () => {
-    result = await cli.run(enrollArgs('MRN-1001', ['--email', email, '--phone', '+14155550123', '--show-link']));
+    result = await cli.run(enrollCommand({ recordId: 'MRN-1001' }, ['--email', email, '--phone', '+14155550123', '--show-link']));
   });
 
   test('prints the id, status, expiry, delivery, link and the PIN', () => {
@@ -128,7 +134,7 @@ describe('enroll with an email', () => {
 });
 
 test('with an email and without --show-link, no link is printed', async () => {
-  const result = await cli.run(enrollArgs('MRN-1002', ['--email', 'quiet@example.test']));
+  const result = await cli.run(enrollCommand({ recordId: 'MRN-1002' }, ['--email', 'quiet@example.test']));
   expect(result).toMatchObject({ code: 0, stderr: '' });
   const fields = fieldsOf(result.stdout);
   expect(fields.link).toBeUndefined();
@@ -139,7 +145,7 @@ test('with an email and without --show-link, no link is printed', async () => {
 
 test('without an email: the link is printed, nothing is sent', async () => {
   const sentBefore = smtp.messages.length;
-  const result = await cli.run(enrollArgs('MRN-1003', ['--relationship', 'child', '--expires-in-days', '7']));
+  const result = await cli.run(enrollCommand({ recordId: 'MRN-1003' }, ['--relationship', 'child', '--expires-in-days', '7']));
   expect(result).toMatchObject({ code: 0, stderr: '' });
   const fields = fieldsOf(result.stdout);
   expect(fields.email).toMatch(/^none/);
@@ -152,7 +158,9 @@ test('without an email: the link is printed, nothing is sent', async () => {
 });
 
 test('--json: the enrollment as the API shows it, with the PIN and (with --show-link) the link', async () => {
-  const result = await cli.run(enrollArgs('MRN-1004', ['--email', 'json@example.test', '--show-link', '--json']));
+  const result = await cli.run(
+    enrollCommand({ recordId: 'MRN-1004' }, ['--email', 'json@example.test', '--show-link', '--json']),
+  );
   expect(result.code).toBe(0);
   const printed = JSON.parse(result.stdout) as Record<string, any>;
   expect(printed).toMatchObject({
@@ -174,7 +182,7 @@ test('SMTP down: the enrollment is kept with its email queued for retry, and sen
   await smtp.stop();
   let result: CliResult;
   try {
-    result = await cli.run(enrollArgs('MRN-1005', ['--email', 'later@example.test']));
+    result = await cli.run(enrollCommand({ recordId: 'MRN-1005' }, ['--email', 'later@example.test']));
   } finally {
     await smtp.start();
   }
@@ -193,38 +201,15 @@ test('SMTP down: the enrollment is kept with its email queued for retry, and sen
 });
 
 describe('bad input: exit 2, one error line, nothing written, no mail', () => {
-  async function expectRejected(argv: string[], code: string, message?: RegExp) {
-    const [enrollments, records, sent] = [
-      await enrollmentCount(),
-      await cli.services.models.PatientRecord.countDocuments(),
-      smtp.messages.length,
-    ];
-    const result = await cli.run(argv);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    const error = errorLine(result.stderr);
-    expect(error.code).toBe(code);
-    if (message) expect(error.message).toMatch(message);
-    expect(await enrollmentCount()).toBe(enrollments);
-    expect(await cli.services.models.PatientRecord.countDocuments()).toBe(records);
-    expect(smtp.messages.length).toBe(sent);
-  }
-  const withDob = (dob: string, extra: string[] = []) => [
-    'enroll',
-    '--practice',
-    PRACTICE.id,
-    '--record-id',
-    'MRN-BAD',
-    '--given-name',
-    'Bad',
-    '--family-name',
-    'Input',
-    '--dob',
-    dob,
-    ...extra,
+  /** Enrollments, patient records and sent messages: what a refused enroll must leave as it was. */
+  const written = async () => [
+    await enrollmentCount(),
+    await cli.services.models.PatientRecord.countDocuments(),
+    smtp.messages.length,
   ];
+  const expectRejected = (argv: string[], code: string, message?: RegExp) => expectRefused(cli, argv, { code, message }, written);
+  const withDob = (dob: string, extra: string[] = []) =>
+    enrollCommand({ recordId: 'MRN-BAD', givenName: 'Bad', familyName: 'Input', dob }, extra);
 
   test('a date that is not on the calendar', async () => {
     await expectRejected(withDob('2001-02-30'), 'cli.invalid_input', /^--dob: Not a calendar date$/);
@@ -268,21 +253,10 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
 
   test('an unknown practice', async () => {
     await expectRejected(
-      [
-        'enroll',
-        '--practice',
-        'no-such-practice',
-        '--record-id',
-        'MRN-X',
-        '--given-name',
-        'A',
-        '--family-name',
-        'B',
-        '--dob',
-        '1985-07-14',
+      enrollCommand({ practice: 'no-such-practice', recordId: 'MRN-X', givenName: 'A', familyName: 'B' }, [
         '--email',
         'x@example.test',
-      ],
+      ]),
       'practice.not_found',
       /no-such-practice/,
     );
@@ -290,36 +264,12 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
 
   test('a bad record id, a blank name', async () => {
     await expectRejected(
-      [
-        'enroll',
-        '--practice',
-        PRACTICE.id,
-        '--record-id',
-        'has space',
-        '--given-name',
-        'A',
-        '--family-name',
-        'B',
-        '--dob',
-        '1985-07-14',
-      ],
+      enrollCommand({ recordId: 'has space', givenName: 'A', familyName: 'B' }),
       'cli.invalid_input',
       /^--record-id: /,
     );
     await expectRejected(
-      [
-        'enroll',
-        '--practice',
-        PRACTICE.id,
-        '--record-id',
-        'MRN-1',
-        '--given-name',
-        '  ',
-        '--family-name',
-        'B',
-        '--dob',
-        '1985-07-14',
-      ],
+      enrollCommand({ recordId: 'MRN-1', givenName: '  ', familyName: 'B' }),
       'cli.invalid_input',
       /^--given-name: /,
     );
@@ -352,27 +302,13 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
 test('the real executable: the email is delivered before the process exits', async () => {
   const db = await connectTestDatabase();
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      MONGODB_URI: uriWithDatabase(process.env.TEST_MONGODB_URI!, db.dbName),
-      SMTP_URL: smtp.url,
-    };
-    delete env.NODE_OPTIONS;
-    delete env.LOG_LEVEL;
-    delete env.NODE_ENV;
-    const run = (args: string[]) =>
-      new Promise<CliResult>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      });
+    const env = executableEnv(db.dbName, { SMTP_URL: smtp.url });
+    const run = (args: string[]) => runExecutable(env, args);
 
     expect(await run(['practice', 'add', 'willow', '--name', 'Willow Clinic'])).toMatchObject({ code: 0, stderr: '' });
-    const result = await run(enrollArgs('MRN-2001', ['--email', 'spawned@example.test', '--show-link'], 'willow'));
+    const result = await run(
+      enrollCommand({ practice: 'willow', recordId: 'MRN-2001' }, ['--email', 'spawned@example.test', '--show-link']),
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const fields = fieldsOf(result.stdout);
@@ -383,19 +319,9 @@ test('the real executable: the email is delivered before the process exits', asy
     expect(received[0]!.text).toContain(fields.link);
     expect(received[0]!.text).toContain('Willow Clinic');
 
-    const bad = await run([
-      'enroll',
-      '--practice',
-      'willow',
-      '--record-id',
-      'MRN-2002',
-      '--given-name',
-      'A',
-      '--family-name',
-      'B',
-      '--dob',
-      '2001-02-30',
-    ]);
+    const bad = await run(
+      enrollCommand({ practice: 'willow', recordId: 'MRN-2002', givenName: 'A', familyName: 'B', dob: '2001-02-30' }),
+    );
     expect(bad).toEqual({ code: 2, stdout: '', stderr: 'error: cli.invalid_input: --dob: Not a calendar date\n' });
   } finally {
     await db.close();

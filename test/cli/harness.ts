@@ -1,5 +1,8 @@
-// Runs the CLI in-process against real services on a fresh test database, capturing its output.
+// Runs the CLI in-process against real services on a fresh test database, capturing its output;
+// or the real executable as a child process; and checks its error reporting.
+import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/index.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { createLogger } from '../../src/libraries/logger.ts';
@@ -103,4 +106,63 @@ export function errorLine(stderr: string): { code: string; message: string } {
   const match = /^error: ([a-z_]+\.[a-z_]+): (.+)$/.exec(lines.at(-1) ?? '');
   if (!match) throw new Error(`no error line in stderr: ${JSON.stringify(stderr)}`);
   return { code: match[1]!, message: match[2]! };
+}
+
+/** Exit 2, nothing on stdout, exactly one error line without a stack trace; answers the parsed line. */
+export function expectOneErrorLine(result: CliResult): { code: string; message: string } {
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  return errorLine(result.stderr);
+}
+
+/**
+ * Runs a command that must be refused: one error line (see expectOneErrorLine) with `code` and a
+ * message matching `message`, and `stored` (counts of what the command would write) unchanged.
+ * Answers the error message.
+ */
+export async function expectRefused(
+  cli: CliHarness,
+  argv: string[],
+  expected: { code: string; message?: RegExp | undefined },
+  stored: () => Promise<unknown>,
+  options: RunOptions = {},
+): Promise<string> {
+  const before = await stored();
+  const error = expectOneErrorLine(await cli.run(argv, options));
+  expect(error.code).toBe(expected.code);
+  if (expected.message) expect(error.message).toMatch(expected.message);
+  expect(await stored()).toEqual(before);
+  return error.message;
+}
+
+const EXECUTABLE = fileURLToPath(new URL('../../bin/patient-idp.js', import.meta.url));
+
+/** The environment an operator would run bin/patient-idp.js in: this process's, on database `dbName`, without jest's settings. */
+export function executableEnv(dbName: string, settings: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MONGODB_URI: uriWithDatabase(process.env.TEST_MONGODB_URI!, dbName),
+    ...settings,
+  };
+  // Jest's own flags and settings are not the operator's.
+  delete env.NODE_OPTIONS;
+  delete env.LOG_LEVEL;
+  delete env.NODE_ENV;
+  return env;
+}
+
+/** Runs the real executable, bin/patient-idp.js, as a child process; `stdin` is piped to it (empty by default). */
+export function runExecutable(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [EXECUTABLE, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
 }

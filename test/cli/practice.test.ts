@@ -1,8 +1,9 @@
 // `patient-idp practice add|list` and `client add --practice` (EHR clients), in-process against
 // real services; the EHR client made by the CLI then gets a real token and calls the practice API.
 import * as oidc from 'openid-client';
-import { startCliHarness, errorLine, capture, type CliHarness, type CliResult } from './harness.ts';
+import { startCliHarness, capture, expectRefused, type CliHarness } from './harness.ts';
 import { startTestServer } from '../support/server.ts';
+import { discoverClient } from '../support/relying-party.ts';
 
 let cli: CliHarness;
 
@@ -14,14 +15,8 @@ afterAll(async () => {
   await cli.close();
 });
 
-/** Exit 2, nothing on stdout, exactly one error line without a stack trace; answers the parsed line. */
-function expectOneErrorLine(result: CliResult): { code: string; message: string } {
-  expect(result.code).toBe(2);
-  expect(result.stdout).toBe('');
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  return errorLine(result.stderr);
-}
+const practiceCount = async () => (await cli.services.practices.list()).length;
+const clientCount = async () => (await cli.services.clients.list()).length;
 
 describe('practice add', () => {
   test('adds a practice and says how to give it an EHR client', async () => {
@@ -56,13 +51,8 @@ describe('practice add', () => {
   });
 
   describe('bad input exits 2 with one error line and stores nothing', () => {
-    async function expectRejected(argv: string[], code: string, message?: RegExp) {
-      const before = (await cli.services.practices.list()).length;
-      const error = expectOneErrorLine(await cli.run(argv));
-      expect(error.code).toBe(code);
-      if (message) expect(error.message).toMatch(message);
-      expect(await cli.services.practices.list()).toHaveLength(before);
-    }
+    const expectRejected = (argv: string[], code: string, message?: RegExp) =>
+      expectRefused(cli, argv, { code, message }, practiceCount);
 
     test('an id with a dot, a space, or 65 characters', async () => {
       await expectRejected(
@@ -151,13 +141,8 @@ describe('client add --practice (an EHR client)', () => {
   });
 
   describe('refused: exit 2, one error line, nothing stored', () => {
-    async function expectRejected(argv: string[], code: string, message?: RegExp) {
-      const before = (await cli.services.clients.list()).length;
-      const error = expectOneErrorLine(await cli.run(argv));
-      expect(error.code).toBe(code);
-      if (message) expect(error.message).toMatch(message);
-      expect(await cli.services.clients.list()).toHaveLength(before);
-    }
+    const expectRejected = (argv: string[], code: string, message?: RegExp) =>
+      expectRefused(cli, argv, { code, message }, clientCount);
 
     test('an unknown practice', async () => {
       await expectRejected(
@@ -243,9 +228,7 @@ test('an EHR client made by the CLI gets a client-credentials token and enrolls 
     expect(added.code).toBe(0);
     const { client_secret: secret } = JSON.parse(added.stdout) as { client_secret: string };
 
-    const config = await oidc.discovery(new URL(server.issuer), 'birch-lane-ehr', secret, undefined, {
-      execute: [oidc.allowInsecureRequests],
-    });
+    const config = await discoverClient(server.issuer, 'birch-lane-ehr', secret);
     const tokens = await oidc.clientCredentialsGrant(config, {
       scope: 'enrollments:read enrollments:write',
       resource: server.config.apiResource,

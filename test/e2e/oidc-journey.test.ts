@@ -3,11 +3,20 @@
 // JWKS → userinfo → refresh (rotation) → introspection → revocation → RP-initiated logout with
 // back-channel logout. Once through the pages, once through the headless JSON API.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createAgent, csrfOf, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
+import { closeServer, listenOnLoopback } from '../support/ports.ts';
+import {
+  discoverClient,
+  exchangeCode,
+  followToInteractionOrCallback,
+  signInThroughApi,
+  startAuthorization,
+  type StartedAuthorization,
+  type Tokens,
+} from '../support/relying-party.ts';
 
 const PASSWORD = 'Correct-Horse-9';
 const REDIRECT_URI = 'https://portal.example.test/callback';
@@ -31,8 +40,7 @@ beforeAll(async () => {
     res.statusCode = 200;
     res.end();
   });
-  await new Promise<void>((resolve) => backchannel.listen(0, '127.0.0.1', () => resolve()));
-  const backchannelUri = `http://127.0.0.1:${(backchannel.address() as AddressInfo).port}/backchannel`;
+  const backchannelUri = `http://127.0.0.1:${await listenOnLoopback(backchannel)}/backchannel`;
 
   server = await startTestServer();
   await server.services.accounts.create({
@@ -57,67 +65,35 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  await new Promise<void>((resolve) => backchannel.close(() => resolve()));
+  await closeServer(backchannel);
 });
 
-async function discover(): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(server.issuer), 'records-app', 'records-app-secret-0123456789abcdef', undefined, {
-    execute: [oidc.allowInsecureRequests],
-  });
+function discover(): Promise<oidc.Configuration> {
+  return discoverClient(server.issuer, 'records-app', 'records-app-secret-0123456789abcdef');
 }
 
-interface Started {
+interface Started extends StartedAuthorization {
   agent: Agent;
-  verifier: string;
-  state: string;
   interactionPath: string;
 }
 
-async function startAuthorization(config: oidc.Configuration): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
+/** A fresh browser's authorization request (prompt=consent, so a refresh token is issued): it lands in an interaction. */
+async function startInNewBrowser(config: oidc.Configuration): Promise<Started> {
+  const agent = createAgent(server.issuer);
+  const started = await startAuthorization(agent, config, {
     redirect_uri: REDIRECT_URI,
     scope: 'openid profile email offline_access',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
     prompt: 'consent',
   });
-  const agent = createAgent(server.issuer);
-  const res = await agent.get(`${url.pathname}${url.search}`).redirects(0);
-  expect(res.status).toBe(303);
-  const interactionPath = pathOf(res.headers.location, server.issuer);
+  const interactionPath = pathOf(started.location, server.issuer);
   expect(interactionPath).toMatch(/^\/interaction\//);
-  return { agent, verifier, state, interactionPath };
+  return { ...started, agent, interactionPath };
 }
 
-/** Follows 303s inside the issuer until an interaction page or the client's redirect URI. */
-async function follow(agent: Agent, location: string): Promise<string> {
-  let next = location;
-  for (let hops = 0; hops < 5; hops++) {
-    if (next.startsWith(REDIRECT_URI) || next.startsWith('/interaction/')) return next;
-    const res = await agent.get(pathOf(next, server.issuer)).redirects(0);
-    expect([302, 303]).toContain(res.status);
-    next = res.headers.location as string;
-    if (next.startsWith(server.issuer)) next = pathOf(next, server.issuer);
-  }
-  throw new Error('too many redirects');
-}
+const journeyEnds = () => ({ issuer: server.issuer, redirectUri: REDIRECT_URI });
+const follow = (agent: Agent, location: string) => followToInteractionOrCallback(agent, location, journeyEnds());
 
-async function finishWithTokens(config: oidc.Configuration, started: Started, callback: string) {
-  expect(callback.startsWith(REDIRECT_URI)).toBe(true);
-  return oidc.authorizationCodeGrant(config, new URL(callback), {
-    pkceCodeVerifier: started.verifier,
-    expectedState: started.state,
-  });
-}
-
-async function exerciseTokens(
-  config: oidc.Configuration,
-  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
-  agent: Agent,
-) {
+async function exerciseTokens(config: oidc.Configuration, tokens: Tokens, agent: Agent) {
   const claims = tokens.claims();
   expect(claims?.iss).toBe(server.issuer);
   expect(claims?.aud).toBe('records-app');
@@ -191,7 +167,7 @@ test('discovery advertises what relying parties need', async () => {
 
 test('the journey through the sign-in pages', async () => {
   const config = await discover();
-  const started = await startAuthorization(config);
+  const started = await startInNewBrowser(config);
   const { agent } = started;
 
   const loginPage = await agent.get(started.interactionPath);
@@ -234,13 +210,13 @@ test('the journey through the sign-in pages', async () => {
   expect(consent.status).toBe(303);
   const callback = await follow(agent, consent.headers.location as string);
 
-  const tokens = await finishWithTokens(config, started, callback);
+  const tokens = await exchangeCode(config, started, callback);
   await exerciseTokens(config, tokens, agent);
 });
 
 test('the same journey through the headless JSON API', async () => {
   const config = await discover();
-  const started = await startAuthorization(config);
+  const started = await startInNewBrowser(config);
   const { agent } = started;
   const uid = interactionUidOf(started.interactionPath);
 
@@ -274,19 +250,21 @@ test('the same journey through the headless JSON API', async () => {
   expect(consent.status).toBe(200);
   const callback = await follow(agent, consent.body.redirectTo as string);
 
-  const tokens = await finishWithTokens(config, started, callback);
+  const tokens = await exchangeCode(config, started, callback);
   await exerciseTokens(config, tokens, agent);
 });
 
 test('introspection and revocation of a live access token', async () => {
   const config = await discover();
-  const started = await startAuthorization(config);
+  const started = await startInNewBrowser(config);
   const { agent } = started;
-  const uid = interactionUidOf(started.interactionPath);
-  const login = await agent.post(`/interaction/${uid}/api`).send({ action: 'login', login: 'patient.one', password: PASSWORD });
-  const consentPath = await follow(agent, login.body.redirectTo as string);
-  const consent = await agent.post(`/interaction/${interactionUidOf(consentPath)}/api`).send({ action: 'consent' });
-  const tokens = await finishWithTokens(config, started, await follow(agent, consent.body.redirectTo as string));
+  const callback = await signInThroughApi(
+    agent,
+    started.interactionPath,
+    { login: 'patient.one', password: PASSWORD },
+    journeyEnds(),
+  );
+  const tokens = await exchangeCode(config, started, callback);
 
   const active = await oidc.tokenIntrospection(config, tokens.access_token);
   expect(active).toMatchObject({ active: true, client_id: 'records-app', sub: tokens.claims()!.sub });
@@ -298,7 +276,7 @@ test('introspection and revocation of a live access token', async () => {
 
 test('a restart mid-journey continues: state lives in the database', async () => {
   const config = await discover();
-  const started = await startAuthorization(config);
+  const started = await startInNewBrowser(config);
   const { agent } = started;
   const uid = interactionUidOf(started.interactionPath);
 
@@ -312,7 +290,7 @@ test('a restart mid-journey continues: state lives in the database', async () =>
   expect(consent.status).toBe(200);
   const callback = await follow(agent, consent.body.redirectTo as string);
   await server.restart();
-  const tokens = await finishWithTokens(await discover(), started, callback);
+  const tokens = await exchangeCode(await discover(), started, callback);
   const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
   expect(userinfo.preferred_username).toBe('Patient.One');
 });

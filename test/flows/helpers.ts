@@ -8,9 +8,10 @@ import { createTestPractice, type TestPractice } from '../support/practice.ts';
 import { startTwilioStandIn, TEST_TWILIO, type TwilioStandIn } from '../support/twilio-stand-in.ts';
 import { createTwilioSmsSender } from '../../adapters/twilio-sms-sender.ts';
 import { createAgent, csrfOf, pathOf, type Agent } from '../support/browser-agent.ts';
+import { enroll as postEnrollment, waitForMessageTo } from '../api/helpers.ts';
 
 export const PASSWORD = 'Sunny-Meadow-42';
-export const LINK_EXPIRED_MESSAGE = 'Your registration link has expired. Ask your doctor to enroll you again.';
+export { LINK_EXPIRED_MESSAGE } from '../api/helpers.ts';
 export const LOCKED_MESSAGE = 'Registration is locked after too many failed attempts. Ask your doctor to enroll you again.';
 export const VERIFICATION_FAILED_MESSAGE =
   'We could not verify your identity with the information provided. Check it and try again.';
@@ -122,18 +123,11 @@ export async function enroll(h: Harness, p: Patient = patient()): Promise<Enroll
   };
   if (p.email) record.email = p.email;
   if (p.phone) record.phone = p.phone;
-  const res = await supertest(h.server.issuer)
-    .post('/api/enrollments')
-    .set('Authorization', `Bearer ${h.apiToken}`)
-    .send({ record });
+  const res = await postEnrollment(h.server, h.apiToken, { record });
   if (res.status !== 201) throw new Error(`enrollment failed: ${res.status} ${JSON.stringify(res.body)}`);
   let link: string = res.body.registrationUrl;
   if (p.email) {
-    const address = p.email.toLowerCase();
-    const mail = await h.server.smtp.waitFor((message) => {
-      const to = message.to ? (Array.isArray(message.to) ? message.to : [message.to]) : [];
-      return to.some((group) => group.value.some((entry) => entry.address?.toLowerCase() === address));
-    });
+    const mail = await waitForMessageTo(h.server, p.email);
     link = /https?:\/\/[^\s"<>]+\/register\/[A-Za-z0-9_-]{43}/.exec(mail.text ?? '')![0];
   }
   const token = /\/register\/([A-Za-z0-9_-]{43})$/.exec(link)![1]!;

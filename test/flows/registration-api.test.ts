@@ -3,6 +3,7 @@
 // twilio SDK). Time is the injected clock: cooldowns, send limits, code and flow expiry, lockout.
 import supertest from 'supertest';
 import { createPasswordHasher } from '../../src/libraries/password-hasher.ts';
+import { setCookiesOf } from '../support/browser-agent.ts';
 import {
   HOUR,
   LINK_EXPIRED_MESSAGE,
@@ -912,7 +913,7 @@ describe('audit', () => {
     await step(h, flow.id, { action: 'choose_account', choice: 'create' });
     const done = await flowApi(h).submit(flow.id, createAccountInput(`handoff.${Date.now()}`));
     expect(done.status).toBe(200);
-    const cookies = ([] as string[]).concat(done.headers['set-cookie'] ?? []);
+    const cookies = setCookiesOf(done);
     const handoff = cookies.find((cookie) => cookie.startsWith('registration_handoff='));
     expect(handoff).toBeDefined();
     expect(handoff).toMatch(/path=\/interaction/i);

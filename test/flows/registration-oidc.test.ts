@@ -7,7 +7,8 @@
 //   the same browser then gets a code without a login page, once (the hand-off).
 import * as oidc from 'openid-client';
 import supertest from 'supertest';
-import { csrfOf, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
+import { csrfOf, interactionUidOf, pathOf, setCookiesOf, type Agent } from '../support/browser-agent.ts';
+import { discoverClient, exchangeCode, startAuthorization, type StartedAuthorization } from '../support/relying-party.ts';
 import {
   Browser,
   DAY,
@@ -53,31 +54,21 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function discover(client = PORTAL): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(h.server.issuer), client.id, client.secret, undefined, { execute: [oidc.allowInsecureRequests] });
+function discover(client = PORTAL): Promise<oidc.Configuration> {
+  return discoverClient(h.server.issuer, client.id, client.secret);
 }
 
-interface Authorization {
-  verifier: string;
-  state: string;
-  /** The first answer of /auth (a 303). */
-  location: string;
+/** The portal's authorization request in this browser; `location` is the first answer of /auth (a 303). */
+function authorize(agent: Agent, config: oidc.Configuration, extra: Record<string, string> = {}): Promise<StartedAuthorization> {
+  return startAuthorization(agent, config, { redirect_uri: REDIRECT_URI, scope: 'openid profile email', ...extra });
 }
 
-async function authorize(agent: Agent, config: oidc.Configuration, extra: Record<string, string> = {}): Promise<Authorization> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid profile email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    ...extra,
-  });
-  const res = await agent.get(`${url.pathname}${url.search}`).redirects(0);
-  expect(res.status).toBe(303);
-  return { verifier, state, location: res.headers.location as string };
+/** A fresh browser's authorization request with prompt=create: it lands on the interaction's register page. */
+async function startPromptCreate(config: oidc.Configuration) {
+  const agent = new Browser(h).agent;
+  const started = await authorize(agent, config, { prompt: 'create' });
+  const interactionPath = pathOf(started.location, h.server.issuer);
+  return { agent, started, interactionPath, uid: interactionUidOf(interactionPath) };
 }
 
 /** Follows redirects inside the issuer until an interaction page (GET answers 200) or the portal. */
@@ -94,16 +85,8 @@ async function follow(agent: Agent, location: string): Promise<{ location: strin
   throw new Error('too many redirects');
 }
 
-async function tokensFor(config: oidc.Configuration, started: Authorization, callback: string) {
-  expect(callback.startsWith(REDIRECT_URI)).toBe(true);
-  return oidc.authorizationCodeGrant(config, new URL(callback), {
-    pkceCodeVerifier: started.verifier,
-    expectedState: started.state,
-  });
-}
-
 /** GETs the interaction page an authorization request redirected to, optionally with extra cookies (added to the agent's own). */
-async function agentGetInteraction(agent: Agent, started: Authorization, extraCookies: string[] = []) {
+async function agentGetInteraction(agent: Agent, started: StartedAuthorization, extraCookies: string[] = []) {
   const uid = interactionUidOf(pathOf(started.location, h.server.issuer));
   const request = agent.get(`/interaction/${uid}`).redirects(0);
   return extraCookies.length > 0 ? request.set('Cookie', extraCookies.join('; ')) : request;
@@ -148,10 +131,7 @@ describe('prompt=create', () => {
   test('register page → the email link → a flow bound to the interaction → back to the portal with a code for the new account', async () => {
     const config = await discover();
     const enrolled = await enroll(h);
-    const agent = new Browser(h).agent;
-    const started = await authorize(agent, config, { prompt: 'create' });
-    const interactionPath = pathOf(started.location, h.server.issuer);
-    const uid = interactionUidOf(interactionPath);
+    const { agent, started, interactionPath, uid } = await startPromptCreate(config);
 
     const registerPage = await agent.get(interactionPath);
     expect(registerPage.status).toBe(200);
@@ -170,13 +150,11 @@ describe('prompt=create', () => {
     const done = await registerNewAccount(browser, enrolled, username);
     expect(done.headers.location).toBe(`${h.server.issuer}/interaction/${uid}/registration-complete?flow=${browser.flowId}`);
     // No hand-off cookie: this sign-in is completed right here.
-    expect(
-      ([] as string[]).concat(done.headers['set-cookie'] ?? []).some((cookie) => cookie.startsWith('registration_handoff=')),
-    ).toBe(false);
+    expect(setCookiesOf(done).some((cookie) => cookie.startsWith('registration_handoff='))).toBe(false);
 
     const landed = await follow(agent, done.headers.location as string);
     expect(landed.page).toBeUndefined();
-    const tokens = await tokensFor(config, started, landed.location);
+    const tokens = await exchangeCode(config, started, landed.location);
     const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
     expect(tokens.claims()?.sub).toBe(account._id);
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, account._id);
@@ -195,16 +173,14 @@ describe('prompt=create', () => {
       username: `oidc.link.${Date.now()}`,
       password: 'Existing-Pass-77',
     });
-    const agent = new Browser(h).agent;
-    const started = await authorize(agent, config, { prompt: 'create' });
-    const uid = interactionUidOf(pathOf(started.location, h.server.issuer));
+    const { agent, started, uid } = await startPromptCreate(config);
     const browser = await pasteLink(agent, uid, (await agent.get(`/interaction/${uid}`)).text, enrolled.token);
     await browser.submit({ action: 'choose_method', method: 'pin' });
     await browser.submit({ action: 'verify_pin', dateOfBirth: enrolled.dob, pin: enrolled.pin });
     await browser.submit({ action: 'choose_account', choice: 'link' });
     const done = await browser.post({ action: 'link_account', login: existing.username, password: 'Existing-Pass-77' });
     expect(done.status).toBe(303);
-    const tokens = await tokensFor(config, started, (await follow(agent, done.headers.location as string)).location);
+    const tokens = await exchangeCode(config, started, (await follow(agent, done.headers.location as string)).location);
     expect(tokens.claims()?.sub).toBe(existing._id);
     expect(await h.server.services.models.RecordLink.countDocuments({ accountId: existing._id, enrollmentId: enrolled.id })).toBe(
       1,
@@ -214,9 +190,7 @@ describe('prompt=create', () => {
   test('a third-party app: after registering, the patient is asked to consent, then the app gets its code', async () => {
     const config = await discover(THIRD_PARTY);
     const enrolled = await enroll(h);
-    const agent = new Browser(h).agent;
-    const started = await authorize(agent, config, { prompt: 'create' });
-    const uid = interactionUidOf(pathOf(started.location, h.server.issuer));
+    const { agent, started, uid } = await startPromptCreate(config);
     const browser = await pasteLink(agent, uid, (await agent.get(`/interaction/${uid}`)).text, enrolled.token);
     const username = `third.party.${Date.now()}`;
     const done = await registerNewAccount(browser, enrolled, username);
@@ -228,7 +202,7 @@ describe('prompt=create', () => {
       .send({ csrf: csrfOf(consent.page!) })
       .redirects(0);
     expect(consented.status).toBe(303);
-    const tokens = await tokensFor(config, started, (await follow(agent, consented.headers.location as string)).location);
+    const tokens = await exchangeCode(config, started, (await follow(agent, consented.headers.location as string)).location);
     const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
     expect(tokens.claims()?.sub).toBe(account._id);
   });
@@ -239,9 +213,7 @@ describe('prompt=create', () => {
       username: `has.account.${Date.now()}`,
       password: 'Existing-Pass-77',
     });
-    const agent = new Browser(h).agent;
-    const started = await authorize(agent, config, { prompt: 'create' });
-    const uid = interactionUidOf(pathOf(started.location, h.server.issuer));
+    const { agent, started, uid } = await startPromptCreate(config);
     const registerPage = await agent.get(`/interaction/${uid}`);
     const signInHref = /href="([^"]+)">I already have an account: sign in/.exec(registerPage.text)?.[1];
     expect(signInHref).toBeDefined();
@@ -263,15 +235,13 @@ describe('prompt=create', () => {
       .send({ csrf: csrfOf(loginPage.text), login: existing.username, password: 'Existing-Pass-77' })
       .redirects(0);
     expect(login.status).toBe(303);
-    const tokens = await tokensFor(config, started, (await follow(agent, login.headers.location as string)).location);
+    const tokens = await exchangeCode(config, started, (await follow(agent, login.headers.location as string)).location);
     expect(tokens.claims()?.sub).toBe(existing._id);
   });
 
   test('a used or garbled link pasted on the register page shows the help article message', async () => {
     const config = await discover();
-    const agent = new Browser(h).agent;
-    const started = await authorize(agent, config, { prompt: 'create' });
-    const uid = interactionUidOf(pathOf(started.location, h.server.issuer));
+    const { agent, uid } = await startPromptCreate(config);
     const page = (await agent.get(`/interaction/${uid}`)).text;
     const res = await agent
       .post(`/interaction/${uid}/register`)
@@ -287,9 +257,7 @@ describe('prompt=create', () => {
   test("another interaction cannot take a registration's sign-in", async () => {
     const config = await discover();
     const enrolled = await enroll(h);
-    const agent = new Browser(h).agent;
-    const started = await authorize(agent, config, { prompt: 'create' });
-    const uid = interactionUidOf(pathOf(started.location, h.server.issuer));
+    const { agent, uid } = await startPromptCreate(config);
     const browser = await pasteLink(agent, uid, (await agent.get(`/interaction/${uid}`)).text, enrolled.token);
     await registerNewAccount(browser, enrolled, `bound.${Date.now()}`);
     // A second authorization request in the same browser, then the first flow's completion under its uid.
@@ -316,8 +284,7 @@ describe('from the email link, with a practice portal', () => {
     const done = await registerNewAccount(browser, enrolled, username);
     const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
     const cookiesOf = (res: { headers: Record<string, unknown> }, prefix: string) =>
-      ([] as string[])
-        .concat((res.headers['set-cookie'] as string[] | undefined) ?? [])
+      setCookiesOf(res)
         .filter((cookie) => cookie.startsWith(prefix))
         .map((cookie) => cookie.split(';')[0]!);
     return {
@@ -338,9 +305,7 @@ describe('from the email link, with a practice portal', () => {
     expect(`${landing.origin}${landing.pathname}`).toBe(INITIATE_LOGIN_URI);
     expect(landing.searchParams.get('iss')).toBe(h.server.issuer);
     expect(landing.searchParams.get('login_hint')).toBe(username);
-    const handoffCookie = ([] as string[])
-      .concat(done.headers['set-cookie'] ?? [])
-      .find((cookie) => cookie.startsWith('registration_handoff='));
+    const handoffCookie = setCookiesOf(done).find((cookie) => cookie.startsWith('registration_handoff='));
     expect(handoffCookie).toMatch(/path=\/interaction/i);
     expect(handoffCookie).toMatch(/httponly/i);
 
@@ -348,7 +313,7 @@ describe('from the email link, with a practice portal', () => {
     const started = await authorize(browser.agent, config, { login_hint: landing.searchParams.get('login_hint')! });
     const reached = await follow(browser.agent, started.location);
     expect(reached.page).toBeUndefined();
-    const tokens = await tokensFor(config, started, reached.location);
+    const tokens = await exchangeCode(config, started, reached.location);
     expect(tokens.claims()?.sub).toBe(account._id);
     const flow = await browser.stored();
     expect(flow.internal.handedOffAt).toEqual(expect.any(String));
@@ -358,7 +323,7 @@ describe('from the email link, with a practice portal', () => {
     const second = await authorize(browser.agent, config);
     const secondReached = await follow(browser.agent, second.location);
     expect(secondReached.page).toBeUndefined();
-    expect((await tokensFor(config, second, secondReached.location)).claims()?.sub).toBe(account._id);
+    expect((await exchangeCode(config, second, secondReached.location)).claims()?.sub).toBe(account._id);
 
     // Asking to sign in again (prompt=login) shows the login page: the hand-off is spent.
     const forced = await authorize(browser.agent, config, { prompt: 'login' });
@@ -375,9 +340,7 @@ describe('from the email link, with a practice portal', () => {
     const started = await authorize(browser.agent, config);
     const first = await agentGetInteraction(browser.agent, started);
     expect(first.status).toBe(303);
-    expect(
-      ([] as string[]).concat(first.headers['set-cookie'] ?? []).some((cookie) => /^registration_handoff=;/.test(cookie)),
-    ).toBe(true);
+    expect(setCookiesOf(first).some((cookie) => /^registration_handoff=;/.test(cookie))).toBe(true);
     // A replay: another browser presents the same hand-off and binding cookies.
     const thief = new Browser(h).agent;
     const replay = await authorize(thief, config);
@@ -408,7 +371,7 @@ describe('from the email link, with a practice portal', () => {
     const inTime = await authorize(fresh.browser.agent, config);
     const reached = await follow(fresh.browser.agent, inTime.location);
     expect(reached.page).toBeUndefined();
-    expect((await tokensFor(config, inTime, reached.location)).claims()?.sub).toBe(fresh.account._id);
+    expect((await exchangeCode(config, inTime, reached.location)).claims()?.sub).toBe(fresh.account._id);
 
     const late = await registerFromEmail();
     h.clock.advance(10 * MINUTE + 1000);
@@ -438,6 +401,6 @@ describe('from the email link, with a practice portal', () => {
     const reached = await follow(api, started.location);
     expect(reached.page).toBeUndefined();
     const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
-    expect((await tokensFor(config, started, reached.location)).claims()?.sub).toBe(account._id);
+    expect((await exchangeCode(config, started, reached.location)).claims()?.sub).toBe(account._id);
   });
 });

@@ -23,7 +23,7 @@ import {
   type Enrolled,
   type Harness,
 } from './helpers.ts';
-import { pathOf } from '../support/browser-agent.ts';
+import { pathOf, setCookiesOf } from '../support/browser-agent.ts';
 
 let h: Harness;
 
@@ -113,7 +113,7 @@ describe('opening the link', () => {
     const res = await browser.open(enrolled.token);
     expect(res.status).toBe(303);
     expect(browser.flowPath).toMatch(/^\/register\?flow=[A-Za-z0-9_-]{43}$/);
-    const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+    const cookies = setCookiesOf(res);
     const binding = cookies.find((cookie) => /^registration_flow_[A-Za-z0-9]+=/.test(cookie));
     expect(binding).toMatch(/httponly/i);
     expect(binding).toMatch(/samesite=lax/i);
@@ -448,9 +448,7 @@ describe('link or create', () => {
     const done = await browser.post(createForm(username));
     expect(done.status).toBe(303);
     expect(done.headers.location).toBe(`${h.server.issuer}/register/done`);
-    const handoff = ([] as string[])
-      .concat(done.headers['set-cookie'] ?? [])
-      .find((cookie) => cookie.startsWith('registration_handoff='));
+    const handoff = setCookiesOf(done).find((cookie) => cookie.startsWith('registration_handoff='));
     expect(handoff).toMatch(/path=\/interaction/i);
     const account = (await models().Account.findOne({ usernameKey: username }).lean())!;
     expect(account.email).toBe(enrolled.patient.email);
@@ -578,8 +576,7 @@ describe('audit', () => {
     const phone = enrolled.patient.phone!;
     const browser = new Browser(h);
     const openedRes = await browser.open(enrolled.token);
-    const cookieSecret = ([] as string[])
-      .concat(openedRes.headers['set-cookie'] ?? [])
+    const cookieSecret = setCookiesOf(openedRes)
       .map((cookie) => /^registration_flow_[A-Za-z0-9]+=([^;]+)/.exec(cookie)?.[1])
       .find(Boolean)!;
     expect(cookieSecret).toBeDefined();

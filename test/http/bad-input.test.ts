@@ -1,54 +1,36 @@
 // Every route we add answers bad input with a 4xx and a stable error code, never a 500 or a stack
 // trace; oidc-provider's own endpoints answer garbage with protocol errors; our pages and API carry
 // strict security headers. Runs against a real server on a fresh database.
-import { createHash, randomBytes } from 'node:crypto';
+import type * as oidc from 'openid-client';
 import type { Response } from 'supertest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createAgent, csrfOf, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
+import { registerCodeFlowClient, startAuthorization } from '../support/relying-party.ts';
+import { expectJsonError, expectNoLeak } from '../support/error-answers.ts';
 
 const PASSWORD = 'Correct-Horse-9';
 const CLIENT_ID = 'bad-input-app';
+const CLIENT_SECRET = 'bad-input-app-secret-0123456789abcdef';
 const REDIRECT_URI = 'https://portal.example.test/callback';
 const UNKNOWN_UID = 'AbCdEfGhIjKlMnOpQrStU';
 
 let server: TestServer;
+let config: oidc.Configuration;
 
 beforeAll(async () => {
   server = await startTestServer();
   await server.services.accounts.create({ username: 'Patient.Bad', password: PASSWORD });
-  await server.services.clients.add({
+  config = await registerCodeFlowClient(server, {
     client_id: CLIENT_ID,
-    client_secret: 'bad-input-app-secret-0123456789abcdef',
+    client_secret: CLIENT_SECRET,
     client_name: 'Bad Input App',
     redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
   });
 });
 
 afterAll(async () => {
   await server?.close();
 });
-
-/** No 5xx, no stack trace, no internals in the body. */
-function expectNoLeak(res: Response): void {
-  expect(res.status).toBeGreaterThanOrEqual(400);
-  expect(res.status).toBeLessThan(500);
-  const text = res.text ?? '';
-  expect(text).not.toMatch(/\bat .+[/\\].+\.(ts|js|mjs|cjs):\d+/);
-  expect(text).not.toContain('node_modules');
-  expect(text).not.toMatch(/\b(TypeError|ReferenceError|SyntaxError|ZodError|MongoServerError)\b/);
-}
-
-/** A JSON error answer with the given status and stable code. */
-function expectJsonError(res: Response, status: number, code: string): void {
-  expectNoLeak(res);
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body.error.code).toBe(code);
-  expect(typeof res.body.error.message).toBe('string');
-  expect(res.headers['cache-control']).toBe('no-store');
-}
 
 /** An HTML error page with the given status and stable code. */
 function expectHtmlError(res: Response, status: number, code: string): void {
@@ -96,21 +78,8 @@ interface Interaction {
 /** Starts an authorization like a relying party would and opens the sign-in page. */
 async function startInteraction(): Promise<Interaction> {
   const agent = createAgent(server.issuer);
-  const verifier = randomBytes(32).toString('base64url');
-  const res = await agent
-    .get('/auth')
-    .query({
-      client_id: CLIENT_ID,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: REDIRECT_URI,
-      state: randomBytes(8).toString('hex'),
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    })
-    .redirects(0);
-  expect(res.status).toBe(303);
-  const path = pathOf(res.headers.location, server.issuer);
+  const started = await startAuthorization(agent, config, { redirect_uri: REDIRECT_URI, scope: 'openid' });
+  const path = pathOf(started.location, server.issuer);
   const uid = interactionUidOf(path);
   const page = await agent.get(path);
   expect(page.status).toBe(200);
@@ -428,7 +397,7 @@ describe("oidc-provider's endpoints answer garbage with protocol errors", () => 
     const res = await createAgent(server.issuer)
       .post('/token')
       .type('form')
-      .auth(CLIENT_ID, 'bad-input-app-secret-0123456789abcdef')
+      .auth(CLIENT_ID, CLIENT_SECRET)
       .send({ grant_type: 'authorization_code', code: 'garbage', redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) });
     expectNoLeak(res);
     expect(res.status).toBe(400);

@@ -4,18 +4,19 @@
 //
 // oidc-provider's clock cannot be injected, so the session is aged by rewriting its stored
 // document (exp, iat, loginTs and expiresAt one hour earlier), as if it had been created an hour ago.
-import { createHash, randomBytes } from 'node:crypto';
+import type * as oidc from 'openid-client';
 import type { StoredArtifact } from '../../adapters/mongo-oidc-adapter.ts';
 import { TTL } from '../../src/oidc/ttl.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { createAgent, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
+import { createAgent, interactionUidOf, type Agent } from '../support/browser-agent.ts';
+import { registerCodeFlowClient, signInThroughApi, startAuthorization } from '../support/relying-party.ts';
 
 const PASSWORD = 'Correct-Horse-9';
-const CLIENT_ID = 'session-app';
 const REDIRECT_URI = 'https://portal.example.test/callback';
 const HOUR = 3600;
 
 let server: TestServer;
+let config: oidc.Configuration;
 
 interface SessionPayload {
   jti: string;
@@ -29,13 +30,11 @@ interface SessionPayload {
 beforeAll(async () => {
   server = await startTestServer();
   await server.services.accounts.create({ username: 'Session.Patient', password: PASSWORD });
-  await server.services.clients.add({
-    client_id: CLIENT_ID,
+  config = await registerCodeFlowClient(server, {
+    client_id: 'session-app',
     client_secret: 'session-app-secret-0123456789abcdef0123',
     client_name: 'Session App',
     redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
   });
 });
 
@@ -53,51 +52,28 @@ async function sessionDocument(id: string): Promise<{ document: StoredArtifact; 
   return { document, payload: JSON.parse(document.data) as SessionPayload };
 }
 
-/** GET /auth; answers the redirect's path (an interaction) or the callback URL. */
-async function authorize(agent: Agent): Promise<{ location: string; setCookie: string[] }> {
-  const verifier = randomBytes(32).toString('base64url');
-  const res = await agent
-    .get('/auth')
-    .query({
-      client_id: CLIENT_ID,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: REDIRECT_URI,
-      state: randomBytes(8).toString('hex'),
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-    })
-    .redirects(0);
-  expect(res.status).toBe(303);
-  const setCookie = ([] as string[]).concat((res.headers['set-cookie'] as string[] | string | undefined) ?? []);
-  return { location: res.headers.location as string, setCookie };
-}
-
-/** Follows the provider's redirects inside the issuer until an interaction or the callback. */
-async function follow(agent: Agent, location: string): Promise<string> {
-  let next = location;
-  for (let hops = 0; hops < 5; hops++) {
-    if (next.startsWith(REDIRECT_URI) || next.startsWith('/interaction/')) return next;
-    const res = await agent.get(pathOf(next, server.issuer)).redirects(0);
-    expect([302, 303]).toContain(res.status);
-    next = res.headers.location as string;
-    if (next.startsWith(server.issuer)) next = pathOf(next, server.issuer);
-  }
-  throw new Error('too many redirects');
+/** GET /auth; answers the redirect's path (an interaction) or the callback URL, and the cookies set. */
+function authorize(agent: Agent) {
+  return startAuthorization(agent, config, { redirect_uri: REDIRECT_URI, scope: 'openid' });
 }
 
 /** Signs in and consents through the JSON API; answers the callback URL. */
-async function signIn(agent: Agent, interactionPath: string): Promise<string> {
-  const uid = interactionUidOf(interactionPath);
-  const login = await agent
-    .post(`/interaction/${uid}/api`)
-    .send({ action: 'login', login: 'session.patient', password: PASSWORD });
-  expect(login.status).toBe(200);
-  const next = await follow(agent, login.body.redirectTo as string);
-  if (next.startsWith(REDIRECT_URI)) return next;
-  const consent = await agent.post(`/interaction/${interactionUidOf(next)}/api`).send({ action: 'consent' });
-  expect(consent.status).toBe(200);
-  return follow(agent, consent.body.redirectTo as string);
+function signIn(agent: Agent, interactionPath: string): Promise<string> {
+  return signInThroughApi(
+    agent,
+    interactionPath,
+    { login: 'session.patient', password: PASSWORD },
+    { issuer: server.issuer, redirectUri: REDIRECT_URI },
+  );
+}
+
+/** The ids of every session stored now (the ones a test must not mistake for its own). */
+async function storedSessionIds(): Promise<string[]> {
+  return (
+    await sessions()
+      .find({}, { projection: { _id: 1 } })
+      .toArray()
+  ).map((doc) => doc._id);
 }
 
 /** The one session of this agent's account (each test signs in with a fresh agent). */
@@ -139,11 +115,7 @@ test('a new session lasts TTL.Session (12 hours) from sign-in', async () => {
 
 test('a later authorization in the same session does not move its end', async () => {
   const agent = createAgent(server.issuer);
-  const others = (
-    await sessions()
-      .find({}, { projection: { _id: 1 } })
-      .toArray()
-  ).map((doc) => doc._id);
+  const others = await storedSessionIds();
   await signIn(agent, (await authorize(agent)).location);
   const id = await onlySessionOf(await accountId(), others);
 
@@ -182,11 +154,7 @@ test('a later authorization in the same session does not move its end', async ()
 
 test('once the absolute end has passed, the next authorization asks to sign in again', async () => {
   const agent = createAgent(server.issuer);
-  const others = (
-    await sessions()
-      .find({}, { projection: { _id: 1 } })
-      .toArray()
-  ).map((doc) => doc._id);
+  const others = await storedSessionIds();
   await signIn(agent, (await authorize(agent)).location);
   const id = await onlySessionOf(await accountId(), others);
   expect((await authorize(agent)).location.startsWith(REDIRECT_URI)).toBe(true);

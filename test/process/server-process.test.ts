@@ -5,12 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { configVariables } from '../../src/config/schema.ts';
+import { freePort } from '../support/ports.ts';
 
 // The first start of the embedded FerretDB may have to build it.
 jest.setTimeout(120_000);
@@ -18,18 +18,6 @@ jest.setTimeout(120_000);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = path.join(ROOT, 'src', 'index.ts');
 const SHUTDOWN_LIMIT_MS = 15_000;
-
-/** PORT 0 is not supported (the issuer names the port): take a free one and hand it over. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** This process's environment without anything the server reads, plus `settings`. */
 function serverEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
@@ -190,6 +178,7 @@ describe('development: embedded database, demo data, SIGTERM, restart on the sam
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'patient-idp-process-'));
+    // PORT 0 is not supported (the issuer names the port): take a free one and hand it over.
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
   });

@@ -11,13 +11,14 @@ import {
   createAccount,
   enrollAndLink,
   exchange,
-  isCallback,
   launch,
   newBrowser,
+  pickWithForm,
   REDIRECT,
   smartApp,
   SMART_SCOPE,
   startSmartServer,
+  stopAtPicker,
   type AuthorizeOptions,
   type LinkedRecordFixture,
   type SmartHarness,
@@ -168,14 +169,7 @@ describe('the aud parameter', () => {
 
 describe('the patient picker', () => {
   test('refuses records the account does not hold, and stays usable', async () => {
-    const agent = newBrowser(h.server);
-    const started = await authorize(h.server, agent, config, {
-      scope: SMART_SCOPE,
-      aud: h.base,
-      login: { username: 'pia.parent' },
-      stopAt: 'patient',
-    });
-    const uid = started.stopped!.uid;
+    const { agent, started, uid } = await stopAtPicker(h, config, 'pia.parent');
     expect(started.stopped!.patients!.map((p) => p.id)).toEqual([own.linkId, child.linkId]);
 
     const refusals: [unknown, number, string][] = [
@@ -212,27 +206,13 @@ describe('the patient picker', () => {
     }
 
     // And a valid choice still completes the launch.
-    const chosen = await agent
-      .post(`/interaction/${uid}/select_patient`)
-      .type('form')
-      .send({ csrf, patient: child.linkId })
-      .redirects(0);
-    expect(chosen.status).toBe(303);
-    const back = await agent.get(pathOf(chosen.headers.location, h.server.issuer)).redirects(0);
-    expect(isCallback(back.headers.location as string)).toBe(true);
-    const tokens = await exchange(config, { ...started, callback: new URL(back.headers.location as string) });
+    const tokens = await pickWithForm(h.server, agent, config, started, { csrf, patient: child.linkId });
     expect(tokens.patient).toBe(child.patientRecordId);
   });
 
   test('cancelling the picker answers access_denied, with no code', async () => {
-    const agent = newBrowser(h.server);
-    const started = await authorize(h.server, agent, config, {
-      scope: SMART_SCOPE,
-      aud: h.base,
-      login: { username: 'pia.parent' },
-      stopAt: 'patient',
-    });
-    const aborted = await agent.post(`/interaction/${started.stopped!.uid}/api`).send({ action: 'abort' }).expect(200);
+    const { agent, uid } = await stopAtPicker(h, config, 'pia.parent');
+    const aborted = await agent.post(`/interaction/${uid}/api`).send({ action: 'abort' }).expect(200);
     const back = await agent.get(pathOf(aborted.body.redirectTo, h.server.issuer)).redirects(0);
     const callback = new URL(back.headers.location as string);
     expect(callback.searchParams.get('error')).toBe('access_denied');

@@ -2,26 +2,19 @@
 // registered FHIR base served by the example records API, families of linked records, a SMART
 // app (openid-client, public client, PKCE) and a cookie-keeping browser that walks the
 // interaction through its JSON API.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createAgent, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
+import { closeServer, freePort } from '../support/ports.ts';
+import { buildAuthorizationRequest, discoverClient, exchangeCode, type Tokens } from '../support/relying-party.ts';
 import { createRecordsApi } from '../../examples/records-api/records-api.ts';
 import type { EnrollmentDocument, RecordLinkDocument } from '../../src/models/index.ts';
 
 export const REDIRECT = 'https://smart-app.example.test/callback';
 export const PASSWORD = 'Family-Pass-2024';
 export const SMART_SCOPE = 'openid fhirUser launch/patient patient/*.rs offline_access';
-
-export async function freePort(): Promise<number> {
-  const placeholder = createServer();
-  await new Promise<void>((resolve) => placeholder.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = placeholder.address() as AddressInfo;
-  await new Promise<void>((resolve) => placeholder.close(() => resolve()));
-  return port;
-}
 
 export interface SmartHarness {
   server: TestServer;
@@ -44,8 +37,7 @@ export async function startSmartServer(env: Record<string, string> = {}): Promis
     base,
     otherBase,
     async close() {
-      api.closeAllConnections();
-      await new Promise<void>((resolve) => api.close(() => resolve()));
+      await closeServer(api);
       await server.close();
     },
   };
@@ -86,6 +78,24 @@ export async function linkEnrollment(server: TestServer, accountId: string, enro
   };
 }
 
+/** A child enrolled through the practice API (relationship child), then claimed by the account. */
+export async function enrollChildByApi(
+  server: TestServer,
+  practice: { token(): Promise<string> },
+  accountId: string,
+  record: { id: string; givenName: string; familyName: string; dateOfBirth: string },
+): Promise<LinkedRecordFixture> {
+  const res = await fetch(`${server.issuer}/api/enrollments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await practice.token()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ record, relationship: 'child' }),
+  });
+  expect(res.status).toBe(201);
+  const enrollment = (await res.json()) as { id: string; relationship: string };
+  expect(enrollment.relationship).toBe('child');
+  return linkEnrollment(server, accountId, enrollment.id);
+}
+
 /** Enrolls a record at a practice (services) and links it to the account. */
 export async function enrollAndLink(
   server: TestServer,
@@ -122,7 +132,7 @@ export async function smartApp(server: TestServer, clientId: string): Promise<oi
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   });
-  return oidc.discovery(new URL(server.issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  return discoverClient(server.issuer, clientId, undefined, oidc.None());
 }
 
 export interface PickerEntry {
@@ -167,6 +177,7 @@ export interface AuthorizeResult {
   stopped: InteractionViewBody | undefined;
   verifier: string;
   state: string;
+  redirectUri: string;
 }
 
 /** Follows one hop; answers the next Location. */
@@ -188,21 +199,17 @@ export async function authorize(
   config: oidc.Configuration,
   options: AuthorizeOptions,
 ): Promise<AuthorizeResult> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const parameters = {
-    redirect_uri: REDIRECT,
-    scope: options.scope,
-    state,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    ...(options.aud ? { aud: options.aud } : {}),
-    ...(options.prompt ? { prompt: options.prompt } : {}),
-    ...options.extra,
-  };
-  const url = options.par
-    ? await oidc.buildAuthorizationUrlWithPAR(config, parameters)
-    : oidc.buildAuthorizationUrl(config, parameters);
+  const { url, verifier, state, redirectUri } = await buildAuthorizationRequest(
+    config,
+    {
+      redirect_uri: REDIRECT,
+      scope: options.scope,
+      ...(options.aud ? { aud: options.aud } : {}),
+      ...(options.prompt ? { prompt: options.prompt } : {}),
+      ...options.extra,
+    },
+    { par: options.par },
+  );
   const prompts: string[] = [];
   let picker: InteractionViewBody | undefined;
   let location = await follow(agent, server, url.href);
@@ -211,7 +218,8 @@ export async function authorize(
     const view = (await agent.get(`/interaction/${uid}/api`).expect(200)).body as InteractionViewBody;
     prompts.push(view.prompt);
     if (view.prompt === 'patient') picker = view;
-    if (options.stopAt === view.prompt) return { callback: undefined, prompts, picker, stopped: view, verifier, state };
+    if (options.stopAt === view.prompt)
+      return { callback: undefined, prompts, picker, stopped: view, verifier, state, redirectUri };
     let body: Record<string, unknown>;
     if (view.prompt === 'login') {
       if (!options.login) throw new Error('the interaction asks for a login');
@@ -226,15 +234,15 @@ export async function authorize(
     location = await follow(agent, server, (res.body as { redirectTo: string }).redirectTo);
   }
   if (!isCallback(location)) throw new Error(`the authorization did not reach the client: ${location}`);
-  return { callback: new URL(location), prompts, picker, stopped: undefined, verifier, state };
+  return { callback: new URL(location), prompts, picker, stopped: undefined, verifier, state, redirectUri };
 }
 
-export type Tokens = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+export type { Tokens };
 
 /** Exchanges the code of a completed authorization (openid-client checks state, PKCE, the ID token). */
 export async function exchange(config: oidc.Configuration, result: AuthorizeResult): Promise<Tokens> {
   if (!result.callback) throw new Error('the authorization stopped before the callback');
-  return oidc.authorizationCodeGrant(config, result.callback, { pkceCodeVerifier: result.verifier, expectedState: result.state });
+  return exchangeCode(config, result, result.callback);
 }
 
 /** A whole launch: authorize and exchange. */
@@ -245,6 +253,33 @@ export async function launch(server: TestServer, agent: Agent, config: oidc.Conf
 
 export function newBrowser(server: TestServer): Agent {
   return createAgent(server.issuer);
+}
+
+/** A fresh browser signs `username` in for a SMART launch on the FHIR base and stops at the patient picker. */
+export async function stopAtPicker(h: SmartHarness, config: oidc.Configuration, username: string) {
+  const agent = newBrowser(h.server);
+  const started = await authorize(h.server, agent, config, {
+    scope: SMART_SCOPE,
+    aud: h.base,
+    login: { username },
+    stopAt: 'patient',
+  });
+  return { agent, started, uid: started.stopped!.uid };
+}
+
+/** Chooses a record with the picker's HTML form, expects the browser back at the client, and exchanges the code. */
+export async function pickWithForm(
+  server: TestServer,
+  agent: Agent,
+  config: oidc.Configuration,
+  started: AuthorizeResult,
+  form: { csrf: string; patient: string },
+): Promise<Tokens> {
+  const chosen = await agent.post(`/interaction/${started.stopped!.uid}/select_patient`).type('form').send(form).redirects(0);
+  expect(chosen.status).toBe(303);
+  const back = await agent.get(pathOf(chosen.headers.location, server.issuer)).redirects(0);
+  expect(isCallback(back.headers.location as string)).toBe(true);
+  return exchange(config, { ...started, callback: new URL(back.headers.location as string) });
 }
 
 /** GET <base>/Patient/<id> against the example records API. */

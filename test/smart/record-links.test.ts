@@ -7,19 +7,21 @@ import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { createTestPractice, type TestPractice } from '../support/practice.ts';
 import type { TestServer } from '../support/server.ts';
+import { discoverClient } from '../support/relying-party.ts';
 import {
   authorize,
   createAccount,
   enrollAndLink,
+  enrollChildByApi,
   exchange,
   launch,
-  linkEnrollment,
   newBrowser,
   readPatient,
   REDIRECT,
   smartApp,
   SMART_SCOPE,
   startSmartServer,
+  stopAtPicker,
   type LinkedRecordFixture,
   type SmartHarness,
 } from './helpers.ts';
@@ -39,24 +41,7 @@ async function portal(server: TestServer, clientId = 'family-portal'): Promise<o
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
   });
-  return oidc.discovery(new URL(server.issuer), clientId, secret, oidc.ClientSecretBasic(secret), {
-    execute: [oidc.allowInsecureRequests],
-  });
-}
-
-/** A child enrolled through the practice API (relationship child), then claimed by the account. */
-async function enrollChildByApi(
-  server: TestServer,
-  practice: TestPractice,
-  accountId: string,
-  record: { id: string; givenName: string; familyName: string; dateOfBirth: string },
-) {
-  const res = await request(server.issuer)
-    .post('/api/enrollments')
-    .set('Authorization', `Bearer ${await practice.token()}`)
-    .send({ record, relationship: 'child' });
-  expect(res.status).toBe(201);
-  return linkEnrollment(server, accountId, (res.body as { id: string }).id);
+  return discoverClient(server.issuer, clientId, secret, oidc.ClientSecretBasic(secret));
 }
 
 type RecordsClaim = {
@@ -335,12 +320,7 @@ describe('records claim, practice API and ended links', () => {
     });
 
     test('a new launch no longer offers the child’s record at this practice', async () => {
-      const started = await authorize(h.server, newBrowser(h.server), smart, {
-        scope: SMART_SCOPE,
-        aud: h.base,
-        login: { username: 'dana.family' },
-        stopAt: 'patient',
-      });
+      const { started } = await stopAtPicker(h, smart, 'dana.family');
       expect(started.stopped?.patients?.map((p) => p.id)).toEqual([
         own.linkId,
         childAtHillcrest.linkId,
@@ -349,16 +329,8 @@ describe('records claim, practice API and ended links', () => {
     });
 
     test('the picker refuses the ended link', async () => {
-      const agent = newBrowser(h.server);
-      const started = await authorize(h.server, agent, smart, {
-        scope: SMART_SCOPE,
-        aud: h.base,
-        login: { username: 'dana.family' },
-        stopAt: 'patient',
-      });
-      const res = await agent
-        .post(`/interaction/${started.stopped!.uid}/api`)
-        .send({ action: 'select_patient', patient: childAtLakeside.linkId });
+      const { agent, uid } = await stopAtPicker(h, smart, 'dana.family');
+      const res = await agent.post(`/interaction/${uid}/api`).send({ action: 'select_patient', patient: childAtLakeside.linkId });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('patient.not_linked');
     });

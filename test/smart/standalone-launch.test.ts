@@ -6,21 +6,20 @@ import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { createTestPractice } from '../support/practice.ts';
-import { csrfOf, pathOf } from '../support/browser-agent.ts';
+import { csrfOf } from '../support/browser-agent.ts';
 import {
-  authorize,
   createAccount,
   enrollAndLink,
-  exchange,
-  isCallback,
+  enrollChildByApi,
   launch,
-  linkEnrollment,
   newBrowser,
+  pickWithForm,
   readPatient,
   signWithServerKey,
   smartApp,
   SMART_SCOPE,
   startSmartServer,
+  stopAtPicker,
   type LinkedRecordFixture,
   type SmartHarness,
   type Tokens,
@@ -50,18 +49,12 @@ beforeAll(async () => {
     'self',
   );
   // The child is enrolled through the practice API, to the parent (relationship child).
-  const res = await fetch(`${server.issuer}/api/enrollments`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${await practice.token()}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      record: { id: 'LAKE-KID-1', givenName: 'Kim', familyName: 'Parent', dateOfBirth: '2015-06-01' },
-      relationship: 'child',
-    }),
+  child = await enrollChildByApi(server, practice, parentId, {
+    id: 'LAKE-KID-1',
+    givenName: 'Kim',
+    familyName: 'Parent',
+    dateOfBirth: '2015-06-01',
   });
-  expect(res.status).toBe(201);
-  const enrollment = (await res.json()) as { id: string; relationship: string };
-  expect(enrollment.relationship).toBe('child');
-  child = await linkEnrollment(server, parentId, enrollment.id);
   config = await smartApp(server, CLIENT_ID);
 });
 
@@ -307,14 +300,7 @@ describe('a parent with their own record and a child’s record', () => {
   });
 
   test('the HTML picker lists both records and its form picks the child', async () => {
-    const agent = newBrowser(h.server);
-    const started = await authorize(h.server, agent, config, {
-      scope: SMART_SCOPE,
-      aud: h.base,
-      login: { username: 'pat.parent' },
-      stopAt: 'patient',
-    });
-    const uid = started.stopped!.uid;
+    const { agent, started, uid } = await stopAtPicker(h, config, 'pat.parent');
     const page = await agent.get(`/interaction/${uid}`).expect(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.text).toContain('Choose a patient');
@@ -323,15 +309,7 @@ describe('a parent with their own record and a child’s record', () => {
     expect(page.text).toMatch(/Pat Parent · you · Lakeside Family Medicine/);
     expect(page.text).toMatch(/Kim Parent · child · Lakeside Family Medicine/);
 
-    const submitted = await agent
-      .post(`/interaction/${uid}/select_patient`)
-      .type('form')
-      .send({ csrf: csrfOf(page.text), patient: child.linkId })
-      .redirects(0);
-    expect(submitted.status).toBe(303);
-    const back = await agent.get(pathOf(submitted.headers.location, h.server.issuer)).redirects(0);
-    expect(isCallback(back.headers.location as string)).toBe(true);
-    const tokens = await exchange(config, { ...started, callback: new URL(back.headers.location as string) });
+    const tokens = await pickWithForm(h.server, agent, config, started, { csrf: csrfOf(page.text), patient: child.linkId });
     expect(tokens.patient).toBe(child.patientRecordId);
     expect(tokens.need_patient_banner).toBe(true);
   });

@@ -28,3 +28,8 @@ export function interactionUidOf(path: string): string {
   if (!match?.[1]) throw new Error(`not an interaction path: ${path}`);
   return match[1];
 }
+
+/** The Set-Cookie headers of a response, always as a list (a single header, or none, included). */
+export function setCookiesOf(res: { headers: Record<string, unknown> }): string[] {
+  return ([] as string[]).concat((res.headers['set-cookie'] as string[] | string | undefined) ?? []);
+}

@@ -2,6 +2,7 @@
 // client credentials grant (openid-client against the test server).
 import * as oidc from 'openid-client';
 import type { TestServer } from './server.ts';
+import { discoverClient } from './relying-party.ts';
 
 export interface TestPractice {
   id: string;
@@ -27,9 +28,7 @@ export async function createTestPractice(
     scope: options.scope ?? 'enrollments:read enrollments:write',
     practice_id: options.id,
   });
-  const config = await oidc.discovery(new URL(server.issuer), clientId, secret, undefined, {
-    execute: [oidc.allowInsecureRequests],
-  });
+  const config = await discoverClient(server.issuer, clientId, secret);
   return {
     id: options.id,
     clientId,

@@ -1,12 +1,12 @@
 // A real HTTP server for a test file: its own database, its own provider, on a free loopback port.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { createApp } from '../../src/app.ts';
 import { createLogger } from '../../src/libraries/logger.ts';
 import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
 import { connectTestDatabase, type TestDatabase } from './database.ts';
+import { listenOnLoopback } from './ports.ts';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
 import type { SmsSender } from '../../src/libraries/sms.ts';
@@ -24,13 +24,6 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
 export interface TestServerOptions {
   env?: Record<string, string>;
   /** The clock of our own code (not oidc-provider's). */
@@ -44,7 +37,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const db = await connectTestDatabase();
   const smtp = await startTestSmtpServer();
   let server = createServer();
-  const port = await listen(server, 0);
+  const port = await listenOnLoopback(server);
   const issuer = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -80,7 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       server.closeAllConnections();
       await handle.services.close();
       server = createServer();
-      await listen(server, port);
+      await listenOnLoopback(server, port);
       handle.services = await build();
     },
     async close() {

@@ -1,7 +1,7 @@
 // A local HTTP server that speaks the part of Twilio's REST API we use (Messages.create), so the
 // real twilio SDK runs against it: Basic auth, form bodies, Twilio's JSON answers and errors.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './ports.ts';
 
 export const TEST_TWILIO = {
   accountSid: `AC${'0123456789abcdef'.repeat(2)}`,
@@ -94,10 +94,10 @@ export async function startTwilioStandIn(): Promise<TwilioStandIn> {
       uri: `/2010-04-01/Accounts/${TEST_TWILIO.accountSid}/Messages/${sid}.json`,
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     messages,
     get behaviour() {
       return state.behaviour;
@@ -109,10 +109,6 @@ export async function startTwilioStandIn(): Promise<TwilioStandIn> {
       const last = [...messages].reverse().find((message) => message.to === to);
       return last ? /\b(\d{6})\b/.exec(last.body)?.[1] : undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
