@@ -36,6 +36,11 @@ export const errorCatalogue = {
     message: 'Registration is locked after too many failed attempts. Ask your doctor to enroll you again.',
   },
   'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was already used with a different request.' },
+  'idempotency.unreplayable': {
+    status: 409,
+    message:
+      'The first response to this Idempotency-Key can no longer be replayed. Check the enrollment list, or retry with a new key.',
+  },
   'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still in progress. Retry shortly.' },
   'link.expired': { status: 410, message: 'Your registration link has expired. Ask your doctor to enroll you again.' },
   'flow.not_found': {

@@ -52,7 +52,14 @@ export function createIdempotency(deps: { models: Models; secrets: Secrets; now:
         }
         if (existing.requestHash !== requestHash) throw new AppError('idempotency.key_reused');
         if (existing.state === 'done' && existing.sealedResponse) {
-          return { response: JSON.parse(deps.secrets.open(existing.sealedResponse)) as T, replayed: true };
+          let sealed: string;
+          try {
+            sealed = deps.secrets.open(existing.sealedResponse);
+          } catch (error) {
+            // Sealed under a TOKEN_SECRET that has since changed: the first response cannot be replayed.
+            throw new AppError('idempotency.unreplayable', { cause: error });
+          }
+          return { response: JSON.parse(sealed) as T, replayed: true };
         }
         // Pending: still running elsewhere, unless its lease ran out (that request died).
         const takeover = await IdempotencyRecord.findOneAndUpdate(

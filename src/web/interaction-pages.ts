@@ -15,6 +15,8 @@ import { clearHandoffCookie, HANDOFF_COOKIE } from '../middleware/handoff-cookie
 import { flowBindingCookie } from './registration-pages.ts';
 
 const uidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** Errors the person can fix on the same form; anything else gets the error page. */
+const SHOWN_ON_THE_FORM = new Set(['login.invalid_credentials', 'patient.not_linked', 'guard.invalid_input']);
 const formAction = z.enum(['login', 'consent', 'abort', 'select_patient']);
 
 const SCOPE_TEXT: Record<string, string> = {
@@ -133,21 +135,23 @@ export function interactionPages(deps: {
     const interaction = await load(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     deps.csrf.verify(interaction.uid, body.csrf);
-    const input = interactionAction.parse({ ...body, action: action.data });
+    const parsed = interactionAction.safeParse({ ...body, action: action.data });
+    const login = typeof body.login === 'string' ? body.login : '';
     try {
-      const { redirectTo } = await deps.loginFlow.submit(interaction, input);
+      // A form missing a field (an empty password, no patient chosen) is shown again with the message.
+      if (!parsed.success) throw new AppError('guard.invalid_input');
+      const { redirectTo } = await deps.loginFlow.submit(interaction, parsed.data);
       ctx.status = 303;
       ctx.redirect(redirectTo);
     } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
+      if (!(error instanceof AppError) || !SHOWN_ON_THE_FORM.has(error.code)) throw error;
       ctx.status = error.status;
+      // A sign-in offered on the register page (prompt=create) fails back to the sign-in form.
+      const prompt = action.data === 'login' ? 'login' : interaction.prompt;
       show(
         ctx,
-        { ...(await deps.loginFlow.describe(interaction)), prompt: 'login' },
-        {
-          error: { code: error.code, message: error.toJSON().error.message },
-          login: input.action === 'login' ? input.login : '',
-        },
+        { ...(await deps.loginFlow.describe(interaction)), prompt },
+        { error: { code: error.code, message: error.toJSON().error.message }, login },
       );
       ctx.status = error.status;
     }

@@ -1,4 +1,5 @@
 // Shared helpers for the practice API tests (not a test file itself).
+import type { EnrollmentView } from '../../src/libraries/enrollments.ts';
 import request, { type Response } from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import type { TestServer } from '../support/server.ts';
@@ -73,19 +74,8 @@ export async function getEnrollment(server: TestServer, token: string, id: strin
   return res.body as EnrollmentBody;
 }
 
-export interface EnrollmentBody {
-  id: string;
-  status: string;
-  recordId: string;
-  relationship: string;
-  expiresAt: string;
-  createdAt: string;
-  updatedAt: string;
-  events: Record<string, string>;
-  delivery: { state: string; attempts: number; sentAt?: string; lastError?: string };
-  pin?: string;
-  registrationUrl?: string;
-}
+/** An enrollment as the API answers it: the library's view, plus the PIN and link shown once. */
+export type EnrollmentBody = EnrollmentView & { pin?: string; registrationUrl?: string };
 
 /** The href of the "Access your records" anchor in the message's HTML. */
 export function accessLinkOf(message: ParsedMail): string {

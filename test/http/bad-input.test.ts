@@ -320,12 +320,19 @@ describe('with a real interaction', () => {
     expectHtmlError(res, 403, 'csrf.invalid');
   });
 
-  test('a valid csrf with missing fields: 400 guard.invalid_input', async () => {
+  test('a valid csrf with missing fields: 400 guard.invalid_input, the sign-in form shown again with the message', async () => {
     const res = await interaction.agent
       .post(`/interaction/${interaction.uid}/login`)
       .type('form')
       .send({ login: 'Patient.Bad', csrf: interaction.csrf });
-    expectHtmlError(res, 400, 'guard.invalid_input');
+    expectNoLeak(res);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.text).toContain('data-code="guard.invalid_input"');
+    expect(res.text).toContain('The request is not valid.');
+    expect(res.text).toContain('name="login-submit"');
+    expect(res.text).toContain('value="Patient.Bad"');
   });
 
   test('an action the prompt does not allow: 400 interaction.invalid_action', async () => {
