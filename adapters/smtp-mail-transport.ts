@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { MailMessage, MailTransport } from '../src/libraries/mail.ts';
+import type { MailMessage, MailTransport } from '../src/ports/mail.ts';
 
 /** Mail over SMTP with nodemailer. */
 export function createSmtpMailTransport(options: { url: string; from: string }): MailTransport {

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import { SmsError, type SmsSender } from '../src/libraries/sms.ts';
+import { SmsError, type SmsSender } from '../src/ports/sms.ts';
 
 /** Twilio answers these for a bad destination: retrying will not help. */
 const PERMANENT_TWILIO_CODES = new Set([21211, 21214, 21408, 21610, 21612, 21614]);

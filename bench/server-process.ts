@@ -1,8 +1,8 @@
 // A server process for the bench, forked by bench/run.ts with "app" or "bare" as its argument.
 //
-//   app:  patient-idp built the way test/support/server.ts builds it (loadConfig, createServices
-//         with createMongoOidcStore, createApp), NODE_ENV test, on the embedded FerretDB in a temp
-//         dir (or MONGODB_URI when set, in a fresh bench_<hex> database), mail to the outbox-only
+//   app:  patient-idp built the way test/support/server.ts builds it (loadConfig, boot on its own
+//         database, createApp), NODE_ENV test, on the embedded FerretDB in a temp
+//         dir (or MONGODB_URI when set, in a fresh bench_<hex> database), mail to the null
 //         transport, no SMS. Creates the scenarios' practice, clients and account.
 //   bare: oidc-provider itself, default configuration (in-memory adapter) plus one static
 //         client-credentials client: the baseline for discovery and the token endpoint.
@@ -20,12 +20,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Provider from 'oidc-provider';
 import { loadConfig } from '../src/config/index.ts';
-import { createServices } from '../src/services.ts';
+import { boot } from '../src/boot.ts';
 import { createApp } from '../src/app.ts';
-import { createLogger } from '../src/libraries/logger.ts';
 import { connectDatabase } from '../src/database/connect.ts';
-import { createMongoOidcStore } from '../adapters/mongo-oidc-adapter.ts';
-import { createOutboxOnlyMailTransport } from '../adapters/outbox-only-mail-transport.ts';
+import { createNullMailTransport } from '../adapters/null-mail-transport.ts';
 import { startEmbeddedFerretDB, type EmbeddedFerretDB } from '../adapters/embedded-ferretdb.ts';
 import type { AppFixtures, BareFixtures, ChildMessage, Fixtures, MemorySample, ParentMessage } from './protocol.ts';
 
@@ -90,21 +88,19 @@ async function startApp(): Promise<Running> {
       COOKIE_KEYS: COOKIE_KEY,
       PASSWORD_HASH_CONCURRENCY,
     });
-    const services = await createServices({
+    const { container: services } = await boot({
       config,
-      connection,
-      oidcStore: createMongoOidcStore(connection.db!),
-      logger: createLogger(config.logLevel),
-      mailTransport: createOutboxOnlyMailTransport(),
-      smsSender: undefined,
+      database: { connection, db: connection.db! },
+      mailTransport: createNullMailTransport(),
+      smsSender: null,
     });
     cleanups.push(() => services.close());
     server.on('request', createApp(services).callback());
 
     // The scenarios' fixtures, created through services as test/support/practice.ts does.
     const practiceClient = { id: 'bench-practice-ehr', secret: 'bench-practice-ehr-secret-0123456789abcdef' };
-    await services.practices.create({ id: 'bench-practice', name: 'Bench Practice' });
-    await services.clients.add({
+    await services.domain.practices.create({ id: 'bench-practice', name: 'Bench Practice' });
+    await services.oidc.clients.add({
       client_id: practiceClient.id,
       client_secret: practiceClient.secret,
       client_name: 'Bench Practice EHR',
@@ -119,7 +115,7 @@ async function startApp(): Promise<Running> {
       secret: 'bench-web-secret-0123456789abcdef0123',
       redirectUri: 'https://portal.example.test/callback',
     };
-    await services.clients.add({
+    await services.oidc.clients.add({
       client_id: webClient.id,
       client_secret: webClient.secret,
       client_name: 'Bench Web App',
@@ -128,7 +124,7 @@ async function startApp(): Promise<Running> {
       response_types: ['code'],
     });
     const account = { login: 'bench.patient', password: 'Correct-Horse-9' };
-    await services.accounts.create({ username: 'Bench.Patient', password: account.password });
+    await services.domain.accounts.create({ username: 'Bench.Patient', password: account.password });
 
     const fixtures: AppFixtures = {
       kind: 'app',

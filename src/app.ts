@@ -1,126 +1,108 @@
-import Koa from 'koa';
 import Router from '@koa/router';
+import Koa from 'koa';
 import { readFileSync } from 'node:fs';
-import { errorHandler } from './middleware/error-handler.ts';
+import type { Container } from './container.ts';
 import { AppError } from './errors/app-error.ts';
-import { interactionApi } from './api/interaction-api.ts';
+import { createApi } from './api/index.ts';
+import { createCookies } from './http/cookies.ts';
+import { errorHandler, pages } from './http/error-handler.ts';
+import { language } from './http/language.ts';
+import { noStore } from './http/no-store.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { smartDiscovery } from './oidc/smart/discovery.ts';
+import { routes } from './paths.ts';
+import { assets } from './web/assets.ts';
+import { demoPortalPages } from './web/dev/demo-portal.ts';
+import { devOutboxPages } from './web/dev/outbox-page.ts';
 import { interactionPages } from './web/interaction-pages.ts';
-import type { Services } from './services.ts';
-import { practiceApi } from './api/practice-api.ts';
+import { createPages } from './web/page.ts';
+import { createRegistrationEntry } from './web/registration-entry.ts';
 import { registrationPages } from './web/registration-pages.ts';
-import { registrationFlowApi } from './api/registration-flow-api.ts';
-import { devOutboxPages } from './web/dev-outbox.ts';
-import { demoPortalPages } from './web/demo-portal.ts';
-import { DEMO } from './seed/demo.ts';
-import { smartConfiguration } from './oidc/smart.ts';
-import { STATIC_SCOPES } from './oidc/provider.ts';
 
-const stylesheet = readFileSync(new URL('../public/site.css', import.meta.url));
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /**
- * Composes the HTTP application from ready services. Reads no environment, opens nothing:
- * tests call it with their own services. Our routers come first; whatever they do not answer
- * falls through to oidc-provider (discovery, authorize, token, userinfo, JWKS, logout…).
+ * Composes the HTTP application from a ready container: HTTP only (it reads no environment and
+ * opens nothing; tests call it with their own container). Our routers come first, each with the
+ * same headers; whatever they do not answer falls through to oidc-provider (discovery, authorize,
+ * token, userinfo, JWKS, logout…).
  */
-export function createApp(services: Services): Koa {
-  const { logger, bridge, loginFlow, csrf, render, provider, connection } = services;
-  const app = new Koa({ proxy: services.config.trustProxy });
+export function createApp(container: Container): Koa {
+  const { config, logger } = container;
+  const app = new Koa({ proxy: config.trustProxy });
   // Signs our own cookies (flow binding, registration hand-off) with the cookie keys.
-  app.keys = [...services.config.cookieKeys];
-  const secureCookies = services.config.issuer.startsWith('https://');
+  app.keys = [...config.cookieKeys];
+  const secure = config.issuer.startsWith('https://');
+  const cookies = createCookies({ secure });
+  const view = createPages(container.render);
+  const enterRegistration = createRegistrationEntry({ registration: container.flows.registration, cookies, pages: view });
 
-  const health = new Router();
-  health.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  health.get('/readyz', async (ctx) => {
-    try {
-      await connection.db?.command({ ping: 1 });
-      ctx.body = { status: 'ready' };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { error: { code: 'server.unavailable', message: 'The database is not reachable.' } };
-    }
-  });
-  // SMART App Launch discovery, derived from the provider's own metadata.
-  const smart = smartConfiguration({
-    issuer: services.config.issuer,
-    scopes: [...STATIC_SCOPES.filter((scope) => !scope.startsWith('enrollments:')), 'patient/*.rs', 'patient/*.read'],
-  });
-  health.get('/.well-known/smart-configuration', (ctx) => {
-    ctx.set('Cache-Control', 'public, max-age=300');
-    ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.body = smart;
-  });
-  health.get('/assets/site.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = stylesheet;
-  });
-
-  const api = interactionApi({ bridge, loginFlow });
-  const registration = registrationPages({
-    registration: services.registration,
-    render,
-    secureCookies,
-    demoPortal: services.config.env === 'development',
-  });
-  const pages = interactionPages({
-    bridge,
-    loginFlow,
-    csrf,
-    render,
-    entry: { registration: services.registration, start: registration.start, secureCookies },
-  });
-  const practice = practiceApi({
-    issuer: services.config.issuer,
+  const api = createApi({
+    issuer: config.issuer,
     version,
-    verifyToken: services.verifyApiToken,
-    enrollments: services.enrollments,
-    idempotency: services.idempotency,
-    recordLinks: services.recordLinks,
-    now: services.now,
-    validateResponses: services.config.env === 'test',
+    validateResponses: config.env === 'test',
+    ping: () => container.stores.models.Account.db.db!.command({ ping: 1 }),
+    verifyToken: container.platform.verifyApiToken,
+    enrollments: container.domain.enrollments,
+    idempotency: container.platform.idempotency,
+    recordLinks: container.domain.recordLinks,
+    registration: container.flows.registration,
+    interaction: container.flows.interaction,
+    bridge: container.oidc.bridge,
+    cookies,
+    now: container.platform.now,
   });
-  const flowApi = registrationFlowApi({ registration: services.registration, secureCookies });
-  const routers = [api, pages, practice, flowApi, registration.router];
+  const pageRouters = [
+    interactionPages({
+      bridge: container.oidc.bridge,
+      interaction: container.flows.interaction,
+      engine: container.flows.engine,
+      registration: container.flows.registration,
+      enterRegistration,
+      cookies,
+      pages: view,
+    }),
+    registrationPages({
+      registration: container.flows.registration,
+      enterRegistration,
+      cookies,
+      pages: view,
+      demoPortalUrl: config.env === 'development' ? routes.demoLogin : undefined,
+    }),
+  ];
   // Development only: never mounted in production.
-  if (services.config.env === 'development') {
-    routers.push(devOutboxPages({ models: services.models, render }));
-    routers.push(demoPortalPages({ issuer: services.config.issuer, clientId: DEMO.clientId, render, secureCookies }));
+  if (config.env === 'development') {
+    pageRouters.push(devOutboxPages({ models: container.stores.models, pages: view }));
+    pageRouters.push(demoPortalPages({ issuer: config.issuer, pages: view, secureCookies: secure }));
   }
 
-  app.use(
-    errorHandler({
-      logger,
-      // Pages answer errors with the error page; the JSON API and everything else with JSON.
-      render(ctx, error) {
-        const page = /^\/(interaction|register|dev)(\/|$)/.test(ctx.path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(ctx.path);
-        if (!page) {
-          ctx.body = error.toJSON();
-          return;
-        }
-        ctx.type = 'html';
-        ctx.body = render('error', { title: 'Error', message: error.toJSON().error.message, code: error.code });
-      },
-    }),
-  );
-  app.use(health.routes());
-  for (const router of routers) app.use(router.routes());
-  // One of our paths with a method it does not serve: 405 here. (Routers' allowedMethods() decided
-  // only after oidc-provider below had already answered the request with its own 404.)
+  app.use(language());
+  app.use(errorHandler({ logger, renderPage: (ctx, error) => view.error(ctx, error) }));
+  app.use(assets().routes());
+  app.use(smartDiscovery({ issuer: config.issuer }).routes());
+  // Our API and pages hold personal data or one-time state: strict headers, never cached. (Router
+  // middleware runs only for the router's own routes, so oidc-provider's answers are left alone.)
+  const ours = new Router();
+  ours.use(securityHeaders(), noStore());
+  ours.use(api.routes());
+  const pageRoutes = new Router();
+  pageRoutes.use(pages());
+  for (const router of pageRouters) pageRoutes.use(router.routes());
+  ours.use(pageRoutes.routes());
+  app.use(ours.routes());
+  // One of our paths with a method it does not serve: 405 here, as a page where the path is a
+  // page. (Routers' allowedMethods() would decide only after oidc-provider below had answered.)
   app.use(async (ctx, next) => {
-    const matched = (ctx as { matched?: { methods: string[] }[] }).matched ?? [];
-    const allowed = [...new Set(matched.flatMap((layer) => layer.methods))];
+    const allowed = [...new Set(ours.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods))];
     if (allowed.length > 0 && !allowed.includes(ctx.method)) {
+      ctx.state.pages = pageRoutes.match(ctx.path, ctx.method).path.some((layer) => layer.methods.length > 0);
       ctx.set('Allow', allowed.join(', '));
       throw new AppError('route.method_not_allowed');
     }
     await next();
   });
 
-  const oidc = provider.callback();
+  const oidc = container.oidc.provider.callback();
   app.use(async (ctx) => {
     // Hand the raw request to oidc-provider's own Koa app.
     ctx.respond = false;

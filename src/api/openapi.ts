@@ -12,7 +12,7 @@ const errorBody = z.object({
   }),
 });
 
-/** OpenAPI 3.1 for the JSON API, generated from the same zod guards that validate it. */
+/** OpenAPI 3.1 for every JSON route, generated from the same zod guards that validate it. */
 export function buildOpenApi(options: { issuer: string; version: string; specs: RouteSpec[]; scopes: Record<string, string> }) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of options.specs) {
@@ -52,8 +52,10 @@ export function buildOpenApi(options: { issuer: string; version: string; specs: 
         [
           '4XX',
           {
-            description: 'An error with a stable code from the catalogue.',
-            content: { 'application/json': { schema: toSchema(errorBody) } },
+            description: spec.errorSchema
+              ? 'An error with a stable code from the catalogue, beside the flow as it now is.'
+              : 'An error with a stable code from the catalogue.',
+            content: { 'application/json': { schema: toSchema(spec.errorSchema ?? errorBody) } },
           },
         ],
       ]),

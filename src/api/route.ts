@@ -1,13 +1,13 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { parseBody } from '../middleware/body.ts';
+import { parseBody } from '../http/body.ts';
 
 type Schema = z.ZodType;
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-/** One JSON API route: its guards (zod) validate requests and, in tests, responses; OpenAPI is generated from them. */
+/** One JSON route: its guards (zod) validate requests and, in tests, responses; OpenAPI is generated from them. */
 export interface RouteSpec<
   P extends Schema | undefined = any,
   Q extends Schema | undefined = any,
@@ -17,7 +17,7 @@ export interface RouteSpec<
   path: string;
   summary: string;
   tags?: string[];
-  /** The OAuth scope a caller's token must carry. */
+  /** The OAuth scope a caller's token must carry (routes without one are public or carry their own credential). */
   scope?: string;
   params?: P;
   query?: Q;
@@ -25,6 +25,8 @@ export interface RouteSpec<
   /** Request headers documented and validated (lower-case names). */
   headers?: z.ZodObject;
   responses: Record<number, { description: string; schema?: Schema }>;
+  /** The body of this route's own 4xx answers when it is more than `{ error }` (e.g. a flow beside the error). */
+  errorSchema?: Schema;
 }
 
 export interface RouteInput<P, Q, B> {
@@ -41,28 +43,28 @@ export interface RouteResult {
   headers?: Record<string, string> | undefined;
 }
 
-/** The API's routes, kept so /api/openapi.json describes exactly what is served. */
+/**
+ * Every JSON route of the server goes through here (the practice API, the flow APIs, the
+ * interaction API, health), so /api/openapi.json describes exactly what is served.
+ */
 export class ApiRoutes {
   readonly specs: RouteSpec[] = [];
-  private readonly router: Router;
   private readonly validateResponses: boolean;
   private readonly authorize: (ctx: Context, scope: string) => Promise<void>;
 
-  constructor(
-    router: Router,
-    options: { validateResponses: boolean; authorize: (ctx: Context, scope: string) => Promise<void> },
-  ) {
-    this.router = router;
+  constructor(options: { validateResponses: boolean; authorize: (ctx: Context, scope: string) => Promise<void> }) {
     this.validateResponses = options.validateResponses;
     this.authorize = options.authorize;
   }
 
+  /** Adds a route to `router` (with `middleware` before it) and to the OpenAPI document. */
   add<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined>(
+    router: Router,
     spec: RouteSpec<P, Q, B>,
     handler: (input: RouteInput<P, Q, B>) => Promise<RouteResult>,
   ): void {
     this.specs.push(spec);
-    const middleware = [
+    const middleware: Middleware[] = [
       ...(spec.body ? [parseBody()] : []),
       async (ctx: Context) => {
         if (spec.scope) await this.authorize(ctx, spec.scope);
@@ -76,16 +78,16 @@ export class ApiRoutes {
         };
         const result = await handler(input);
         if (this.validateResponses) {
-          const schema = spec.responses[result.status]?.schema;
-          if (!spec.responses[result.status])
-            throw new Error(`undocumented status ${result.status} for ${spec.method} ${spec.path}`);
-          schema?.parse(result.body);
+          const documented = spec.responses[result.status];
+          if (documented) documented.schema?.parse(result.body);
+          else if (result.status >= 400 && spec.errorSchema) spec.errorSchema.parse(result.body);
+          else throw new Error(`undocumented status ${result.status} for ${spec.method} ${spec.path}`);
         }
         ctx.status = result.status;
         for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
         ctx.body = result.body;
       },
     ];
-    this.router[spec.method](spec.path, ...middleware);
+    router[spec.method](spec.path, ...middleware);
   }
 }

@@ -1,9 +1,8 @@
 import { Option, type Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
-import { PASSWORD_RULE_TEXT, type PasswordRule } from '../libraries/password-policy.ts';
+import { passwordRuleText, type PasswordRule } from '../domain/account/password-policy.ts';
+import { english } from '../text/index.ts';
 import type { CliContext } from './context.ts';
-
-const RULE_TEXT = PASSWORD_RULE_TEXT;
 
 export interface AddAccountOptions {
   email?: string;
@@ -33,7 +32,7 @@ export async function readPasswordFromStdin(stdin: AsyncIterable<string | Uint8A
 /** The policy error with every unmet rule named and explained, so the operator can fix them all at once. */
 function explainPolicyViolation(error: AppError): AppError {
   const rules = (error.data?.rules ?? []) as PasswordRule[];
-  const explained = rules.map((rule) => `${rule} (${RULE_TEXT[rule] ?? rule})`).join(', ');
+  const explained = rules.map((rule) => `${rule} (${passwordRuleText(rule, english)})`).join(', ');
   return new AppError('password.policy_violation', {
     data: { rules },
     message: `the password does not meet the policy: ${explained}`,
@@ -57,7 +56,7 @@ export async function addAccount(ctx: CliContext, username: string, options: Add
   const password = options.passwordStdin ? await readPasswordFromStdin(ctx.stdin) : (options.password as string);
   const services = await ctx.services();
   try {
-    const account = await services.accounts.create({ username, password, email: options.email, name: options.name });
+    const account = await services.domain.accounts.create({ username, password, email: options.email, name: options.name });
     return account._id;
   } catch (error) {
     if (error instanceof AppError && error.code === 'password.policy_violation') throw explainPolicyViolation(error);

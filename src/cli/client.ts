@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
 import type { ClientMetadata } from '../oidc/clients.ts';
-import { API_SCOPES } from '../oidc/provider.ts';
+import { API_SCOPES } from '../oidc/resources.ts';
 import { formatFields, formatTable, type CliContext } from './context.ts';
 import { requirePractice } from './practice.ts';
 
@@ -177,8 +177,8 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
       const services = await ctx.services();
       // Throws practice.not_found: an EHR client must act for a practice that exists.
       if (options.practice !== undefined) await requirePractice(services, options.practice);
-      await services.clients.add(metadata);
-      const stored = withoutSecret((await services.clients.get(clientId)) ?? metadata);
+      await services.oidc.clients.add(metadata);
+      const stored = withoutSecret((await services.oidc.clients.get(clientId)) ?? metadata);
       if (options.json) {
         ctx.printJson(generatedSecret === undefined ? stored : { ...stored, client_secret: generatedSecret });
         if (generatedSecret !== undefined) ctx.note('client_secret was generated and is shown only now: store it.');
@@ -198,7 +198,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .description('list registered clients (secrets are never shown)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const clients = (await (await ctx.services()).clients.list()).map(withoutSecret);
+      const clients = (await (await ctx.services()).oidc.clients.list()).map(withoutSecret);
       if (options.json) {
         ctx.printJson(clients);
         return;
@@ -222,7 +222,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .description('delete a client: it can no longer sign anyone in')
     .argument('<client_id>', 'client id')
     .action(async (clientId: string) => {
-      await (await ctx.services()).clients.remove(clientId);
+      await (await ctx.services()).oidc.clients.remove(clientId);
       ctx.print(`removed client ${clientId}`);
     });
 }

@@ -1,21 +1,13 @@
-import { loadConfig } from '../config/index.ts';
-import { openDatabase } from '../database/open.ts';
-import { createLogger } from '../libraries/logger.ts';
-import { createServices, type Services } from '../services.ts';
-import { chooseMailTransport, chooseSmsSender } from '../choose-adapters.ts';
-import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
-import { startEmbeddedFerretDB } from '../../adapters/embedded-ferretdb.ts';
+import { boot } from '../boot.ts';
+import type { Container } from '../container.ts';
 
 /** Where the CLI writes: process.stdout/stderr in the real program, string collectors in tests. */
 export interface Output {
   write(chunk: string): unknown;
 }
 
-/** The services the commands use; tests may inject any object with these members. */
-export type CliServices = Pick<
-  Services,
-  'accounts' | 'clients' | 'signingKeys' | 'practices' | 'enrollments' | 'mailQueue' | 'models'
->;
+/** The parts of the container the commands use; tests may inject any object with these members. */
+export type CliServices = Pick<Container, 'stores' | 'platform' | 'domain' | 'oidc'>;
 
 export interface CliIO {
   stdout: Output;
@@ -41,39 +33,18 @@ export interface CliContext {
 }
 
 /**
- * Configuration, database and services exactly as the server opens them (src/index.ts), but
- * quiet: LOG_LEVEL defaults to silent so only command output reaches the terminal.
+ * The container exactly as the server boots it (src/boot.ts), but quiet: LOG_LEVEL defaults to
+ * silent so only command output reaches the terminal.
  */
 export async function openCliServices(
   env: Record<string, string | undefined>,
-): Promise<{ services: Services; close(): Promise<void> }> {
-  const config = loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL || 'silent' });
-  const logger = createLogger(config.logLevel);
-  for (const warning of config.warnings) logger.warn(warning);
-  const database = await openDatabase(config, { startEmbedded: startEmbeddedFerretDB, log: (line) => logger.debug(line) });
-  let services: Services;
-  try {
-    services = await createServices({
-      config,
-      connection: database.connection,
-      oidcStore: createMongoOidcStore(database.db),
-      logger,
-      mailTransport: chooseMailTransport(config),
-      smsSender: chooseSmsSender(config),
-    });
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+): Promise<{ services: CliServices; close(): Promise<void> }> {
+  const booted = await boot({ env: { ...env, LOG_LEVEL: env.LOG_LEVEL || 'silent' } });
   return {
-    services,
+    services: booted.container,
     async close() {
-      try {
-        await services.close();
-      } finally {
-        await database.close();
-      }
-      logger.flush();
+      await booted.close();
+      booted.logger.flush();
     },
   };
 }

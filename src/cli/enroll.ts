@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { RELATIONSHIPS, type EnrollmentInput, type EnrollmentView } from '../libraries/enrollments.ts';
+import { RELATIONSHIPS, type EnrollmentInput, type EnrollmentView } from '../domain/enrollment/enrollments.ts';
 import type { EnrollmentDocument } from '../models/index.ts';
 import { dateOfBirth, e164Phone, externalId, personName } from '../api/schemas.ts';
 import { formatFields, type CliContext } from './context.ts';
@@ -128,16 +128,16 @@ export function registerEnrollCommand(program: Command, ctx: CliContext): void {
       const services = await ctx.services();
       // Throws practice.not_found before anything is written.
       const practice = await requirePractice(services, options.practice);
-      const issued = await services.enrollments.create({ id: practice._id, clientId: CLI_CLIENT_ID }, input);
+      const issued = await services.domain.enrollments.create({ id: practice._id, clientId: CLI_CLIENT_ID }, input);
       // Send the email now: this process exits right after, and no server may be running.
-      await services.mailQueue.kick();
-      await services.mailQueue.drainOnce();
-      const document = await services.models.Enrollment.findById(issued.enrollment.id).lean<EnrollmentDocument>();
+      await services.domain.invitations.kick();
+      await services.domain.invitations.drainOnce();
+      const document = await services.stores.models.Enrollment.findById(issued.enrollment.id).lean<EnrollmentDocument>();
       if (!document) throw new AppError('enrollment.not_found');
-      const view = services.enrollments.view(document);
+      const view = services.domain.enrollments.view(document);
       const link =
         issued.registrationUrl ??
-        (options.showLink ? services.enrollments.linkFor(services.enrollments.tokenOf(document)) : undefined);
+        (options.showLink ? services.domain.enrollments.linkFor(services.domain.enrollments.tokenOf(document)) : undefined);
 
       if (options.json) {
         ctx.printJson({ ...view, practiceId: practice._id, pin: issued.pin, ...(link ? { registrationUrl: link } : {}) });

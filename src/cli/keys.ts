@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SigningKeyInfo } from '../libraries/signing-keys.ts';
+import type { SigningKeyInfo } from '../platform/signing-keys.ts';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../oidc/ttl.ts';
 import { formatTable, type CliContext } from './context.ts';
 
@@ -30,7 +30,7 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .description('create new signing keys and retire the active ones')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const list = await (await ctx.services()).signingKeys.rotate(MAX_SIGNED_TOKEN_LIFETIME);
+      const list = await (await ctx.services()).platform.signingKeys.rotate(MAX_SIGNED_TOKEN_LIFETIME);
       printKeys(ctx, list, options.json);
       // With --json, stdout stays pure JSON.
       if (options.json) ctx.note(ROTATE_NOTE);
@@ -45,6 +45,6 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .description('list published signing keys, active first')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      printKeys(ctx, await (await ctx.services()).signingKeys.list(), options.json);
+      printKeys(ctx, await (await ctx.services()).platform.signingKeys.list(), options.json);
     });
 }

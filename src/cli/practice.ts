@@ -38,9 +38,9 @@ export function checkPracticeInput(id: string, name: string): string {
 }
 
 /** The practice, or `practice.not_found` naming the id the operator gave. */
-export async function requirePractice(services: Pick<CliServices, 'practices'>, id: string): Promise<PracticeDocument> {
+export async function requirePractice(services: Pick<CliServices, 'domain'>, id: string): Promise<PracticeDocument> {
   try {
-    return await services.practices.get(id);
+    return await services.domain.practices.get(id);
   } catch (error) {
     if (error instanceof AppError && error.code === 'practice.not_found') {
       throw new AppError('practice.not_found', {
@@ -63,7 +63,7 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (id: string, options: { name: string; json?: boolean }) => {
       const name = checkPracticeInput(id, options.name);
-      const created = view(await (await ctx.services()).practices.create({ id, name }));
+      const created = view(await (await ctx.services()).domain.practices.create({ id, name }));
       if (options.json) {
         ctx.printJson(created);
         return;
@@ -84,7 +84,7 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const services = await ctx.services();
-      const [practices, clients] = await Promise.all([services.practices.list(), services.clients.list()]);
+      const [practices, clients] = await Promise.all([services.domain.practices.list(), services.oidc.clients.list()]);
       const clientsOf = (id: string) => clients.filter((client) => client.practice_id === id).map((client) => client.client_id);
       const views = practices.map((p) => view(p, clientsOf(p._id)));
       if (options.json) {

@@ -1,3 +1,4 @@
+import { english, type Translate } from '../text/index.ts';
 import { errorCatalogue, type ErrorCode } from './catalogue.ts';
 
 export interface AppErrorOptions {
@@ -8,7 +9,12 @@ export interface AppErrorOptions {
   cause?: unknown;
 }
 
-/** The one error type our own code throws: a stable dotted code whose status and text come from the catalogue. */
+/** What a client receives for an error of ours. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; data?: Record<string, unknown> };
+}
+
+/** The one error type our own code throws: a stable dotted code whose status comes from the catalogue and text from src/text. */
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -17,19 +23,23 @@ export class AppError extends Error {
   readonly expose: boolean;
 
   constructor(code: ErrorCode, options: AppErrorOptions = {}) {
-    const entry = errorCatalogue[code];
-    super(options.message ?? entry.message, { cause: options.cause });
+    const { status } = errorCatalogue[code];
+    super(options.message ?? english(`error.${code}`), { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = entry.status;
+    this.status = status;
     this.data = options.data;
-    this.expose = entry.status < 500;
+    this.expose = status < 500;
+  }
+
+  /** The sentence a person reads, in the given language: the catalogue's, never internal text. */
+  text(t: Translate = english): string {
+    return t(`error.${this.code}`);
   }
 
   /** What a client receives: the catalogue message, never internal text. */
-  toJSON(): { error: { code: ErrorCode; message: string; data?: Record<string, unknown> } } {
-    const { message } = errorCatalogue[this.code];
-    return { error: { code: this.code, message, ...(this.expose && this.data ? { data: this.data } : {}) } };
+  toJSON(t: Translate = english): ErrorBody {
+    return { error: { code: this.code, message: this.text(t), ...(this.expose && this.data ? { data: this.data } : {}) } };
   }
 }
 

@@ -1,8 +1,23 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
-export const STORED_ENROLLMENT_STATUSES = ['invited', 'opened', 'verified', 'claimed', 'revoked', 'locked'] as const;
-/** `none`: no email on file (the office hands the link over); `cancelled`: revoked or reissued before sending. */
+/**
+ * The one declaration of the enrollment's vocabulary (src/domain/enrollment/lifecycle.ts gives
+ * the transitions between them). Statuses in which the link can still be used, until `expiresAt`:
+ */
+export const LIVE_ENROLLMENT_STATUSES = ['invited', 'opened', 'verified'] as const;
+/** What the practice sees, in lifecycle order: `expired` is derived from `expiresAt`, never stored. */
+export const ENROLLMENT_STATUSES = [...LIVE_ENROLLMENT_STATUSES, 'claimed', 'expired', 'revoked', 'locked'] as const;
+export const STORED_ENROLLMENT_STATUSES = ENROLLMENT_STATUSES.filter(
+  (status): status is Exclude<(typeof ENROLLMENT_STATUSES)[number], 'expired'> => status !== 'expired',
+);
+export type StoredEnrollmentStatus = (typeof STORED_ENROLLMENT_STATUSES)[number];
+export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
+/** `none`: no email on file (the office hands the link over); `cancelled`: revoked before sending. */
 export const DELIVERY_STATES = ['none', 'queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+/** Whose record an enrollment gives access to, as the account holder sees it. */
+export const RELATIONSHIPS = ['self', 'child', 'dependent', 'representative'] as const;
+export type Relationship = (typeof RELATIONSHIPS)[number];
 
 /**
  * A practice's grant of portal access to one patient record. The registration link's token is
@@ -19,7 +34,7 @@ const enrollmentSchema = new Schema(
     practiceId: { type: String, required: true },
     patientRecordId: { type: String, required: true },
     recordId: { type: String, required: true },
-    relationship: { type: String, required: true, enum: ['self', 'child', 'dependent', 'representative'] },
+    relationship: { type: String, required: true, enum: RELATIONSHIPS },
     status: { type: String, required: true, enum: STORED_ENROLLMENT_STATUSES },
     tokenNonce: { type: String, required: true },
     tokenHash: { type: String, required: true, unique: true },

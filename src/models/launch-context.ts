@@ -10,7 +10,7 @@ const launchContextSchema = new Schema(
     _id: { type: String, required: true },
     accountId: { type: String, required: true },
     /** The record link the patient was chosen through (ends with it). */
-    recordLinkId: { type: String, required: true },
+    launchRecordLinkId: { type: String, required: true },
   },
   { timestamps: true, autoIndex: false, collection: 'launch_contexts', versionKey: false },
 );

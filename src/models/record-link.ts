@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { RELATIONSHIPS } from './enrollment.ts';
 
 /**
  * An account's access to one patient record: its own (`self`) or a family member's. One account
@@ -11,7 +12,7 @@ const recordLinkSchema = new Schema(
     accountId: { type: String, required: true },
     patientRecordId: { type: String, required: true },
     practiceId: { type: String, required: true },
-    relationship: { type: String, required: true, enum: ['self', 'child', 'dependent', 'representative'] },
+    relationship: { type: String, required: true, enum: RELATIONSHIPS },
     enrollmentId: { type: String, required: true },
     grantedByClientId: { type: String, required: true },
     endsAt: { type: Date },

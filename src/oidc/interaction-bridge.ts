@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
-import type { InteractionHandle } from '../flows/login/interaction.ts';
+import type { InteractionHandle } from '../ports/interaction.ts';
 
 /**
  * The one place that touches oidc-provider's interaction internals. Every completion returns the
@@ -62,7 +62,7 @@ export function createInteractionBridge(provider: Provider) {
           const grantId = await grant.save();
           return finish({ consent: { grantId } });
         },
-        completePatient: (recordLinkId) => finish({ patient: { linkId: recordLinkId } }),
+        completePatient: (launchRecordLinkId) => finish({ patient: { launchRecordLinkId } }),
         abort: (description) => finish({ error: 'access_denied', error_description: description }, false),
       };
     },

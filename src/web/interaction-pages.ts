@@ -1,85 +1,65 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import type { InteractionView, LoginFlow } from '../flows/login/login-flow.ts';
-import { interactionAction } from '../flows/login/actions.ts';
+import type { FlowEngine } from '../flows/engine/engine.ts';
+import { interactionAction } from '../flows/interaction/actions.ts';
+import type { InteractionFlowService, InteractionView } from '../flows/interaction/interaction.ts';
+import type { Registration } from '../flows/registration/registration.ts';
+import { auditContextOf } from '../http/audit-context.ts';
+import { parseBody } from '../http/body.ts';
+import type { Cookies } from '../http/cookies.ts';
 import type { InteractionBridge } from '../oidc/interaction-bridge.ts';
-import type { Csrf } from '../middleware/csrf.ts';
-import { parseBody } from '../middleware/body.ts';
-import { securityHeaders } from '../middleware/security-headers.ts';
-import type { Render } from './render.ts';
-import type { RegistrationFlow } from '../flows/registration/registration-flow.ts';
-import type { InteractionHandle } from '../flows/login/interaction.ts';
-import { clearHandoffCookie, HANDOFF_COOKIE } from '../middleware/handoff-cookie.ts';
-import { flowBindingCookie } from './registration-pages.ts';
+import { paths, routes } from '../paths.ts';
+import type { InteractionHandle } from '../ports/interaction.ts';
+import { isTextId, type TextId } from '../text/index.ts';
+import { formBody, formString } from './form.ts';
+import type { Pages } from './page.ts';
+import type { RegistrationEntry } from './registration-entry.ts';
 
-const uidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-/** Errors the person can fix on the same form; anything else gets the error page. */
-const SHOWN_ON_THE_FORM = new Set(['login.invalid_credentials', 'patient.not_linked', 'guard.invalid_input']);
-const formAction = z.enum(['login', 'consent', 'abort', 'select_patient']);
+const UID = /^[A-Za-z0-9_-]{1,64}$/;
 
-const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Know who you are',
-  profile: 'See your name and username',
-  email: 'See your email address',
-  phone: 'See your phone number',
-  offline_access: 'Stay connected when you are not using it',
-  records: 'See which health records you can access (yours and your family’s)',
-  fhirUser: 'Know which patient record is yours',
-  'launch/patient': 'Know which patient’s records you chose to open',
+/** The page of each prompt (prompt=create shows the register page) and its title. */
+const PROMPT_PAGES: Record<string, { template: string; title: TextId }> = {
+  login: { template: 'interaction/login', title: 'page.login.title' },
+  create: { template: 'interaction/register', title: 'page.register.title' },
+  consent: { template: 'interaction/consent', title: 'page.consent.title' },
+  patient: { template: 'interaction/patient', title: 'page.patient.title' },
 };
 
 /**
- * The sign-in pages: GET shows the interaction's current prompt, each POST submits one action
- * of the login flow and answers 303 to wherever the flow continues (post/redirect/get).
+ * The sign-in pages: GET shows the interaction's current prompt; every form posts
+ * `{ csrf, action, ... }` to the interaction's own URL and is answered 303 to wherever the flow
+ * continues (post/redirect/get), or the same page again with the flow's messages.
  */
-export interface RegistrationEntry {
-  registration: RegistrationFlow;
-  /** Starts a browser registration bound to this interaction (web/registration-pages.ts). */
-  start(ctx: Context, token: string, interactionUid: string): Promise<void>;
-  secureCookies: boolean;
-}
-
-/** Accepts the whole link from the email, or just its token. */
-function tokenFromLink(link: string): string {
-  const trimmed = link.trim();
-  const match = /\/register\/([A-Za-z0-9_-]+)\/?$/.exec(trimmed);
-  return match?.[1] ?? trimmed;
-}
-
 export function interactionPages(deps: {
   bridge: InteractionBridge;
-  loginFlow: LoginFlow;
-  csrf: Csrf;
-  render: Render;
-  entry: RegistrationEntry;
+  interaction: InteractionFlowService;
+  engine: FlowEngine;
+  registration: Registration;
+  enterRegistration: RegistrationEntry;
+  cookies: Cookies;
+  pages: Pages;
 }) {
-  const router = new Router({ prefix: '/interaction/:uid' });
-  router.use(securityHeaders());
+  const router = new Router();
 
-  async function load(ctx: Context) {
-    const uid = uidParam.safeParse(ctx.params.uid);
-    if (!uid.success) throw new AppError('interaction.not_found');
-    return deps.bridge.load(uid.data, ctx.req, ctx.res);
+  async function load(ctx: Context): Promise<InteractionHandle> {
+    const uid = ctx.params.uid ?? '';
+    if (!UID.test(uid)) throw new AppError('interaction.not_found');
+    return deps.bridge.load(uid, ctx.req, ctx.res);
   }
 
-  function show(ctx: Context, view: InteractionView, extra: Record<string, unknown> = {}) {
-    const templates: Record<string, string> = {
-      consent: 'interaction/consent',
-      create: 'interaction/register',
-      patient: 'interaction/patient',
-    };
-    const template = templates[view.prompt] ?? 'interaction/login';
-    ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.render(template, {
-      title:
-        ({ consent: 'Allow access', patient: 'Choose a patient', create: 'Register' } as Record<string, string>)[view.prompt] ??
-        'Sign in',
+  function show(ctx: Context, view: InteractionView, prompt = view.prompt, extra: Record<string, unknown> = {}) {
+    const { template, title } = PROMPT_PAGES[prompt] ?? PROMPT_PAGES.login!;
+    const { t } = ctx.state;
+    deps.pages.show(ctx, template, title, {
       ...view,
-      scopeText: SCOPE_TEXT,
-      csrf: deps.csrf.tokenFor(view.uid),
+      flowUrl: paths.interaction(view.uid),
+      registerUrl: paths.interactionRegister(view.uid),
+      signInUrl: paths.interactionSignIn(view.uid),
+      scopeText: (scope: string) => {
+        const id = `scope.${scope}`;
+        return isTextId(id) ? t(id) : scope;
+      },
       ...extra,
     });
   }
@@ -87,74 +67,70 @@ export function interactionPages(deps: {
   /** Completes the sign-in with an account a registration just created or linked; true when it did. */
   async function handOff(ctx: Context, interaction: InteractionHandle, flowId: string | undefined): Promise<boolean> {
     if (!flowId) return false;
-    const accountId = await deps.entry.registration.takeHandoff(
-      flowId,
-      ctx.cookies.get(flowBindingCookie(flowId), { signed: true }),
-      interaction.uid,
-    );
+    const accountId = await deps.registration.takeHandoff(flowId, deps.cookies.binding.get(ctx, flowId), interaction.uid);
     if (!accountId) return false;
-    clearHandoffCookie(ctx, deps.entry.secureCookies);
+    deps.cookies.handoff.clear(ctx);
     ctx.status = 303;
-    ctx.redirect(await interaction.completeLogin(accountId, ['pwd']));
+    ctx.redirect(await deps.interaction.completeWithRegistration(interaction, accountId));
     return true;
   }
 
-  router.get('/', async (ctx) => {
+  router.get(routes.interaction, async (ctx) => {
     const interaction = await load(ctx);
     // Just registered from the email link in this browser: this sign-in is already done.
-    if (interaction.prompt === 'login' && (await handOff(ctx, interaction, ctx.cookies.get(HANDOFF_COOKIE, { signed: true }))))
-      return;
-    const view = await deps.loginFlow.describe(interaction);
+    if (interaction.prompt === 'login' && (await handOff(ctx, interaction, deps.cookies.handoff.get(ctx)))) return;
+    const view = await deps.interaction.describe(interaction, ctx.state.t);
     // prompt=create shows the register page; `?signin` is its "I already have an account" sign-in form.
-    show(ctx, view.prompt === 'create' && ctx.query.signin !== undefined ? { ...view, prompt: 'login' } : view);
+    show(ctx, view, view.prompt === 'create' && ctx.query.signin !== undefined ? 'login' : view.prompt);
   });
 
-  router.get('/register', async (ctx) => {
-    const view = await deps.loginFlow.describe(await load(ctx));
-    show(ctx, { ...view, prompt: 'create' });
-  });
-
-  router.post('/register', parseBody(), async (ctx) => {
-    if (!ctx.is('urlencoded')) throw new AppError('guard.unsupported_media_type');
+  router.post(routes.interaction, parseBody(), async (ctx) => {
+    const body = formBody(ctx);
     const interaction = await load(ctx);
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    deps.csrf.verify(interaction.uid, body.csrf);
-    await deps.entry.start(ctx, tokenFromLink(typeof body.link === 'string' ? body.link : ''), interaction.uid);
+    const parsed = interactionAction.safeParse(body);
+    const login = formString(body, 'login') ?? '';
+    // A sign-in offered on the register page (prompt=create) fails back to the sign-in form.
+    const prompt = body.action === 'login' ? 'login' : interaction.prompt;
+    if (!parsed.success) {
+      // A form missing a field (an empty password, no patient chosen) is shown again with the message.
+      deps.engine.verifyCsrf(interaction.uid, body.csrf);
+      const error = new AppError('guard.invalid_input');
+      const view = await deps.interaction.describe(interaction, ctx.state.t);
+      const messages = [{ code: error.code, text: error.text(ctx.state.t) }];
+      ctx.status = error.status;
+      show(ctx, { ...view, messages }, prompt, { login });
+      return;
+    }
+    const { flow, error } = await deps.interaction.submit(
+      interaction,
+      { ...parsed.data, csrf: formString(body, 'csrf') },
+      { form: true, t: ctx.state.t, context: auditContextOf(ctx) },
+    );
+    if (!error && flow.redirectTo) {
+      ctx.status = 303;
+      ctx.redirect(flow.redirectTo);
+      return;
+    }
+    ctx.status = error?.status ?? 400;
+    show(ctx, flow, prompt, { login });
   });
 
-  router.get('/registration-complete', async (ctx) => {
+  router.get(routes.interactionRegister, async (ctx) => {
+    const view = await deps.interaction.describe(await load(ctx), ctx.state.t);
+    show(ctx, view, 'create');
+  });
+
+  router.post(routes.interactionRegister, parseBody(), async (ctx) => {
+    const body = formBody(ctx);
+    const interaction = await load(ctx);
+    deps.engine.verifyCsrf(interaction.uid, body.csrf);
+    await deps.enterRegistration(ctx, paths.tokenOfRegistrationLink(formString(body, 'link') ?? ''), interaction.uid);
+  });
+
+  router.get(routes.interactionRegistrationComplete, async (ctx) => {
     const interaction = await load(ctx);
     const flowId = typeof ctx.query.flow === 'string' ? ctx.query.flow : undefined;
     if (!(await handOff(ctx, interaction, flowId))) throw new AppError('interaction.not_found');
-  });
-
-  router.post('/:action', parseBody(), async (ctx) => {
-    const action = formAction.safeParse(ctx.params.action);
-    if (!action.success) throw new AppError('route.not_found');
-    if (!ctx.is('urlencoded')) throw new AppError('guard.unsupported_media_type');
-    const interaction = await load(ctx);
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    deps.csrf.verify(interaction.uid, body.csrf);
-    const parsed = interactionAction.safeParse({ ...body, action: action.data });
-    const login = typeof body.login === 'string' ? body.login : '';
-    try {
-      // A form missing a field (an empty password, no patient chosen) is shown again with the message.
-      if (!parsed.success) throw new AppError('guard.invalid_input');
-      const { redirectTo } = await deps.loginFlow.submit(interaction, parsed.data);
-      ctx.status = 303;
-      ctx.redirect(redirectTo);
-    } catch (error) {
-      if (!(error instanceof AppError) || !SHOWN_ON_THE_FORM.has(error.code)) throw error;
-      ctx.status = error.status;
-      // A sign-in offered on the register page (prompt=create) fails back to the sign-in form.
-      const prompt = action.data === 'login' ? 'login' : interaction.prompt;
-      show(
-        ctx,
-        { ...(await deps.loginFlow.describe(interaction)), prompt },
-        { error: { code: error.code, message: error.toJSON().error.message }, login },
-      );
-      ctx.status = error.status;
-    }
   });
 
   return router;

@@ -1,125 +1,93 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { AppError } from '../errors/app-error.ts';
 import { registrationAction } from '../flows/registration/actions.ts';
-import type { RegistrationFlow, RegistrationView } from '../flows/registration/registration-flow.ts';
-import { PASSWORD_RULE_TEXT } from '../libraries/password-policy.ts';
-import { parseBody } from '../middleware/body.ts';
-import { securityHeaders } from '../middleware/security-headers.ts';
-import { setHandoffCookie } from '../middleware/handoff-cookie.ts';
-import type { Render } from './render.ts';
-
-/**
- * Binds a browser flow to the browser that started it (SameSite=Lax, so cross-site posts do not
- * carry it). One cookie per flow, so a second tab's registration does not break the first's.
- */
-export function flowBindingCookie(flowId: string): string {
-  return `registration_flow_${flowId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}`;
-}
+import type { Registration, RegistrationView } from '../flows/registration/registration.ts';
+import { passwordRuleText, PASSWORD_RULES } from '../domain/account/password-policy.ts';
+import { auditContextOf } from '../http/audit-context.ts';
+import { parseBody } from '../http/body.ts';
+import type { Cookies } from '../http/cookies.ts';
+import { paths, routes } from '../paths.ts';
+import { formBody, formString } from './form.ts';
+import type { Pages } from './page.ts';
+import type { RegistrationEntry } from './registration-entry.ts';
 
 /**
  * The registration pages: one template per flow state, rendered only from the flow's public
- * JSON; every form posts one action and answers 303 back to the page (post/redirect/get).
- * Opening the email's link starts a flow but never spends the link (mail scanners open links).
+ * JSON; every form posts `{ csrf, action, ... }` to the flow's page and is answered 303 back to
+ * it (post/redirect/get), or to where a completed registration continues.
  */
 export function registrationPages(deps: {
-  registration: RegistrationFlow;
-  render: Render;
-  secureCookies: boolean;
-  demoPortal?: boolean;
+  registration: Registration;
+  enterRegistration: RegistrationEntry;
+  cookies: Cookies;
+  pages: Pages;
+  /** Development: the "You're registered" page links to the demo portal. */
+  demoPortalUrl?: string | undefined;
 }) {
   const router = new Router();
-  router.use(securityHeaders());
   router.use(async (ctx, next) => {
-    ctx.set('Cache-Control', 'no-store');
     // Pages that carry registration secrets never leak them in a Referer.
     ctx.set('Referrer-Policy', 'no-referrer');
     await next();
   });
-  const context = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
-  const binding = (ctx: Context, flowId: string) => ctx.cookies.get(flowBindingCookie(flowId), { signed: true });
-  const flowUrl = (id: string) => `/register?flow=${encodeURIComponent(id)}`;
+  const flowIdOf = (ctx: Context) => (typeof ctx.query.flow === 'string' ? ctx.query.flow : '');
+  const access = (ctx: Context, flowId: string, form = false) => ({
+    mode: 'browser' as const,
+    bindingSecret: deps.cookies.binding.get(ctx, flowId),
+    form,
+  });
 
   function show(ctx: Context, flow: RegistrationView) {
-    ctx.type = 'html';
-    ctx.body = deps.render(`registration/${flow.state}`, {
-      title: flow.state === 'completed' ? "You're registered" : 'Register',
-      ...flow,
-      flowUrl: flowUrl(flow.id),
-      ruleText: PASSWORD_RULE_TEXT,
-    });
+    const { t } = ctx.state;
+    deps.pages.show(
+      ctx,
+      `registration/${flow.state}`,
+      flow.state === 'completed' ? 'page.registration.completed_title' : 'page.registration.title',
+      {
+        ...flow,
+        flowUrl: paths.registrationPage(flow.id),
+        ruleText: Object.fromEntries(PASSWORD_RULES.map((rule) => [rule, passwordRuleText(rule, t)])),
+      },
+    );
   }
 
-  function unusableLink(ctx: Context, error: unknown) {
-    if (!(error instanceof AppError) || !['link.expired', 'enrollment.locked'].includes(error.code)) throw error;
-    ctx.status = error.status;
-    ctx.type = 'html';
-    ctx.body = deps.render('register/link-unusable', {
-      title: 'Registration link',
-      message: error.toJSON().error.message,
-      code: error.code,
-    });
-  }
-
-  /** Starts a browser flow from a link's token and redirects to it (the token leaves the address bar). */
-  async function start(ctx: Context, token: string, interactionUid?: string) {
-    try {
-      const { flow, bindingSecret } = await deps.registration.create({
-        token,
-        mode: 'browser',
-        interactionUid,
-        context: context(ctx),
-      });
-      ctx.cookies.set(flowBindingCookie(flow.id), bindingSecret, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: deps.secureCookies,
-        path: '/',
-        maxAge: 60 * 60 * 1000,
-        signed: true,
-      });
-      ctx.status = 303;
-      ctx.redirect(flowUrl(flow.id));
-    } catch (error) {
-      unusableLink(ctx, error);
-    }
-  }
-
-  router.get('/register/done', (ctx) => {
-    ctx.type = 'html';
-    ctx.body = deps.render('registration/done', { title: "You're registered", demoPortal: deps.demoPortal === true });
+  router.get(routes.registrationDone, (ctx) => {
+    deps.pages.show(ctx, 'registration/done', 'page.registration.completed_title', { demoPortalUrl: deps.demoPortalUrl });
   });
 
-  router.get('/register/:token', (ctx) => start(ctx, ctx.params.token ?? ''));
+  router.get(routes.registrationLink, (ctx) => deps.enterRegistration(ctx, ctx.params.token ?? ''));
 
-  router.get('/register', async (ctx) => {
-    const id = typeof ctx.query.flow === 'string' ? ctx.query.flow : '';
-    show(ctx, await deps.registration.read(id, { mode: 'browser', bindingSecret: binding(ctx, id) }));
+  router.get(routes.registrationPage, async (ctx) => {
+    const id = flowIdOf(ctx);
+    show(ctx, (await deps.registration.read(id, access(ctx, id), ctx.state.t)).flow);
   });
 
-  router.post('/register', parseBody(), async (ctx) => {
-    if (!ctx.is('urlencoded')) throw new AppError('guard.unsupported_media_type');
-    const id = typeof ctx.query.flow === 'string' ? ctx.query.flow : '';
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  router.post(routes.registrationPage, parseBody(), async (ctx) => {
+    const body = formBody(ctx);
+    const id = flowIdOf(ctx);
     const parsed = registrationAction.safeParse(body);
-    const access = { mode: 'browser' as const, bindingSecret: binding(ctx, id) };
     if (!parsed.success) {
       // A form that is missing a field (e.g. no choice made) re-shows the page as it is.
-      await deps.registration.read(id, access);
+      await deps.registration.read(id, access(ctx, id), ctx.state.t);
       ctx.status = 303;
-      ctx.redirect(flowUrl(id));
+      ctx.redirect(paths.registrationPage(id));
       return;
     }
-    const csrf = typeof body.csrf === 'string' ? body.csrf : undefined;
-    const { flow } = await deps.registration.submit(id, access, { ...parsed.data, csrf }, context(ctx));
+    const { flow, handOff } = await deps.registration.submit(
+      id,
+      access(ctx, id, true),
+      { ...parsed.data, csrf: formString(body, 'csrf') },
+      ctx.state.t,
+      auditContextOf(ctx),
+    );
     ctx.status = 303;
     if (flow.state === 'completed' && flow.redirectTo) {
-      if (!flow.redirectTo.includes('/interaction/')) setHandoffCookie(ctx, flow.id, deps.secureCookies);
+      if (handOff) deps.cookies.handoff.set(ctx, flow.id);
       ctx.redirect(flow.redirectTo);
       return;
     }
-    ctx.redirect(flowUrl(flow.id));
+    ctx.redirect(paths.registrationPage(flow.id));
   });
 
-  return { router, start };
+  return router;
 }

@@ -354,7 +354,7 @@ describe("oidc-provider's own models through the adapter", () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    await server.services.clients.add({
+    await server.services.oidc.clients.add({
       client_id: 'adapter-rp',
       client_secret: 'adapter-rp-secret-0123456789abcdef0123',
       redirect_uris: ['https://rp.example.test/cb'],
@@ -368,7 +368,7 @@ describe("oidc-provider's own models through the adapter", () => {
   });
 
   test('AccessToken: save, find, revokeByGrantId', async () => {
-    const { provider } = server.services;
+    const { provider } = server.services.oidc;
     const client = await provider.Client.find('adapter-rp');
     expect(client).toBeDefined();
     const token = new provider.AccessToken({
@@ -391,7 +391,7 @@ describe("oidc-provider's own models through the adapter", () => {
   });
 
   test('Grant with resource URLs as keys round-trips', async () => {
-    const { provider } = server.services;
+    const { provider } = server.services.oidc;
     const grant = new provider.Grant({ accountId: 'acct-2', clientId: 'adapter-rp' });
     grant.addOIDCScope('openid email');
     grant.addOIDCClaims(['email']);
@@ -405,7 +405,7 @@ describe("oidc-provider's own models through the adapter", () => {
   });
 
   test('Session: save and findByUid', async () => {
-    const { provider } = server.services;
+    const { provider } = server.services.oidc;
     const session = new provider.Session();
     session.loginAccount({ accountId: 'acct-3', loginTs: Math.floor(Date.now() / 1000) });
     // Session.authorizations is keyed by client id: dots must survive storage.
@@ -422,7 +422,7 @@ describe("oidc-provider's own models through the adapter", () => {
   });
 
   test('AuthorizationCode: consume is seen by the provider', async () => {
-    const { provider } = server.services;
+    const { provider } = server.services.oidc;
     const client = await provider.Client.find('adapter-rp');
     const code = new provider.AuthorizationCode({
       accountId: 'acct-4',

@@ -53,7 +53,7 @@ async function forge(
   claims: Record<string, unknown>,
   options: { audience?: string; issuer?: string; typ?: string; expiresIn?: string | number } = {},
 ) {
-  const stored = await server.services.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
+  const stored = await server.services.stores.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
   const jwk = stored!.privateJwk as JWK;
   const key = await importJWK(jwk, 'ES256');
   let jwt = new SignJWT({
@@ -167,7 +167,7 @@ describe('401 api.unauthorized', () => {
   });
 
   test('a token signed by a key that is not ours, even with our kid', async () => {
-    const stored = await server.services.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
+    const stored = await server.services.stores.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
     const { privateKey } = await generateKeyPair('ES256');
     const jwt = await new SignJWT({
       client_id: practice.clientId,
@@ -201,7 +201,7 @@ describe('403 api.insufficient_scope', () => {
       scope: 'enrollments:read',
     });
     readToken = await readOnly.token();
-    const issued = await server.services.enrollments.create(
+    const issued = await server.services.domain.enrollments.create(
       { id: readOnly.id, clientId: readOnly.clientId },
       {
         record: { id: 'RO-1', givenName: 'Read', familyName: 'Only', dateOfBirth: '1990-01-01' },
@@ -249,7 +249,7 @@ describe('403 api.insufficient_scope', () => {
   test('a client of no practice gets no token for the API', async () => {
     const clientId = 'no-practice-client';
     const secret = 'no-practice-client-secret-0123456789abcdef';
-    await server.services.clients.add({
+    await server.services.oidc.clients.add({
       client_id: clientId,
       client_secret: secret,
       grant_types: ['client_credentials'],

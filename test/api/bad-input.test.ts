@@ -37,7 +37,7 @@ async function expectRefused(send: () => request.Test, status: number, code: str
     expect(res.body.error.data.fields.map((entry: { field: string }) => entry.field)).toContain(field);
   }
   expect(await counts(server)).toEqual(before);
-  expect(await server.services.mailQueue.drainOnce()).toBe(0);
+  expect(await server.services.domain.invitations.drainOnce()).toBe(0);
   expect(server.smtp.messages.length).toBe(messages);
   return res;
 }

@@ -4,7 +4,7 @@
 import { SMTPServer } from 'smtp-server';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
-import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../../src/libraries/registration-mail-queue.ts';
+import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../../src/domain/enrollment/invitation-queue.ts';
 import {
   accessLinkOf,
   api,
@@ -52,7 +52,7 @@ function deliveryOf(id: string, check: (delivery: EnrollmentBody['delivery']) =>
 
 /** Lets the background drain (kicked by a create or reissue) finish before we drain ourselves. */
 async function settle() {
-  await server.services.mailQueue.kick();
+  await server.services.domain.invitations.kick();
 }
 
 /** Runs `body` with the test SMTP server stopped, and starts it again however `body` ends. */
@@ -91,20 +91,20 @@ test('SMTP down, then up: the email is queued with backoff and arrives exactly o
     await settle();
 
     // Not due yet: the backoff holds it.
-    expect(await server.services.mailQueue.drainOnce()).toBe(0);
+    expect(await server.services.domain.invitations.drainOnce()).toBe(0);
     // Still down when it is due: a second attempt, a longer backoff.
     advance(retryDelayMs(1) + 1);
-    expect(await server.services.mailQueue.drainOnce()).toBe(1);
+    expect(await server.services.domain.invitations.drainOnce()).toBe(1);
     const second = await getEnrollment(server, token, created.id);
     expect(second.delivery).toEqual(expect.objectContaining({ state: 'queued', attempts: 2, lastError: expect.any(String) }));
     advance(retryDelayMs(1) + 1);
     expect(retryDelayMs(2)).toBeGreaterThan(retryDelayMs(1) + 1);
-    expect(await server.services.mailQueue.drainOnce()).toBe(0);
+    expect(await server.services.domain.invitations.drainOnce()).toBe(0);
     return created;
   });
 
   advance(retryDelayMs(2));
-  expect(await server.services.mailQueue.drainOnce()).toBe(1);
+  expect(await server.services.domain.invitations.drainOnce()).toBe(1);
   const message = await waitForMessageTo(server, patient.email!);
   expect(message.subject).toContain('Harbor View Clinic');
   const sent = await getEnrollment(server, token, created.id);
@@ -113,8 +113,8 @@ test('SMTP down, then up: the email is queued with backoff and arrives exactly o
 
   // Exactly once, however often the queue runs afterwards.
   advance(60 * 60 * 1000);
-  expect(await server.services.mailQueue.drainOnce()).toBe(0);
-  await server.services.mailQueue.kick();
+  expect(await server.services.domain.invitations.drainOnce()).toBe(0);
+  await server.services.domain.invitations.kick();
   expect(messagesTo(server, patient.email!)).toHaveLength(1);
 
   // The late email's link works.
@@ -133,7 +133,7 @@ test('after the last attempt the delivery is failed; a reissue queues and sends 
     await settle();
     for (let attempt = 2; attempt <= MAX_DELIVERY_ATTEMPTS; attempt += 1) {
       advance(retryDelayMs(attempt - 1) + 1);
-      expect(await server.services.mailQueue.drainOnce()).toBe(1);
+      expect(await server.services.domain.invitations.drainOnce()).toBe(1);
     }
     const failed = await getEnrollment(server, token, id);
     expect(failed.delivery).toEqual(
@@ -142,7 +142,7 @@ test('after the last attempt the delivery is failed; a reissue queues and sends 
     // The enrollment itself is intact: the office can hand over the PIN and reissue.
     expect(failed.status).toBe('invited');
     advance(24 * 60 * 60 * 1000);
-    expect(await server.services.mailQueue.drainOnce()).toBe(0);
+    expect(await server.services.domain.invitations.drainOnce()).toBe(0);
     return id;
   });
 
@@ -166,10 +166,10 @@ test('a reissue while the first email waits in the queue: only the new link is s
     return id;
   });
   advance(retryDelayMs(1) + 1);
-  expect(await server.services.mailQueue.drainOnce()).toBe(1);
+  expect(await server.services.domain.invitations.drainOnce()).toBe(1);
   const message = await waitForMessageTo(server, patient.email!);
   advance(60 * 60 * 1000);
-  expect(await server.services.mailQueue.drainOnce()).toBe(0);
+  expect(await server.services.domain.invitations.drainOnce()).toBe(0);
   expect(messagesTo(server, patient.email!)).toHaveLength(1);
   const page = await openLink(server, accessLinkOf(message));
   expect(page.status).toBe(200);
@@ -186,7 +186,7 @@ test('a revoke while the email waits in the queue cancels it: it is never sent',
     return id;
   });
   advance(60 * 60 * 1000);
-  expect(await server.services.mailQueue.drainOnce()).toBe(0);
+  expect(await server.services.domain.invitations.drainOnce()).toBe(0);
   expect(messagesTo(server, patient.email!)).toHaveLength(0);
   expect((await getEnrollment(server, token, id)).delivery.state).toBe('cancelled');
 });
@@ -239,7 +239,7 @@ test('a revoke while a send is in flight and then fails: the retry never sends i
     }
   });
   advance(60 * 60 * 1000);
-  await server.services.mailQueue.drainOnce();
+  await server.services.domain.invitations.drainOnce();
   expect(messagesTo(server, patient.email!)).toHaveLength(0);
   const after = await getEnrollment(server, token, id);
   expect(after.status).toBe('revoked');

@@ -131,7 +131,7 @@ describe('POST /api/enrollments with an email', () => {
     const sent = await sentDelivery(created.id);
     expect(sent.delivery).toEqual(expect.objectContaining({ state: 'sent', attempts: 1, sentAt: expect.any(String) }));
     expect(sent.delivery.lastError).toBeUndefined();
-    expect(await server.services.mailQueue.drainOnce()).toBe(0);
+    expect(await server.services.domain.invitations.drainOnce()).toBe(0);
     expect(messagesTo(server, patient.email!)).toHaveLength(1);
   });
 
@@ -202,7 +202,7 @@ describe('POST /api/enrollments without an email', () => {
     expect(
       Math.abs(new Date(res.body.expiresAt).getTime() - new Date(res.body.events.invitedAt).getTime() - 30 * DAY),
     ).toBeLessThan(5_000);
-    expect(await server.services.mailQueue.drainOnce()).toBe(0);
+    expect(await server.services.domain.invitations.drainOnce()).toBe(0);
     expect(server.smtp.messages.length).toBe(messagesBefore);
 
     // The link works like the emailed one.

@@ -1,5 +1,5 @@
 // Shared helpers for the practice API tests (not a test file itself).
-import type { EnrollmentView } from '../../src/libraries/enrollments.ts';
+import type { EnrollmentView } from '../../src/domain/enrollment/enrollments.ts';
 import request, { type Response } from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import type { TestServer } from '../support/server.ts';

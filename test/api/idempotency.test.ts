@@ -50,7 +50,7 @@ test('a retried POST answers the same enrollment and PIN, marked replayed; one e
   expect(third.body.id).toBe(first.body.id);
   expect(third.body.pin).toBe(first.body.pin);
 
-  expect(await server.services.mailQueue.drainOnce()).toBe(0);
+  expect(await server.services.domain.invitations.drainOnce()).toBe(0);
   expect(await enrollmentsOf(body.record.id)).toBe(1);
   expect(messagesTo(server, body.record.email!)).toHaveLength(1);
   // The stored response is sealed: the PIN is not readable in the database.
@@ -193,7 +193,7 @@ test('concurrent identical POSTs with one key create one enrollment', async () =
     await eventually(async () =>
       (await getEnrollment(server, token, original.body.id)).delivery.state === 'sent' ? true : undefined,
     );
-    expect(await server.services.mailQueue.drainOnce()).toBe(0);
+    expect(await server.services.domain.invitations.drainOnce()).toBe(0);
     expect(messagesTo(server, body.record.email!)).toHaveLength(1);
   }
 });

@@ -21,6 +21,7 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** The practice API: each operation with the scope its token must carry. */
 const EXPECTED_OPERATIONS = [
   ['post', '/api/enrollments', 'enrollments:write'],
   ['get', '/api/enrollments', 'enrollments:read'],
@@ -29,6 +30,17 @@ const EXPECTED_OPERATIONS = [
   ['delete', '/api/enrollments/{id}', 'enrollments:write'],
   ['get', '/api/records/{recordId}/links', 'enrollments:read'],
   ['post', '/api/records/{recordId}/links/{linkId}/end', 'enrollments:write'],
+] as const;
+
+/** The other JSON routes: health, and the flow and interaction APIs (their credential is the flow or the interaction cookie). */
+const UNSCOPED_OPERATIONS = [
+  ['get', '/healthz'],
+  ['get', '/readyz'],
+  ['post', '/api/flows/registration'],
+  ['get', '/api/flows/registration/{id}'],
+  ['post', '/api/flows/registration/{id}'],
+  ['get', '/interaction/{uid}/api'],
+  ['post', '/interaction/{uid}/api'],
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -48,11 +60,23 @@ test('is an OpenAPI 3.1 document for this server', () => {
   expect(typeof doc.paths).toBe('object');
 });
 
-test('describes exactly the seven operations, each with its scope', () => {
+test('describes exactly the routes served: the practice API with its scopes, the flow, interaction and health routes', () => {
   const operations = operationsOf(doc);
   expect(operations.map(([method, path]) => `${method} ${path}`).sort()).toEqual(
-    EXPECTED_OPERATIONS.map(([method, path]) => `${method} ${path}`).sort(),
+    [...EXPECTED_OPERATIONS, ...UNSCOPED_OPERATIONS].map(([method, path]) => `${method} ${path}`).sort(),
   );
+  for (const [method, path] of UNSCOPED_OPERATIONS) {
+    const operation = doc.paths[path][method];
+    expect(operation.summary).toEqual(expect.any(String));
+    expect(operation.security).toBeUndefined();
+    expect(Object.keys(operation.responses).some((status) => /^2\d\d$/.test(status))).toBe(true);
+  }
+  // A flow action answers its handled failures with the flow beside the error.
+  const submit = doc.paths['/api/flows/registration/{id}'].post;
+  expect(Object.keys(submit.responses['4XX'].content['application/json'].schema.properties).sort()).toEqual(['error', 'flow']);
+  expect(
+    submit.requestBody.content['application/json'].schema.oneOf ?? submit.requestBody.content['application/json'].schema.anyOf,
+  ).toHaveLength(8);
   for (const [method, path, scope] of EXPECTED_OPERATIONS) {
     const operation = doc.paths[path][method];
     expect(operation.summary).toEqual(expect.any(String));
@@ -84,7 +108,9 @@ test('every path template parameter is declared and required: our ids as uuids, 
       expect(parameter.schema).toEqual(
         parameter.name === 'recordId'
           ? expect.objectContaining({ type: 'string', pattern: expect.any(String) })
-          : expect.objectContaining({ type: 'string', format: 'uuid' }),
+          : path.startsWith('/api/enrollments') || path.startsWith('/api/records')
+            ? expect.objectContaining({ type: 'string', format: 'uuid' })
+            : expect.objectContaining({ type: 'string', maxLength: expect.any(Number) }),
       );
     }
   }
@@ -157,7 +183,7 @@ test('the security scheme: OAuth client credentials at our token endpoint with t
   expect(scheme.flows.clientCredentials.tokenUrl).toBe(discovery.body.token_endpoint);
   // Every scope an operation asks for is one the scheme declares.
   for (const [, , operation] of operationsOf(doc)) {
-    for (const requirement of operation.security as Json[]) {
+    for (const requirement of (operation.security ?? []) as Json[]) {
       for (const scope of requirement.practiceToken as string[])
         expect(scheme.flows.clientCredentials.scopes).toHaveProperty([scope]);
     }

@@ -118,7 +118,7 @@ export async function startTestPortal(
   const https: Server = createServer(selfSignedCertificate(), (req, res) => void handle(req, res));
   origin = `https://127.0.0.1:${await listenOnLoopback(https)}`;
 
-  await server.services.clients.add({
+  await server.services.oidc.clients.add({
     client_id: options.clientId,
     client_secret: clientSecret,
     client_name: options.clientName,

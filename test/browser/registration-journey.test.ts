@@ -70,8 +70,8 @@ beforeAll(async () => {
   practiceToken = await practice.token();
   // A third-party portal, so its first sign-in of each account asks for consent.
   portal = await startTestPortal(server, { clientId: 'riverside-portal', clientName: 'Riverside Portal', firstParty: false });
-  await server.services.models.Practice.updateOne({ _id: PRACTICE.id }, { $set: { portalClientId: portal.clientId } });
-  existingAccountId = (await server.services.accounts.create({ ...EXISTING, emailVerified: true }))._id;
+  await server.services.stores.models.Practice.updateOne({ _id: PRACTICE.id }, { $set: { portalClientId: portal.clientId } });
+  existingAccountId = (await server.services.domain.accounts.create({ ...EXISTING, emailVerified: true }))._id;
   browsing = await launchBrowsing();
 }, TIMEOUT);
 
@@ -343,7 +343,7 @@ test(
     await submit(page, 'Link records');
     await consentAndLand(page, 'c', EXISTING.username);
 
-    expect(await server.services.models.RecordLink.countDocuments({ accountId: existingAccountId })).toBe(1);
+    expect(await server.services.stores.models.RecordLink.countDocuments({ accountId: existingAccountId })).toBe(1);
     expect(portal.signIns.at(-1)?.sub).toBe(existingAccountId);
     await context.close();
   },

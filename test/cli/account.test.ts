@@ -1,6 +1,7 @@
 // `patient-idp account add`, in-process against real services on a fresh database.
 import { startCliHarness, expectRefused, type CliHarness } from './harness.ts';
-import { PASSWORD_RULE_TEXT } from '../../src/libraries/password-policy.ts';
+import { passwordRuleText } from '../../src/domain/account/password-policy.ts';
+import { english } from '../../src/text/index.ts';
 
 let cli: CliHarness;
 
@@ -15,7 +16,7 @@ afterAll(async () => {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function accountCount(): Promise<number> {
-  return cli.services.models.Account.countDocuments();
+  return cli.services.stores.models.Account.countDocuments();
 }
 
 describe('account add', () => {
@@ -36,7 +37,7 @@ describe('account add', () => {
     const id = result.stdout.trim();
     expect(result.stdout).toBe(`${id}\n`);
     expect(id).toMatch(UUID);
-    const account = await cli.services.accounts.findById(id);
+    const account = await cli.services.domain.accounts.findById(id);
     expect(account).toMatchObject({
       username: 'Patient.One',
       email: 'one@example.org',
@@ -44,7 +45,7 @@ describe('account add', () => {
       name: 'Pat One',
       status: 'active',
     });
-    expect((await cli.services.accounts.authenticate('patient.one', 'Correct-Horse-9'))._id).toBe(id);
+    expect((await cli.services.domain.accounts.authenticate('patient.one', 'Correct-Horse-9'))._id).toBe(id);
   });
 
   test('--password-stdin: reads all of stdin and drops the final newline only', async () => {
@@ -53,8 +54,8 @@ describe('account add', () => {
     const id = result.stdout.trim();
     expect(id).toMatch(UUID);
     // The trailing space is part of the password; the newline is not.
-    expect((await cli.services.accounts.authenticate('stdin-user', 'Piped Pass-1 '))._id).toBe(id);
-    await expect(cli.services.accounts.authenticate('stdin-user', 'Piped Pass-1 \n')).rejects.toMatchObject({
+    expect((await cli.services.domain.accounts.authenticate('stdin-user', 'Piped Pass-1 '))._id).toBe(id);
+    await expect(cli.services.domain.accounts.authenticate('stdin-user', 'Piped Pass-1 \n')).rejects.toMatchObject({
       code: 'login.invalid_credentials',
     });
   });
@@ -62,12 +63,12 @@ describe('account add', () => {
   test('--password-stdin: a CRLF line ending is removed too, and input may arrive without one', async () => {
     const crlf = await cli.run(['account', 'add', 'crlf-user', '--password-stdin'], { stdin: 'Windows-Pass-7\r\n' });
     expect(crlf.code).toBe(0);
-    await expect(cli.services.accounts.authenticate('crlf-user', 'Windows-Pass-7')).resolves.toMatchObject({
+    await expect(cli.services.domain.accounts.authenticate('crlf-user', 'Windows-Pass-7')).resolves.toMatchObject({
       username: 'crlf-user',
     });
     const bare = await cli.run(['account', 'add', 'bare-user', '--password-stdin'], { stdin: 'No-Newline-7' });
     expect(bare.code).toBe(0);
-    await expect(cli.services.accounts.authenticate('bare-user', 'No-Newline-7')).resolves.toMatchObject({
+    await expect(cli.services.domain.accounts.authenticate('bare-user', 'No-Newline-7')).resolves.toMatchObject({
       username: 'bare-user',
     });
   });
@@ -80,8 +81,8 @@ describe('account add', () => {
       const message = await expectRejected(['account', 'add', 'weak-user', '--password', 'short'], 'password.policy_violation');
       // Each unmet rule by its code and the text the registration page shows for it.
       for (const rule of ['min_length', 'uppercase', 'number_or_symbol'] as const)
-        expect(message).toContain(`${rule} (${PASSWORD_RULE_TEXT[rule]})`);
-      expect(PASSWORD_RULE_TEXT.min_length).toMatch(/8 characters/);
+        expect(message).toContain(`${rule} (${passwordRuleText(rule, english)})`);
+      expect(passwordRuleText('min_length', english)).toMatch(/8 characters/);
       expect(message).not.toContain('not_username');
     });
 

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 const REDIRECT = 'https://portal.example.test/callback';
-const clientCount = async () => (await cli.services.clients.list()).length;
+const clientCount = async () => (await cli.services.oidc.clients.list()).length;
 
 describe('client add', () => {
   test('a confidential client gets a generated secret, printed once and stored', async () => {
@@ -26,7 +26,7 @@ describe('client add', () => {
     const secret = /^client_secret: (\S+)$/m.exec(result.stdout)?.[1];
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const stored = await cli.services.clients.get('records-app');
+    const stored = await cli.services.oidc.clients.get('records-app');
     expect(stored).toMatchObject({
       client_id: 'records-app',
       client_name: 'Records App',
@@ -78,7 +78,7 @@ describe('client add', () => {
     });
     expect(printed).not.toHaveProperty('client_secret');
     expect(result.stdout).not.toContain(secret);
-    expect((await cli.services.clients.get('full-app'))?.client_secret).toBe(secret);
+    expect((await cli.services.oidc.clients.get('full-app'))?.client_secret).toBe(secret);
   });
 
   test('--json with a generated secret includes it once and says so on stderr', async () => {
@@ -86,7 +86,7 @@ describe('client add', () => {
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout) as { client_secret: string };
     expect(printed.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await cli.services.clients.get('json-generated'))?.client_secret).toBe(printed.client_secret);
+    expect((await cli.services.oidc.clients.get('json-generated'))?.client_secret).toBe(printed.client_secret);
     expect(result.stderr).toMatch(/generated and is shown only now/);
   });
 
@@ -96,7 +96,7 @@ describe('client add', () => {
     expect(result.stdout).toMatch(/type:\s+public \(no secret\)/);
     expect(result.stdout).toMatch(/first_party:\s+yes/);
     expect(result.stdout).not.toMatch(/client_secret/);
-    const stored = await cli.services.clients.get('spa-app');
+    const stored = await cli.services.oidc.clients.get('spa-app');
     expect(stored).toMatchObject({ token_endpoint_auth_method: 'none', first_party: true });
     expect(stored).not.toHaveProperty('client_secret');
   });
@@ -209,7 +209,7 @@ describe('client list', () => {
     const clients = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     const ids = clients.map((c) => c.client_id);
     expect(ids).toEqual(expect.arrayContaining(['records-app', 'full-app', 'json-generated', 'spa-app', 'twice-app']));
-    expect(ids).toHaveLength((await cli.services.clients.list()).length);
+    expect(ids).toHaveLength((await cli.services.oidc.clients.list()).length);
     for (const client of clients) expect(client).not.toHaveProperty('client_secret');
   });
 
@@ -229,7 +229,7 @@ describe('client remove', () => {
     expect((await cli.run(['client', 'add', 'doomed-app', '--redirect-uri', REDIRECT])).code).toBe(0);
     const result = await cli.run(['client', 'remove', 'doomed-app']);
     expect(result).toEqual({ code: 0, stdout: 'removed client doomed-app\n', stderr: '' });
-    expect(await cli.services.clients.get('doomed-app')).toBeUndefined();
+    expect(await cli.services.oidc.clients.get('doomed-app')).toBeUndefined();
   });
 
   test('an unknown client id is client.not_found', async () => {

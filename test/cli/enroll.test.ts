@@ -18,7 +18,7 @@ beforeAll(async () => {
   cli = await startCliHarness({
     mailTransport: createSmtpMailTransport({ url: smtp.url, from: 'Patient Portal <no-reply@example.test>' }),
   });
-  await cli.services.practices.create(PRACTICE);
+  await cli.services.domain.practices.create(PRACTICE);
 });
 
 afterAll(async () => {
@@ -57,13 +57,13 @@ function fieldsOf(stdout: string): Record<string, string> {
   return Object.fromEntries([...stdout.matchAll(/^ {2}([A-Za-z]+):\s+(.*)$/gm)].map((match) => [match[1]!, match[2]!]));
 }
 
-const enrollmentCount = () => cli.services.models.Enrollment.countDocuments();
-const storedEnrollment = (id: string) => cli.services.models.Enrollment.findById(id).lean<EnrollmentDocument>();
+const enrollmentCount = () => cli.services.stores.models.Enrollment.countDocuments();
+const storedEnrollment = (id: string) => cli.services.stores.models.Enrollment.findById(id).lean<EnrollmentDocument>();
 const messagesTo = (address: string) =>
   smtp.messages.filter((m) => m.to && !Array.isArray(m.to) && m.to.value[0]?.address === address);
 
 async function expectPinMatches(enrollment: EnrollmentDocument, pin: string) {
-  expect(cli.services.enrollments.statusOf(enrollment)).toBe('invited');
+  expect(cli.services.domain.enrollments.statusOf(enrollment)).toBe('invited');
   expect(await argon2.verify(enrollment.pinHash, pin)).toBe(true);
 }
 
@@ -113,7 +113,9 @@ describe('enroll with an email', () => {
     expect(enrollment.delivery).toMatchObject({ state: 'sent', to: email, attempts: 1 });
     expect(JSON.stringify(enrollment)).not.toContain(fields.PIN);
     await expectPinMatches(enrollment, fields.PIN!);
-    const record = await cli.services.models.PatientRecord.findById(enrollment.patientRecordId).lean<PatientRecordDocument>();
+    const record = await cli.services.stores.models.PatientRecord.findById(
+      enrollment.patientRecordId,
+    ).lean<PatientRecordDocument>();
     expect(record).toMatchObject({
       practiceId: PRACTICE.id,
       recordId: 'MRN-1001',
@@ -127,7 +129,7 @@ describe('enroll with an email', () => {
 
   test('the printed link opens the enrollment', async () => {
     const token = fields.link!.split('/').at(-1)!;
-    const opened = await cli.services.enrollments.openLink(token);
+    const opened = await cli.services.domain.enrollments.openLink(token);
     expect(opened.enrollment._id).toBe(fields.id);
     expect(opened.practice.name).toBe(PRACTICE.name);
   });
@@ -154,7 +156,7 @@ test('without an email: the link is printed, nothing is sent', async () => {
   expect(smtp.messages.length).toBe(sentBefore);
   const enrollment = (await storedEnrollment(fields.id!))!;
   expect(enrollment).toMatchObject({ relationship: 'child', validityDays: 7, delivery: { state: 'none' } });
-  expect((await cli.services.enrollments.openLink(fields.link!.split('/').at(-1)!)).enrollment._id).toBe(fields.id);
+  expect((await cli.services.domain.enrollments.openLink(fields.link!.split('/').at(-1)!)).enrollment._id).toBe(fields.id);
 });
 
 test('--json: the enrollment as the API shows it, with the PIN and (with --show-link) the link', async () => {
@@ -194,8 +196,8 @@ test('SMTP down: the enrollment is kept with its email queued for retry, and sen
   expect(enrollment.delivery).toMatchObject({ state: 'queued', attempts: 1 });
 
   // What a running server's queue does once the retry is due.
-  await cli.services.models.Enrollment.updateOne({ _id: fields.id }, { $set: { 'delivery.nextAttemptAt': new Date(0) } });
-  await cli.services.mailQueue.drainOnce();
+  await cli.services.stores.models.Enrollment.updateOne({ _id: fields.id }, { $set: { 'delivery.nextAttemptAt': new Date(0) } });
+  await cli.services.domain.invitations.drainOnce();
   expect((await storedEnrollment(fields.id!))!.delivery).toMatchObject({ state: 'sent', attempts: 2 });
   expect(messagesTo('later@example.test')).toHaveLength(1);
 });
@@ -204,7 +206,7 @@ describe('bad input: exit 2, one error line, nothing written, no mail', () => {
   /** Enrollments, patient records and sent messages: what a refused enroll must leave as it was. */
   const written = async () => [
     await enrollmentCount(),
-    await cli.services.models.PatientRecord.countDocuments(),
+    await cli.services.stores.models.PatientRecord.countDocuments(),
     smtp.messages.length,
   ];
   const expectRejected = (argv: string[], code: string, message?: RegExp) => expectRefused(cli, argv, { code, message }, written);

@@ -4,12 +4,11 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/index.ts';
-import { createServices, type Services } from '../../src/services.ts';
-import { createLogger } from '../../src/libraries/logger.ts';
-import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
+import { boot } from '../../src/boot.ts';
+import type { Container } from '../../src/container.ts';
 import { runCli } from '../../src/cli/main.ts';
 import type { CliIO, CliServices } from '../../src/cli/context.ts';
-import type { MailTransport } from '../../src/libraries/mail.ts';
+import type { MailTransport } from '../../src/ports/mail.ts';
 import { connectTestDatabase, type TestDatabase } from '../support/database.ts';
 
 export interface CliResult {
@@ -41,7 +40,7 @@ export async function capture(argv: string[], io: Omit<CliIO, 'stdout' | 'stderr
 
 export interface CliHarness {
   db: TestDatabase;
-  services: Services;
+  services: Container;
   run(argv: string[], options?: RunOptions): Promise<CliResult>;
   close(): Promise<void>;
 }
@@ -66,14 +65,12 @@ export async function startCliHarness(options: CliHarnessOptions = {}): Promise<
     ISSUER: 'http://127.0.0.1:9',
     COOKIE_KEYS: 'cli-test-cookie-key-0123456789abcdef0123',
   });
-  const services = await createServices({
+  const { container: services } = await boot({
     config,
-    connection: db.connection,
-    oidcStore: createMongoOidcStore(db.connection.db!),
-    logger: createLogger('silent'),
+    database: { connection: db.connection, db: db.connection.db! },
     mailTransport: options.mailTransport ?? NO_MAIL,
     // No CLI command sends SMS.
-    smsSender: undefined,
+    smsSender: null,
   });
   return {
     db,

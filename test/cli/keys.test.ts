@@ -38,7 +38,7 @@ describe('keys list', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^KID\s+ALG\s+STATUS\s+CREATED\s+PUBLISHED_UNTIL$/);
-    const kids = (await cli.services.signingKeys.list()).map((k) => k.kid);
+    const kids = (await cli.services.platform.signingKeys.list()).map((k) => k.kid);
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(kids);
     for (const line of lines.slice(1)) expect(line).toMatch(/\s(ES256|RS256)\s+active\s+\d{4}-\d\d-\d\dT\S+Z\s+-$/);
   });
@@ -46,7 +46,7 @@ describe('keys list', () => {
 
 describe('keys rotate', () => {
   test('--json: new active keys first, the old ones retired and published for MAX_SIGNED_TOKEN_LIFETIME', async () => {
-    const before = (await cli.services.signingKeys.list()).map((k) => k.kid);
+    const before = (await cli.services.platform.signingKeys.list()).map((k) => k.kid);
     const startedAt = Date.now();
     const result = await cli.run(['keys', 'rotate', '--json']);
     expect(result.code).toBe(0);
@@ -64,7 +64,7 @@ describe('keys rotate', () => {
       expect(publishUntil).toBeGreaterThanOrEqual(startedAt + MAX_SIGNED_TOKEN_LIFETIME * 1000 - 1000);
       expect(publishUntil).toBeLessThanOrEqual(Date.now() + MAX_SIGNED_TOKEN_LIFETIME * 1000);
     }
-    expect((await cli.services.signingKeys.list()).map((k) => k.kid)).toEqual(keys.map((k) => k.kid));
+    expect((await cli.services.platform.signingKeys.list()).map((k) => k.kid)).toEqual(keys.map((k) => k.kid));
   });
 
   test('human output: the key table and the restart note on stdout', async () => {

@@ -14,9 +14,9 @@ function failingServices(error: unknown): CliServices {
     throw error;
   };
   return {
-    clients: { add: fail, get: fail, list: fail, remove: fail },
-    accounts: { create: fail, findById: fail, authenticate: fail },
-    signingKeys: { loadOrCreate: fail, rotate: fail, list: fail },
+    oidc: { clients: { add: fail, get: fail, list: fail, remove: fail } },
+    domain: { accounts: { create: fail, findById: fail, authenticate: fail } },
+    platform: { signingKeys: { loadOrCreate: fail, rotate: fail, list: fail } },
   } as unknown as CliServices;
 }
 

@@ -15,8 +15,8 @@ afterAll(async () => {
   await cli.close();
 });
 
-const practiceCount = async () => (await cli.services.practices.list()).length;
-const clientCount = async () => (await cli.services.clients.list()).length;
+const practiceCount = async () => (await cli.services.domain.practices.list()).length;
+const clientCount = async () => (await cli.services.oidc.clients.list()).length;
 
 describe('practice add', () => {
   test('adds a practice and says how to give it an EHR client', async () => {
@@ -26,7 +26,7 @@ describe('practice add', () => {
     expect(result.stdout).toMatch(/^ {2}name:\s+Maple Street Family Practice$/m);
     expect(result.stdout).toMatch(/^ {2}created:\s+\d{4}-\d{2}-\d{2}T/m);
     expect(result.stdout).toContain('client add maple-street-ehr --practice maple-street');
-    expect(await cli.services.practices.get('maple-street')).toMatchObject({
+    expect(await cli.services.domain.practices.get('maple-street')).toMatchObject({
       _id: 'maple-street',
       name: 'Maple Street Family Practice',
     });
@@ -41,13 +41,13 @@ describe('practice add', () => {
       name: 'Oak Clinic',
       createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
     });
-    expect((await cli.services.practices.get('Oak_Clinic-2')).name).toBe('Oak Clinic');
+    expect((await cli.services.domain.practices.get('Oak_Clinic-2')).name).toBe('Oak Clinic');
   });
 
   test('a 64-character id is accepted', async () => {
     const id = 'p'.repeat(64);
     expect((await cli.run(['practice', 'add', id, '--name', 'Long Id Practice'])).code).toBe(0);
-    expect((await cli.services.practices.get(id)).name).toBe('Long Id Practice');
+    expect((await cli.services.domain.practices.get(id)).name).toBe('Long Id Practice');
   });
 
   describe('bad input exits 2 with one error line and stores nothing', () => {
@@ -80,7 +80,7 @@ describe('practice add', () => {
 
     test('an existing id', async () => {
       await expectRejected(['practice', 'add', 'maple-street', '--name', 'Another'], 'practice.exists');
-      expect((await cli.services.practices.get('maple-street')).name).toBe('Maple Street Family Practice');
+      expect((await cli.services.domain.practices.get('maple-street')).name).toBe('Maple Street Family Practice');
     });
   });
 });
@@ -99,7 +99,7 @@ describe('client add --practice (an EHR client)', () => {
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(result.stdout.split(secret!).length).toBe(2);
 
-    const stored = await cli.services.clients.get('maple-street-ehr');
+    const stored = await cli.services.oidc.clients.get('maple-street-ehr');
     expect(stored).toMatchObject({
       client_id: 'maple-street-ehr',
       client_name: 'Maple EHR',
@@ -137,7 +137,7 @@ describe('client add --practice (an EHR client)', () => {
       scope: 'enrollments:read enrollments:write',
     });
     expect(printed).not.toHaveProperty('client_secret');
-    expect((await cli.services.clients.get('oak-ehr'))?.client_secret).toBe(secret);
+    expect((await cli.services.oidc.clients.get('oak-ehr'))?.client_secret).toBe(secret);
   });
 
   describe('refused: exit 2, one error line, nothing stored', () => {
@@ -150,7 +150,7 @@ describe('client add --practice (an EHR client)', () => {
         'practice.not_found',
         /no-such-practice/,
       );
-      expect(await cli.services.clients.get('ghost-ehr')).toBeUndefined();
+      expect(await cli.services.oidc.clients.get('ghost-ehr')).toBeUndefined();
     });
 
     test('options that belong to browser sign-in', async () => {
@@ -241,7 +241,7 @@ test('an EHR client made by the CLI gets a client-credentials token and enrolls 
     expect(response.status).toBe(201);
     const body = (await response.json()) as { id: string; pin: string };
     expect(body.pin).toMatch(/^\d{6}$/);
-    const stored = await server.services.models.Enrollment.findById(body.id).lean();
+    const stored = await server.services.stores.models.Enrollment.findById(body.id).lean();
     expect(stored).toMatchObject({ practiceId: 'birch-lane', createdByClientId: 'birch-lane-ehr' });
   } finally {
     await server.close();

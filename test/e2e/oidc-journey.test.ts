@@ -43,14 +43,14 @@ beforeAll(async () => {
   const backchannelUri = `http://127.0.0.1:${await listenOnLoopback(backchannel)}/backchannel`;
 
   server = await startTestServer();
-  await server.services.accounts.create({
+  await server.services.domain.accounts.create({
     username: 'Patient.One',
     password: PASSWORD,
     email: 'one@example.org',
     emailVerified: true,
     name: 'Pat One',
   });
-  await server.services.clients.add({
+  await server.services.oidc.clients.add({
     client_id: 'records-app',
     client_secret: 'records-app-secret-0123456789abcdef',
     client_name: 'Records App',
@@ -178,22 +178,22 @@ test('the journey through the sign-in pages', async () => {
 
   // A wrong password re-renders the page with the generic message; so does an unknown user.
   const wrong = await agent
-    .post(`/interaction/${uid}/login`)
+    .post(`/interaction/${uid}`)
     .type('form')
-    .send({ login: 'patient.one', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
+    .send({ action: 'login', login: 'patient.one', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
   expect(wrong.status).toBe(401);
   expect(wrong.text).toContain('The username or password is incorrect.');
   const unknown = await agent
-    .post(`/interaction/${uid}/login`)
+    .post(`/interaction/${uid}`)
     .type('form')
-    .send({ login: 'nobody', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
+    .send({ action: 'login', login: 'nobody', password: 'Wrong-Password-1', csrf: csrfOf(loginPage.text) });
   expect(unknown.status).toBe(401);
   expect(unknown.text.replace(/value="[^"]*"/g, '')).toBe(wrong.text.replace(/value="[^"]*"/g, ''));
 
   const login = await agent
-    .post(`/interaction/${uid}/login`)
+    .post(`/interaction/${uid}`)
     .type('form')
-    .send({ login: 'PATIENT.ONE', password: PASSWORD, csrf: csrfOf(loginPage.text) })
+    .send({ action: 'login', login: 'PATIENT.ONE', password: PASSWORD, csrf: csrfOf(loginPage.text) })
     .redirects(0);
   expect(login.status).toBe(303);
   const consentPath = await follow(agent, login.headers.location as string);
@@ -203,9 +203,9 @@ test('the journey through the sign-in pages', async () => {
   expect(consentPage.text).toContain('Records App');
   expect(consentPage.text).toContain('Stay connected when you are not using it');
   const consent = await agent
-    .post(`/interaction/${interactionUidOf(consentPath)}/consent`)
+    .post(`/interaction/${interactionUidOf(consentPath)}`)
     .type('form')
-    .send({ csrf: csrfOf(consentPage.text) })
+    .send({ action: 'consent', csrf: csrfOf(consentPage.text) })
     .redirects(0);
   expect(consent.status).toBe(303);
   const callback = await follow(agent, consent.headers.location as string);
@@ -227,7 +227,13 @@ test('the same journey through the headless JSON API', async () => {
     prompt: 'login',
     client: { id: 'records-app', name: 'Records App' },
     actions: [
-      { action: 'login', fields: ['login', 'password'] },
+      {
+        action: 'login',
+        fields: [
+          { name: 'login', type: 'text', required: true, label: 'Username' },
+          { name: 'password', type: 'password', required: true, label: 'Password' },
+        ],
+      },
       { action: 'abort', fields: [] },
     ],
   });
@@ -296,7 +302,7 @@ test('a restart mid-journey continues: state lives in the database', async () =>
 });
 
 test('public clients must use PKCE', async () => {
-  await server.services.clients.add({
+  await server.services.oidc.clients.add({
     client_id: 'spa-portal',
     token_endpoint_auth_method: 'none',
     redirect_uris: [REDIRECT_URI],

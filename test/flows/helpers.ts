@@ -263,7 +263,7 @@ export class Browser {
 
   /** The flow as stored (state etc.), for assertions the page does not show. */
   async stored() {
-    return (await this.h.server.services.models.Flow.findById(this.flowId).lean())!;
+    return (await this.h.server.services.stores.models.Flow.findById(this.flowId).lean())!;
   }
 }
 
@@ -286,5 +286,5 @@ export function inputValue(html: string, name: string): string | undefined {
 
 /** Audit events of one flow, oldest first. */
 export async function auditOf(h: Harness, flowId: string) {
-  return h.server.services.models.AuditEvent.find({ 'subject.flowId': flowId }).sort({ at: 1, _id: 1 }).lean();
+  return h.server.services.stores.models.AuditEvent.find({ 'subject.flowId': flowId }).sort({ at: 1, _id: 1 }).lean();
 }

@@ -2,7 +2,7 @@
 // SMTP server (the link comes from the registration email) and the Twilio stand-in (the real
 // twilio SDK). Time is the injected clock: cooldowns, send limits, code and flow expiry, lockout.
 import supertest from 'supertest';
-import { createPasswordHasher } from '../../src/libraries/password-hasher.ts';
+import { createPasswordHasher } from '../../src/platform/password-hasher.ts';
 import { setCookiesOf } from '../support/browser-agent.ts';
 import {
   HOUR,
@@ -42,7 +42,7 @@ afterEach(() => {
 });
 
 const sentTo = (phone: string) => h.twilio.messages.filter((message) => message.to === phone).length;
-const models = () => h.server.services.models;
+const models = () => h.server.services.stores.models;
 
 /** The parts of a failed answer a client could compare: status, error and the flow's state and messages. */
 function answer(res: { status: number; body: { error?: unknown; flow?: FlowJson } }) {
@@ -455,7 +455,7 @@ describe('Twilio failures', () => {
 describe('link to an existing account, or create a new one', () => {
   test('link: signs in with the username (never matched by email); the record is added to that account', async () => {
     const enrolled = await enroll(h);
-    const existing = await h.server.services.accounts.create({
+    const existing = await h.server.services.domain.accounts.create({
       username: `maria.${Date.now()}`,
       password: 'Maria-Secret-88',
       email: enrolled.patient.email,
@@ -512,7 +512,10 @@ describe('link to an existing account, or create a new one', () => {
   });
 
   test('link: one account sees records from several practices and family members', async () => {
-    const account = await h.server.services.accounts.create({ username: `parent.${Date.now()}`, password: 'Parent-Secret-88' });
+    const account = await h.server.services.domain.accounts.create({
+      username: `parent.${Date.now()}`,
+      password: 'Parent-Secret-88',
+    });
     const own = await enroll(h);
     const child = await enroll(h, patient({ givenName: 'Leo', dateOfBirth: '2015-09-01' }));
     for (const enrolled of [own, child]) {
@@ -522,14 +525,14 @@ describe('link to an existing account, or create a new one', () => {
         (await step(h, flow.id, { action: 'link_account', login: account.username, password: 'Parent-Secret-88' })).state,
       ).toBe('completed');
     }
-    const active = await h.server.services.recordLinks.activeFor(account._id);
+    const active = await h.server.services.domain.recordLinks.activeFor(account._id);
     expect(active.map((link) => link.enrollmentId).sort()).toEqual([own.id, child.id].sort());
   });
 
   test('create: the username is pre-filled with the email on file and can be changed; the answer is stored normalised and hashed', async () => {
     const enrolled = await enroll(h);
     // An account with the same email exists: creating never merges into it.
-    await h.server.services.accounts.create({
+    await h.server.services.domain.accounts.create({
       username: `other.${Date.now()}`,
       password: 'Other-Secret-88',
       email: enrolled.patient.email,
@@ -568,7 +571,7 @@ describe('link to an existing account, or create a new one', () => {
     expect(account.passwordHash).toMatch(/^\$argon2id\$/);
     expect(account.securityQuestion?.questionId).toBe('first_pet');
     expect(account.securityQuestion?.answerHash).toMatch(/^\$argon2id\$/);
-    expect((await h.server.services.accounts.authenticate(username, PASSWORD))._id).toBe(account._id);
+    expect((await h.server.services.domain.accounts.authenticate(username, PASSWORD))._id).toBe(account._id);
     // "  Mr. Whiskers " was stored as its normalised form.
     expect((await createPasswordHasher({ concurrency: 1 }).verify(account.securityQuestion!.answerHash!, 'mr whiskers')).ok).toBe(
       true,
@@ -599,7 +602,7 @@ describe('link to an existing account, or create a new one', () => {
 
   test('"Username has already been taken", case-insensitively, against an existing account', async () => {
     const taken = `Taken.Name.${Date.now()}`;
-    await h.server.services.accounts.create({ username: taken, password: 'Taken-Secret-88' });
+    await h.server.services.domain.accounts.create({ username: taken, password: 'Taken-Secret-88' });
     const enrolled = await enroll(h);
     const flow = await apiFlowVerifiedByPin(h, enrolled);
     await step(h, flow.id, { action: 'choose_account', choice: 'create' });

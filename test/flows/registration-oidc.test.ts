@@ -31,7 +31,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.server.services.clients.add({
+  await h.server.services.oidc.clients.add({
     client_id: PORTAL.id,
     client_secret: PORTAL.secret,
     client_name: 'Riverside Patient Portal',
@@ -41,7 +41,7 @@ beforeAll(async () => {
     initiate_login_uri: INITIATE_LOGIN_URI,
     first_party: true,
   });
-  await h.server.services.clients.add({
+  await h.server.services.oidc.clients.add({
     client_id: THIRD_PARTY.id,
     client_secret: THIRD_PARTY.secret,
     client_name: 'Records App',
@@ -155,7 +155,7 @@ describe('prompt=create', () => {
     const landed = await follow(agent, done.headers.location as string);
     expect(landed.page).toBeUndefined();
     const tokens = await exchangeCode(config, started, landed.location);
-    const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
+    const account = (await h.server.services.stores.models.Account.findOne({ usernameKey: username }).lean())!;
     expect(tokens.claims()?.sub).toBe(account._id);
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, account._id);
     expect(userinfo).toMatchObject({ sub: account._id, preferred_username: username, email: enrolled.patient.email });
@@ -169,7 +169,7 @@ describe('prompt=create', () => {
   test('link to an existing account from prompt=create: the code is for that account', async () => {
     const config = await discover();
     const enrolled = await enroll(h);
-    const existing = await h.server.services.accounts.create({
+    const existing = await h.server.services.domain.accounts.create({
       username: `oidc.link.${Date.now()}`,
       password: 'Existing-Pass-77',
     });
@@ -182,9 +182,9 @@ describe('prompt=create', () => {
     expect(done.status).toBe(303);
     const tokens = await exchangeCode(config, started, (await follow(agent, done.headers.location as string)).location);
     expect(tokens.claims()?.sub).toBe(existing._id);
-    expect(await h.server.services.models.RecordLink.countDocuments({ accountId: existing._id, enrollmentId: enrolled.id })).toBe(
-      1,
-    );
+    expect(
+      await h.server.services.stores.models.RecordLink.countDocuments({ accountId: existing._id, enrollmentId: enrolled.id }),
+    ).toBe(1);
   });
 
   test('a third-party app: after registering, the patient is asked to consent, then the app gets its code', async () => {
@@ -197,19 +197,19 @@ describe('prompt=create', () => {
     const consent = await follow(agent, done.headers.location as string);
     expect(consent.page).toContain('Records App');
     const consented = await agent
-      .post(`/interaction/${interactionUidOf(pathOf(consent.location, h.server.issuer))}/consent`)
+      .post(`/interaction/${interactionUidOf(pathOf(consent.location, h.server.issuer))}`)
       .type('form')
-      .send({ csrf: csrfOf(consent.page!) })
+      .send({ action: 'consent', csrf: csrfOf(consent.page!) })
       .redirects(0);
     expect(consented.status).toBe(303);
     const tokens = await exchangeCode(config, started, (await follow(agent, consented.headers.location as string)).location);
-    const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
+    const account = (await h.server.services.stores.models.Account.findOne({ usernameKey: username }).lean())!;
     expect(tokens.claims()?.sub).toBe(account._id);
   });
 
   test('"I already have an account": from the register page, a patient signs in instead', async () => {
     const config = await discover();
-    const existing = await h.server.services.accounts.create({
+    const existing = await h.server.services.domain.accounts.create({
       username: `has.account.${Date.now()}`,
       password: 'Existing-Pass-77',
     });
@@ -223,16 +223,16 @@ describe('prompt=create', () => {
     expect(loginPage.text).toContain(`href="/interaction/${uid}/register"`);
     // A wrong password shows the sign-in form again, not the register page.
     const wrong = await agent
-      .post(`/interaction/${uid}/login`)
+      .post(`/interaction/${uid}`)
       .type('form')
-      .send({ csrf: csrfOf(loginPage.text), login: existing.username, password: 'Wrong-Pass-77' })
+      .send({ action: 'login', csrf: csrfOf(loginPage.text), login: existing.username, password: 'Wrong-Pass-77' })
       .redirects(0);
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('name="login-submit"');
     const login = await agent
-      .post(`/interaction/${uid}/login`)
+      .post(`/interaction/${uid}`)
       .type('form')
-      .send({ csrf: csrfOf(loginPage.text), login: existing.username, password: 'Existing-Pass-77' })
+      .send({ action: 'login', csrf: csrfOf(loginPage.text), login: existing.username, password: 'Existing-Pass-77' })
       .redirects(0);
     expect(login.status).toBe(303);
     const tokens = await exchangeCode(config, started, (await follow(agent, login.headers.location as string)).location);
@@ -271,7 +271,7 @@ describe('prompt=create', () => {
 
 describe('from the email link, with a practice portal', () => {
   beforeAll(async () => {
-    await h.server.services.models.Practice.updateOne({ _id: h.practice.id }, { $set: { portalClientId: PORTAL.id } });
+    await h.server.services.stores.models.Practice.updateOne({ _id: h.practice.id }, { $set: { portalClientId: PORTAL.id } });
   });
 
   /** Registers from the email link in a fresh browser; answers the browser, account and completion redirect. */
@@ -282,7 +282,7 @@ describe('from the email link, with a practice portal', () => {
     expect(opened.status).toBe(303);
     const username = `from.email.${Date.now()}`;
     const done = await registerNewAccount(browser, enrolled, username);
-    const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
+    const account = (await h.server.services.stores.models.Account.findOne({ usernameKey: username }).lean())!;
     const cookiesOf = (res: { headers: Record<string, unknown> }, prefix: string) =>
       setCookiesOf(res)
         .filter((cookie) => cookie.startsWith(prefix))
@@ -400,7 +400,7 @@ describe('from the email link, with a practice portal', () => {
     const started = await authorize(api, config);
     const reached = await follow(api, started.location);
     expect(reached.page).toBeUndefined();
-    const account = (await h.server.services.models.Account.findOne({ usernameKey: username }).lean())!;
+    const account = (await h.server.services.stores.models.Account.findOne({ usernameKey: username }).lean())!;
     expect((await exchangeCode(config, started, reached.location)).claims()?.sub).toBe(account._id);
   });
 });

@@ -23,7 +23,7 @@ import {
   type Enrolled,
   type Harness,
 } from './helpers.ts';
-import { pathOf, setCookiesOf } from '../support/browser-agent.ts';
+import { BROWSER_ACCEPT, csrfOf, pathOf, setCookiesOf } from '../support/browser-agent.ts';
 
 let h: Harness;
 
@@ -37,7 +37,7 @@ afterEach(() => {
   h.twilio.behaviour = { kind: 'ok' };
 });
 
-const models = () => h.server.services.models;
+const models = () => h.server.services.stores.models;
 const sentTo = (phone: string) => h.twilio.messages.filter((message) => message.to === phone).length;
 const createForm = (username: string, password = PASSWORD) => ({
   action: 'create_account',
@@ -155,6 +155,7 @@ describe('opening the link', () => {
     // A tampered cookie is no cookie.
     const forged = await supertest(h.server.issuer)
       .get(browser.flowPath)
+      .set('Accept', BROWSER_ACCEPT)
       .set('Cookie', 'registration_flow=forged; registration_flow.sig=forged');
     expectErrorPage(forged, 404, notFound);
 
@@ -216,6 +217,8 @@ describe('verify with date of birth and PIN', () => {
       const page = await browser.submit({ action: 'verify_pin', dateOfBirth: enrolled.dob, pin: wrongPin(enrolled.pin) });
       expect(page.text).toContain('Enter your date of birth and PIN');
     }
+    // The form's token stays valid for this flow: kept to try an action once the flow is locked.
+    const csrf = csrfOf((await browser.page()).text);
     const locked = await browser.submit({ action: 'verify_pin', dateOfBirth: enrolled.dob, pin: wrongPin(enrolled.pin) });
     expect(locked.text).toContain('Registration locked');
     expect(textOf(locked.text)).toContain(LOCKED_MESSAGE);
@@ -226,10 +229,7 @@ describe('verify with date of birth and PIN', () => {
     expect(reopened.status).toBe(423);
     expect(textOf(reopened.text)).toContain(LOCKED_MESSAGE);
     // And the locked page accepts no action.
-    const late = await browser.post(
-      { action: 'verify_pin', dateOfBirth: enrolled.dob, pin: enrolled.pin },
-      { csrf: (await browser.stored()).internal.csrf as string },
-    );
+    const late = await browser.post({ action: 'verify_pin', dateOfBirth: enrolled.dob, pin: enrolled.pin }, { csrf });
     expectErrorPage(late, 400, 'That step is not available at this point of the registration.');
   });
 });
@@ -375,7 +375,7 @@ describe('verify with phone, date of birth and a texted code', () => {
 describe('link or create', () => {
   test('link to an existing account: the record is added to it, and the patient lands signed-in-ready', async () => {
     const enrolled = await enroll(h);
-    const account = await h.server.services.accounts.create({
+    const account = await h.server.services.domain.accounts.create({
       username: `page.link.${Date.now()}`,
       password: 'Linked-Secret-88',
       email: enrolled.patient.email,
@@ -404,7 +404,7 @@ describe('link or create', () => {
 
   test('create: pre-filled username, "Username has already been taken", each password rule listed by name, then done', async () => {
     const taken = `Page.Taken.${Date.now()}`;
-    await h.server.services.accounts.create({ username: taken, password: 'Taken-Secret-88' });
+    await h.server.services.domain.accounts.create({ username: taken, password: 'Taken-Secret-88' });
     const enrolled = await enroll(h);
     const browser = await verifiedByPin(enrolled);
     const form = await browser.submit({ action: 'choose_account', choice: 'create' });

@@ -28,7 +28,7 @@ const EXISTING = { username: 'Existing.Patient', password: 'Existing-Pass-77' };
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.server.services.accounts.create({
+  await h.server.services.domain.accounts.create({
     username: EXISTING.username,
     password: EXISTING.password,
     email: 'existing@example.org',
@@ -461,7 +461,7 @@ test('every pair not in the table fails with flow.invalid_transition and changes
   const refused: string[] = [];
   for (const state of REGISTRATION_STATES) {
     const { flow } = await reach(state);
-    const before = await h.server.services.models.Flow.findById(flow.id).lean();
+    const before = await h.server.services.stores.models.Flow.findById(flow.id).lean();
     const disallowed = ACTIONS.filter((action) => !ALLOWED_ACTIONS[state].includes(action));
     if (state === 'completed' || state === 'locked') expect(disallowed).toEqual(ACTIONS);
     for (const action of disallowed) {
@@ -475,7 +475,7 @@ test('every pair not in the table fails with flow.invalid_transition and changes
       expect(res.body.error.data).toEqual({ state, action });
       refused.push(`${state} ${action}`);
     }
-    const after = await h.server.services.models.Flow.findById(flow.id).lean();
+    const after = await h.server.services.stores.models.Flow.findById(flow.id).lean();
     expect(after?.state).toBe(state);
     expect(after?.version).toBe(before?.version);
   }
@@ -483,7 +483,7 @@ test('every pair not in the table fails with flow.invalid_transition and changes
   const allowedCount = REGISTRATION_STATES.reduce((sum, state) => sum + ALLOWED_ACTIONS[state].length, 0);
   expect(refused).toHaveLength(REGISTRATION_STATES.length * ACTIONS.length - allowedCount);
   // No account was created and no code was sent by a refused action.
-  expect(await h.server.services.models.Account.countDocuments({ usernameKey: 'never.created' })).toBe(0);
+  expect(await h.server.services.stores.models.Account.countDocuments({ usernameKey: 'never.created' })).toBe(0);
 });
 
 test('a flow offers only the actions of its state (and no method switch when only the PIN is possible)', async () => {

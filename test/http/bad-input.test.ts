@@ -19,7 +19,7 @@ let config: oidc.Configuration;
 
 beforeAll(async () => {
   server = await startTestServer();
-  await server.services.accounts.create({ username: 'Patient.Bad', password: PASSWORD });
+  await server.services.domain.accounts.create({ username: 'Patient.Bad', password: PASSWORD });
   config = await registerCodeFlowClient(server, {
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
@@ -128,9 +128,9 @@ describe('unknown or malformed interaction ids, no cookie', () => {
 
   test('POST a form to an unknown uid: 400 interaction.not_found error page', async () => {
     const res = await createAgent(server.issuer)
-      .post(`/interaction/${UNKNOWN_UID}/login`)
+      .post(`/interaction/${UNKNOWN_UID}`)
       .type('form')
-      .send({ login: 'Patient.Bad', password: PASSWORD, csrf: 'x' });
+      .send({ action: 'login', login: 'Patient.Bad', password: PASSWORD, csrf: 'x' });
     expectHtmlError(res, 400, 'interaction.not_found');
   });
 
@@ -239,21 +239,18 @@ describe('methods nobody implements', () => {
 });
 
 describe('the sign-in pages guard their input', () => {
-  test('an unknown form action: 404 route.not_found', async () => {
-    const res = await createAgent(server.issuer).post(`/interaction/${UNKNOWN_UID}/frobnicate`).type('form').send({ csrf: 'x' });
-    expectHtmlError(res, 404, 'route.not_found');
-  });
-
   test('a JSON body to a form route: 415 guard.unsupported_media_type', async () => {
-    const res = await createAgent(server.issuer).post(`/interaction/${UNKNOWN_UID}/login`).send({ login: 'x', password: 'y' });
+    const res = await createAgent(server.issuer)
+      .post(`/interaction/${UNKNOWN_UID}`)
+      .send({ action: 'login', login: 'x', password: 'y' });
     expectHtmlError(res, 415, 'guard.unsupported_media_type');
   });
 
   test('a form over 16kb: 413 guard.body_too_large', async () => {
     const res = await createAgent(server.issuer)
-      .post(`/interaction/${UNKNOWN_UID}/login`)
+      .post(`/interaction/${UNKNOWN_UID}`)
       .type('form')
-      .send({ login: 'x', password: 'p'.repeat(17 * 1024), csrf: 'x' });
+      .send({ action: 'login', login: 'x', password: 'p'.repeat(17 * 1024), csrf: 'x' });
     expectHtmlError(res, 413, 'guard.body_too_large');
   });
 
@@ -261,10 +258,10 @@ describe('the sign-in pages guard their input', () => {
     const agent = createAgent(server.issuer);
     const put = await agent.put(`/interaction/${UNKNOWN_UID}`).type('form').send({});
     expectHtmlError(put, 405, 'route.method_not_allowed');
-    const post = await agent.post(`/interaction/${UNKNOWN_UID}`).type('form').send({});
-    expectHtmlError(post, 405, 'route.method_not_allowed');
-    const get = await agent.get(`/interaction/${UNKNOWN_UID}/login`);
-    expectHtmlError(get, 405, 'route.method_not_allowed');
+    const del = await agent.delete(`/interaction/${UNKNOWN_UID}`);
+    expectHtmlError(del, 405, 'route.method_not_allowed');
+    const put2 = await agent.put(`/interaction/${UNKNOWN_UID}/register`).type('form').send({});
+    expectHtmlError(put2, 405, 'route.method_not_allowed');
   });
 });
 
@@ -288,9 +285,9 @@ describe('with a real interaction', () => {
 
   test('a form POST without the csrf field: 403 csrf.invalid', async () => {
     const res = await interaction.agent
-      .post(`/interaction/${interaction.uid}/login`)
+      .post(`/interaction/${interaction.uid}`)
       .type('form')
-      .send({ login: 'Patient.Bad', password: PASSWORD });
+      .send({ action: 'login', login: 'Patient.Bad', password: PASSWORD });
     expectHtmlError(res, 403, 'csrf.invalid');
     expectSecurityHeaders(res);
   });
@@ -298,9 +295,9 @@ describe('with a real interaction', () => {
   test('a form POST with a wrong csrf value: 403 csrf.invalid', async () => {
     for (const csrf of ['wrong', `${interaction.csrf}x`, interaction.csrf.slice(1), '', interaction.csrf.toUpperCase()]) {
       const res = await interaction.agent
-        .post(`/interaction/${interaction.uid}/login`)
+        .post(`/interaction/${interaction.uid}`)
         .type('form')
-        .send({ login: 'Patient.Bad', password: PASSWORD, csrf });
+        .send({ action: 'login', login: 'Patient.Bad', password: PASSWORD, csrf });
       expectHtmlError(res, 403, 'csrf.invalid');
     }
   });
@@ -308,23 +305,26 @@ describe('with a real interaction', () => {
   test("another interaction's csrf token does not work here", async () => {
     const other = await startInteraction();
     expect(other.csrf).not.toBe(interaction.csrf);
-    const res = await interaction.agent.post(`/interaction/${interaction.uid}/abort`).type('form').send({ csrf: other.csrf });
+    const res = await interaction.agent
+      .post(`/interaction/${interaction.uid}`)
+      .type('form')
+      .send({ action: 'abort', csrf: other.csrf });
     expectHtmlError(res, 403, 'csrf.invalid');
   });
 
   test('the csrf field sent twice (an array) is refused', async () => {
     const res = await interaction.agent
-      .post(`/interaction/${interaction.uid}/login`)
+      .post(`/interaction/${interaction.uid}`)
       .type('form')
-      .send(`login=Patient.Bad&password=${PASSWORD}&csrf=${interaction.csrf}&csrf=${interaction.csrf}`);
+      .send(`action=login&login=Patient.Bad&password=${PASSWORD}&csrf=${interaction.csrf}&csrf=${interaction.csrf}`);
     expectHtmlError(res, 403, 'csrf.invalid');
   });
 
   test('a valid csrf with missing fields: 400 guard.invalid_input, the sign-in form shown again with the message', async () => {
     const res = await interaction.agent
-      .post(`/interaction/${interaction.uid}/login`)
+      .post(`/interaction/${interaction.uid}`)
       .type('form')
-      .send({ login: 'Patient.Bad', csrf: interaction.csrf });
+      .send({ action: 'login', login: 'Patient.Bad', csrf: interaction.csrf });
     expectNoLeak(res);
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -335,11 +335,23 @@ describe('with a real interaction', () => {
     expect(res.text).toContain('value="Patient.Bad"');
   });
 
+  test('an action nobody knows: 400 guard.invalid_input, the sign-in form shown again', async () => {
+    const res = await interaction.agent
+      .post(`/interaction/${interaction.uid}`)
+      .type('form')
+      .send({ action: 'frobnicate', csrf: interaction.csrf });
+    expectNoLeak(res);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('data-code="guard.invalid_input"');
+    expect(res.text).toContain('name="login-submit"');
+  });
+
   test('an action the prompt does not allow: 400 interaction.invalid_action', async () => {
     const page = await interaction.agent
-      .post(`/interaction/${interaction.uid}/consent`)
+      .post(`/interaction/${interaction.uid}`)
       .type('form')
-      .send({ csrf: interaction.csrf });
+      .send({ action: 'consent', csrf: interaction.csrf });
     expectHtmlError(page, 400, 'interaction.invalid_action');
     const api = await interaction.agent.post(`/interaction/${interaction.uid}/api`).send({ action: 'consent' });
     expectJsonError(api, 400, 'interaction.invalid_action');
@@ -354,9 +366,9 @@ describe('with a real interaction', () => {
 
   test('the interaction is still usable after all that bad input', async () => {
     const res = await interaction.agent
-      .post(`/interaction/${interaction.uid}/login`)
+      .post(`/interaction/${interaction.uid}`)
       .type('form')
-      .send({ login: 'patient.bad', password: PASSWORD, csrf: interaction.csrf })
+      .send({ action: 'login', login: 'patient.bad', password: PASSWORD, csrf: interaction.csrf })
       .redirects(0);
     expect(res.status).toBe(303);
   });

@@ -29,7 +29,7 @@ interface SessionPayload {
 
 beforeAll(async () => {
   server = await startTestServer();
-  await server.services.accounts.create({ username: 'Session.Patient', password: PASSWORD });
+  await server.services.domain.accounts.create({ username: 'Session.Patient', password: PASSWORD });
   config = await registerCodeFlowClient(server, {
     client_id: 'session-app',
     client_secret: 'session-app-secret-0123456789abcdef0123',
@@ -87,7 +87,7 @@ async function onlySessionOf(accountId: string, exceptIds: string[] = []): Promi
 }
 
 async function accountId(): Promise<string> {
-  const account = await server.services.models.Account.findOne({ usernameKey: 'session.patient' }).lean();
+  const account = await server.services.stores.models.Account.findOne({ usernameKey: 'session.patient' }).lean();
   return account!._id;
 }
 

@@ -1,34 +1,33 @@
-// The demo data the development server seeds at start (src/seed/demo.ts), run against real
+// The demo data the development server seeds at start (src/dev/seed-demo.ts), run against real
 // services: what a first start creates and logs, and what later starts do with the demo enrollment.
 import argon2 from 'argon2';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
-import { createServices, type Services } from '../../src/services.ts';
-import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
-import type { MailMessage } from '../../src/libraries/mail.ts';
+import { boot } from '../../src/boot.ts';
+import type { Container } from '../../src/container.ts';
+import type { MailMessage } from '../../src/ports/mail.ts';
 import type { EnrollmentDocument } from '../../src/models/index.ts';
 import { AppError } from '../../src/errors/app-error.ts';
-import { DEMO, seedDemoData } from '../../src/seed/demo.ts';
+import { DEMO, seedDemoData } from '../../src/dev/seed-demo.ts';
 import { connectTestDatabase, type TestDatabase } from '../support/database.ts';
 
 type LogLine = Record<string, unknown> & { level: number; msg: string };
 
 let db: TestDatabase;
-let services: Services;
+let services: Container;
 const logs: LogLine[] = [];
 const sent: MailMessage[] = [];
 
 beforeAll(async () => {
   db = await connectTestDatabase();
   const config = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'info', ISSUER: 'http://127.0.0.1:3999' });
-  services = await createServices({
+  ({ container: services } = await boot({
     config,
-    connection: db.connection,
-    oidcStore: createMongoOidcStore(db.connection.db!),
+    database: { connection: db.connection, db: db.connection.db! },
     logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) }),
     mailTransport: { send: async (message) => void sent.push(message) },
-    smsSender: undefined,
-  });
+    smsSender: null,
+  }));
 });
 
 afterAll(async () => {
@@ -40,12 +39,12 @@ afterAll(async () => {
 async function seed(): Promise<LogLine[]> {
   const from = logs.length;
   await seedDemoData(services);
-  await services.mailQueue.kick();
+  await services.domain.invitations.kick();
   return logs.slice(from).filter((line) => line.msg.startsWith('demo enrollment'));
 }
 
 const demoEnrollments = () =>
-  services.models.Enrollment.find({ practiceId: DEMO.practiceId, recordId: DEMO.record.id })
+  services.stores.models.Enrollment.find({ practiceId: DEMO.practiceId, recordId: DEMO.record.id })
     .sort({ createdAt: 1 })
     .lean<EnrollmentDocument[]>();
 
@@ -63,10 +62,10 @@ async function expectIssued(
   const link = String(line!.registrationUrl);
   expect(line!.msg).toContain(link);
   const token = link.split('/register/')[1]!;
-  const opened = await services.enrollments.openLink(token);
+  const opened = await services.domain.enrollments.openLink(token);
   if (enrollmentId) expect(opened.enrollment._id).toBe(enrollmentId);
   expect(line!.enrollmentId).toBe(opened.enrollment._id);
-  const stored = await services.models.Enrollment.findById(opened.enrollment._id).lean<EnrollmentDocument>();
+  const stored = await services.stores.models.Enrollment.findById(opened.enrollment._id).lean<EnrollmentDocument>();
   expect(await argon2.verify(stored!.pinHash, pin)).toBe(true);
   // Only hashes are stored.
   expect(JSON.stringify(stored)).not.toContain(pin);
@@ -75,7 +74,7 @@ async function expectIssued(
 }
 
 async function expectLinkDead(link: string) {
-  await expect(services.enrollments.openLink(link.split('/register/')[1]!)).rejects.toMatchObject({
+  await expect(services.domain.enrollments.openLink(link.split('/register/')[1]!)).rejects.toMatchObject({
     code: 'link.expired',
   } satisfies Partial<AppError>);
 }
@@ -87,16 +86,16 @@ test('first start: the demo account, portal client, practice, and one enrollment
   expect(lines).toHaveLength(1);
   first = await expectIssued(lines[0]);
 
-  expect(await services.models.Account.exists({ usernameKey: DEMO.username })).toBeTruthy();
-  expect(await services.clients.get(DEMO.clientId)).toMatchObject({
+  expect(await services.stores.models.Account.exists({ usernameKey: DEMO.username })).toBeTruthy();
+  expect(await services.oidc.clients.get(DEMO.clientId)).toMatchObject({
     first_party: true,
     redirect_uris: ['http://127.0.0.1:3999/demo/callback'],
   });
-  expect(await services.practices.get(DEMO.practiceId)).toMatchObject({ name: 'Demo Family Practice' });
+  expect(await services.domain.practices.get(DEMO.practiceId)).toMatchObject({ name: 'Demo Family Practice' });
   const [enrollment, ...more] = await demoEnrollments();
   expect(more).toHaveLength(0);
   expect(enrollment).toMatchObject({ _id: first.id, status: 'opened', createdByClientId: 'demo-seed', relationship: 'self' });
-  const record = await services.models.PatientRecord.findById(enrollment!.patientRecordId).lean();
+  const record = await services.stores.models.PatientRecord.findById(enrollment!.patientRecordId).lean();
   expect(record).toMatchObject({
     givenName: 'Alex',
     familyName: 'Rivera',
@@ -124,8 +123,8 @@ test('a later start with a usable enrollment: nothing new, and how to get a fres
   expect(lines[0]!.msg).not.toMatch(/PIN \d{6}/);
   expect(await demoEnrollments()).toHaveLength(1);
   expect(sent.length).toBe(mails);
-  expect(await services.practices.list()).toHaveLength(1);
-  expect((await services.clients.list()).map((client) => client.client_id)).toEqual([DEMO.clientId]);
+  expect(await services.domain.practices.list()).toHaveLength(1);
+  expect((await services.oidc.clients.list()).map((client) => client.client_id)).toEqual([DEMO.clientId]);
 });
 
 test.each([
@@ -135,7 +134,7 @@ test.each([
   'a later start finds it %s and reissues it: same enrollment, new PIN and link, old link dead',
   async (state, change) => {
     const [before] = await demoEnrollments();
-    await services.models.Enrollment.updateOne({ _id: before!._id }, { $set: change });
+    await services.stores.models.Enrollment.updateOne({ _id: before!._id }, { $set: change });
     const previous = (await demoEnrollments()).length;
     const oldLink = first.link;
     const lines = await seed();
@@ -152,7 +151,7 @@ test.each([
 test.each(['revoked', 'claimed'] as const)('a later start finds it %s and enrolls the record again', async (status) => {
   const all = await demoEnrollments();
   const latest = all.at(-1)!;
-  await services.models.Enrollment.updateOne({ _id: latest._id }, { $set: { status } });
+  await services.stores.models.Enrollment.updateOne({ _id: latest._id }, { $set: { status } });
   const lines = await seed();
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ replacing: status });

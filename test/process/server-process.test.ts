@@ -1,4 +1,4 @@
-// The real server process, `node src/index.ts`, as an operator runs it: the embedded FerretDB it
+// The real server process, `node src/main.ts`, as an operator runs it: the embedded FerretDB it
 // starts itself under a temporary DATA_DIR, the development demo data, SIGTERM, a restart on the
 // same data, and a production start refused for a missing secret.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +16,7 @@ import { freePort } from '../support/ports.ts';
 jest.setTimeout(120_000);
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY = path.join(ROOT, 'src', 'index.ts');
+const ENTRY = path.join(ROOT, 'src', 'main.ts');
 const SHUTDOWN_LIMIT_MS = 15_000;
 
 /** This process's environment without anything the server reads, plus `settings`. */

@@ -33,7 +33,7 @@ const PRACTICE = { id: 'lakeside', clientId: 'lakeside-ehr' };
 
 beforeAll(async () => {
   h = await startSmartServer();
-  await h.server.services.practices.create({ id: PRACTICE.id, name: 'Lakeside Family Medicine' });
+  await h.server.services.domain.practices.create({ id: PRACTICE.id, name: 'Lakeside Family Medicine' });
   const parentId = await createAccount(h.server, 'pia.parent');
   own = await enrollAndLink(
     h.server,
@@ -199,7 +199,11 @@ describe('the patient picker', () => {
       [stranger.linkId, 'Choose one of the records shown.'],
       ['not-a-uuid', 'The request is not valid.'],
     ] as const) {
-      const res = await agent.post(`/interaction/${uid}/select_patient`).type('form').send({ csrf, patient }).redirects(0);
+      const res = await agent
+        .post(`/interaction/${uid}`)
+        .type('form')
+        .send({ action: 'select_patient', csrf, patient })
+        .redirects(0);
       expect(res.status).toBe(400);
       expect(res.headers.location).toBeUndefined();
       expect(res.text).toContain(message);

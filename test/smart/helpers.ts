@@ -61,7 +61,8 @@ export function uniqueId(prefix: string): string {
 
 /** Links an enrollment's record to the account, as claiming the enrollment does. */
 export async function linkEnrollment(server: TestServer, accountId: string, enrollmentId: string): Promise<LinkedRecordFixture> {
-  const { models, recordLinks } = server.services;
+  const { models } = server.services.stores;
+  const { recordLinks } = server.services.domain;
   const enrollment = await models.Enrollment.findById(enrollmentId).lean<EnrollmentDocument>();
   if (!enrollment) throw new Error(`no enrollment ${enrollmentId}`);
   await recordLinks.link(accountId, enrollment);
@@ -104,7 +105,7 @@ export async function enrollAndLink(
   record: { givenName: string; familyName: string; dateOfBirth: string; id?: string },
   relationship: 'self' | 'child' | 'dependent' | 'representative',
 ): Promise<LinkedRecordFixture> {
-  const issued = await server.services.enrollments.create(practice, {
+  const issued = await server.services.domain.enrollments.create(practice, {
     record: {
       id: record.id ?? uniqueId('MRN'),
       givenName: record.givenName,
@@ -118,13 +119,13 @@ export async function enrollAndLink(
 }
 
 export async function createAccount(server: TestServer, username: string): Promise<string> {
-  const account = await server.services.accounts.create({ username, password: PASSWORD });
+  const account = await server.services.domain.accounts.create({ username, password: PASSWORD });
   return account._id;
 }
 
 /** A SMART app: a public client (PKCE) as openid-client sees it through discovery. */
 export async function smartApp(server: TestServer, clientId: string): Promise<oidc.Configuration> {
-  await server.services.clients.add({
+  await server.services.oidc.clients.add({
     client_id: clientId,
     client_name: `SMART app ${clientId}`,
     token_endpoint_auth_method: 'none',
@@ -275,7 +276,11 @@ export async function pickWithForm(
   started: AuthorizeResult,
   form: { csrf: string; patient: string },
 ): Promise<Tokens> {
-  const chosen = await agent.post(`/interaction/${started.stopped!.uid}/select_patient`).type('form').send(form).redirects(0);
+  const chosen = await agent
+    .post(`/interaction/${started.stopped!.uid}`)
+    .type('form')
+    .send({ action: 'select_patient', ...form })
+    .redirects(0);
   expect(chosen.status).toBe(303);
   const back = await agent.get(pathOf(chosen.headers.location, server.issuer)).redirects(0);
   expect(isCallback(back.headers.location as string)).toBe(true);
@@ -300,7 +305,7 @@ export async function readPatient(
 
 /** Signs an access token with the server's own active ES256 key (to forge audience and expiry cases). */
 export async function signWithServerKey(server: TestServer, payload: JWTPayload, header: { typ?: string } = {}): Promise<string> {
-  const stored = await server.services.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
+  const stored = await server.services.stores.models.SigningKey.findOne({ alg: 'ES256', retiredAt: null }).lean();
   if (!stored) throw new Error('no active ES256 signing key');
   const key = await importJWK(stored.privateJwk as Record<string, unknown>, 'ES256');
   return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: stored._id, typ: header.typ ?? 'at+jwt' }).sign(key);

@@ -32,7 +32,7 @@ const HILLCREST = 'Hillcrest Pediatrics';
 /** A family portal: a confidential client asking for `openid records` (no FHIR audience). */
 async function portal(server: TestServer, clientId = 'family-portal'): Promise<oidc.Configuration> {
   const secret = `${clientId}-secret-0123456789abcdef0123`;
-  await server.services.clients.add({
+  await server.services.oidc.clients.add({
     client_id: clientId,
     client_secret: secret,
     client_name: 'Family portal',

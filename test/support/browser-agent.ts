@@ -4,8 +4,12 @@ import supertest from 'supertest';
 
 export type Agent = ReturnType<typeof supertest.agent>;
 
+/** What a browser's navigations and form posts accept (Chromium's): pages prefer HTML. */
+export const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+/** A browser-like agent: keeps cookies, accepts HTML first as browsers do. */
 export function createAgent(issuer: string): Agent {
-  return supertest.agent(issuer);
+  return supertest.agent(issuer).set('Accept', BROWSER_ACCEPT);
 }
 
 /** The path and query of a Location header, relative to the issuer. */

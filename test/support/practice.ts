@@ -17,8 +17,8 @@ export async function createTestPractice(
 ): Promise<TestPractice> {
   const clientId = `${options.id}-ehr`;
   const secret = `${options.id}-ehr-secret-0123456789abcdef`;
-  await server.services.practices.create({ id: options.id, name: options.name });
-  await server.services.clients.add({
+  await server.services.domain.practices.create({ id: options.id, name: options.name });
+  await server.services.oidc.clients.add({
     client_id: clientId,
     client_secret: secret,
     client_name: `${options.name} EHR`,

@@ -21,7 +21,7 @@ export async function registerCodeFlowClient(
   server: TestServer,
   metadata: { client_id: string; client_secret: string; redirect_uris: string[] } & Record<string, unknown>,
 ): Promise<oidc.Configuration> {
-  await server.services.clients.add({ grant_types: ['authorization_code'], response_types: ['code'], ...metadata });
+  await server.services.oidc.clients.add({ grant_types: ['authorization_code'], response_types: ['code'], ...metadata });
   return discoverClient(server.issuer, metadata.client_id, metadata.client_secret);
 }
 

@@ -1,22 +1,22 @@
 // A real HTTP server for a test file: its own database, its own provider, on a free loopback port.
 import { createServer } from 'node:http';
 import { loadConfig, type Config } from '../../src/config/index.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { boot } from '../../src/boot.ts';
+import type { Container } from '../../src/container.ts';
 import { createApp } from '../../src/app.ts';
-import { createLogger } from '../../src/libraries/logger.ts';
-import { createMongoOidcStore } from '../../adapters/mongo-oidc-adapter.ts';
 import { connectTestDatabase, type TestDatabase } from './database.ts';
 import { listenOnLoopback } from './ports.ts';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
-import type { SmsSender } from '../../src/libraries/sms.ts';
+import type { SmsSender } from '../../src/ports/sms.ts';
 
 export const TEST_COOKIE_KEY = 'test-cookie-key-0123456789abcdef0123456789';
 
 export interface TestServer {
   issuer: string;
   config: Config;
-  services: Services;
+  /** The running server's container (its stores, platform, domain, flows and provider). */
+  services: Container;
   db: TestDatabase;
   smtp: TestSmtpServer;
   /** Stops this server and starts a new process-like instance (fresh services, same database and port). */
@@ -48,18 +48,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...env,
   });
 
-  async function build(): Promise<Services> {
-    const services = await createServices({
+  async function build(): Promise<Container> {
+    // The one boot sequence, on this test's database and with its mail and SMS stand-ins.
+    const { container } = await boot({
       config,
-      connection: db.connection,
-      oidcStore: createMongoOidcStore(db.connection.db!),
-      logger: createLogger(config.logLevel),
+      database: { connection: db.connection, db: db.connection.db! },
       mailTransport: createSmtpMailTransport({ url: smtp.url, from: config.mailFrom }),
-      smsSender: options.smsSender,
+      smsSender: options.smsSender ?? null,
       ...(options.now ? { now: options.now } : {}),
     });
-    server.on('request', createApp(services).callback());
-    return services;
+    server.on('request', createApp(container).callback());
+    return container;
   }
 
   const handle: TestServer = {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SECURITY_QUESTIONS } from '../../libraries/security-questions.ts';
+import { SECURITY_QUESTION_IDS } from '../../domain/account/security-questions.ts';
+import type { FieldDescriptor } from '../engine/definition.ts';
 import type { RegistrationState } from './states.ts';
 
 /** Every action a client may submit, as `{ action, ...fields }`: the same for JSON and forms. */
@@ -21,7 +22,7 @@ export const registrationAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('link_account'), login: z.string().trim().max(256), password: z.string().max(1024) }),
   z.object({
     action: z.literal('create_account'),
-    securityQuestion: z.enum(SECURITY_QUESTIONS.map((question) => question.id) as [string, ...string[]]),
+    securityQuestion: z.enum(SECURITY_QUESTION_IDS),
     securityAnswer: z.string().max(200),
     username: z.string().trim().max(254),
     password: z.string().max(1024),
@@ -30,52 +31,53 @@ export const registrationAction = z.discriminatedUnion('action', [
 export type RegistrationAction = z.infer<typeof registrationAction>;
 export type RegistrationActionName = RegistrationAction['action'];
 
-export interface FieldDescriptor {
-  name: string;
-  type: 'text' | 'password' | 'tel' | 'date' | 'choice' | 'hidden';
-  required: boolean;
-  /** The allowed values for `choice` fields (or the fixed value of a button). */
-  options?: { value: string; label: string }[];
-}
-
-const field = (name: string, type: FieldDescriptor['type'], options?: FieldDescriptor['options']): FieldDescriptor => ({
-  name,
-  type,
-  required: true,
-  ...(options ? { options } : {}),
-});
-const methodChoice = field('method', 'choice', [
-  { value: 'pin', label: 'Date of birth and PIN' },
-  { value: 'sms', label: 'Phone number and date of birth' },
-]);
-const accountChoice = field('choice', 'choice', [
-  { value: 'link', label: 'Link the records to an existing account' },
-  { value: 'create', label: 'Create a new account' },
-]);
+const field = (
+  name: string,
+  type: FieldDescriptor['type'],
+  extra: Partial<Pick<FieldDescriptor, 'label' | 'hint' | 'options'>> = {},
+): FieldDescriptor => ({ name, type, required: true, label: `field.${name}` as FieldDescriptor['label'], ...extra });
 
 /** The fields each action collects, so any UI can draw it from the flow's JSON. */
 export const ACTION_FIELDS: Record<RegistrationActionName, FieldDescriptor[]> = {
-  choose_method: [methodChoice],
-  verify_pin: [field('dateOfBirth', 'date'), field('pin', 'password')],
-  send_code: [field('phone', 'tel'), field('dateOfBirth', 'date')],
+  choose_method: [
+    field('method', 'choice', {
+      options: [
+        { value: 'pin', label: 'field.method.pin' },
+        { value: 'sms', label: 'field.method.sms' },
+      ],
+    }),
+  ],
+  verify_pin: [
+    field('dateOfBirth', 'date', { hint: 'field.dateOfBirth.hint' }),
+    field('pin', 'password', { hint: 'field.pin.hint' }),
+  ],
+  send_code: [
+    field('phone', 'tel', { hint: 'field.phone.hint' }),
+    field('dateOfBirth', 'date', { hint: 'field.dateOfBirth.hint' }),
+  ],
   resend_code: [],
   verify_code: [field('code', 'text')],
-  choose_account: [accountChoice],
+  choose_account: [
+    field('choice', 'choice', {
+      options: [
+        { value: 'link', label: 'field.choice.link' },
+        { value: 'create', label: 'field.choice.create' },
+      ],
+    }),
+  ],
   link_account: [field('login', 'text'), field('password', 'password')],
   create_account: [
-    field(
-      'securityQuestion',
-      'choice',
-      SECURITY_QUESTIONS.map((question) => ({ value: question.id, label: question.text })),
-    ),
+    field('securityQuestion', 'choice', {
+      options: SECURITY_QUESTION_IDS.map((id) => ({ value: id, label: `question.${id}` as const })),
+    }),
     field('securityAnswer', 'text'),
-    field('username', 'text'),
-    field('password', 'password'),
+    field('username', 'text', { hint: 'field.username.hint' }),
+    field('password', 'password', { hint: 'field.new_password.hint' }),
   ],
 };
 
 /** Which actions each state allows. Any other (state, action) pair is `flow.invalid_transition`. */
-export const ALLOWED_ACTIONS: Record<RegistrationState, RegistrationActionName[]> = {
+export const ALLOWED_ACTIONS: Record<RegistrationState, readonly RegistrationActionName[]> = {
   awaiting_verification_method: ['choose_method'],
   awaiting_pin: ['verify_pin', 'choose_method'],
   awaiting_phone: ['send_code', 'choose_method'],

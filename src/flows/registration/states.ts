@@ -1,4 +1,6 @@
-/** The registration flow's states; see registration.mermaid for the picture. */
+import { z } from 'zod';
+
+/** The registration flow's states; registration.mermaid draws them and a test holds the two together. */
 export const REGISTRATION_STATES = [
   'awaiting_verification_method',
   'awaiting_pin',
@@ -12,28 +14,30 @@ export const REGISTRATION_STATES = [
 ] as const;
 export type RegistrationState = (typeof REGISTRATION_STATES)[number];
 
-/** What the server keeps about a registration and never shows. */
-export interface RegistrationInternal {
-  /** Hash of the browser-binding cookie (browser mode). */
-  bindingHash?: string;
-  csrf?: string;
-  /** The number a code was sent to (only when it matched the record), and the code's HMAC. */
-  smsPhone?: string;
-  codeHash?: string;
-  codeExpiresAt?: string;
-  /** Send times (ISO) in this flow, for the cooldown and the per-flow limit. */
-  smsSends?: string[];
-  accountId?: string;
-  /** One-time hand-off of the new sign-in to oidc-provider (set when spent). */
-  handedOffAt?: string;
-  loginFailures?: number;
-}
+export const VERIFICATION_METHODS = ['pin', 'sms'] as const;
 
 /** What any UI may show: the flow's public JSON. */
-export interface RegistrationPublic {
-  practice: { name: string };
-  verificationMethods: ('pin' | 'sms')[];
-  maskedPhone?: string;
-  username?: string;
-  redirectTo?: string;
-}
+export const registrationPublic = z.object({
+  practice: z.object({ name: z.string() }),
+  verificationMethods: z.array(z.enum(VERIFICATION_METHODS)),
+  maskedPhone: z.string().optional(),
+  /** Pre-filled: the email on file or the record's most recent username; after completion, the account's. */
+  username: z.string().optional(),
+  /** Where a completed registration continues. */
+  redirectTo: z.string().optional(),
+});
+export type RegistrationPublic = z.infer<typeof registrationPublic>;
+
+/** What the server keeps about a registration and never shows. */
+export const registrationInternal = z.object({
+  /** The SMS code state (src/flows/methods/sms-code.ts). */
+  smsPhone: z.string().optional(),
+  codeHash: z.string().optional(),
+  codeExpiresAt: z.string().optional(),
+  smsSends: z.array(z.string()).optional(),
+  /** The account created or linked. */
+  accountId: z.string().optional(),
+  /** One-time hand-off of the new sign-in to oidc-provider (set when spent). */
+  handedOffAt: z.string().optional(),
+});
+export type RegistrationInternal = z.infer<typeof registrationInternal>;

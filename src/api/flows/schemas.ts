@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { INTERACTION_STATES } from '../../flows/interaction/states.ts';
+import { REGISTRATION_STATES, registrationPublic } from '../../flows/registration/states.ts';
+
+/** An action's field as every flow's JSON describes it, with its label in the requested language (Kratos' ui.nodes). */
+const fieldView = z.object({
+  name: z.string(),
+  type: z.enum(['text', 'password', 'tel', 'date', 'choice', 'hidden']),
+  required: z.boolean(),
+  label: z.string(),
+  hint: z.string().optional(),
+  options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+});
+
+const messageView = z.object({
+  code: z.string(),
+  text: z.string(),
+  field: z.string().optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** What the engine draws for every flow: its state, the actions it allows with their fields, its messages. */
+const flowView = z.object({
+  id: z.string(),
+  expiresAt: z.iso.datetime(),
+  actions: z.array(z.object({ action: z.string(), fields: z.array(fieldView) })),
+  messages: z.array(messageView),
+  csrf: z.string().optional().describe('Browser flows: the CSRF token every form must send back.'),
+});
+
+export const registrationView = flowView.extend({
+  kind: z.literal('registration'),
+  state: z.enum(REGISTRATION_STATES),
+  ...registrationPublic.shape,
+  securityQuestions: z.array(z.object({ id: z.string(), text: z.string() })).optional(),
+  passwordRules: z.array(z.object({ rule: z.string(), text: z.string() })).optional(),
+});
+
+export const interactionView = flowView.extend({
+  kind: z.literal('interaction'),
+  state: z.enum(INTERACTION_STATES),
+  uid: z.string(),
+  prompt: z.string(),
+  client: z.object({ id: z.string(), name: z.string() }),
+  scopes: z.array(z.string()),
+  requestedScopes: z.array(z.string()),
+  patients: z
+    .array(z.object({ id: z.string(), displayName: z.string(), relationship: z.string(), practiceName: z.string() }))
+    .optional(),
+  redirectTo: z.string().optional().describe('Once done: where the user agent continues.'),
+});
+
+/** A handled failure of a flow action: the error, and the flow as it now is (its messages say the same). */
+export const flowError = (view: z.ZodType) =>
+  z.object({
+    error: z.object({ code: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()).optional() }),
+    flow: view,
+  });

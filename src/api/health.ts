@@ -1,0 +1,38 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { AppError } from '../errors/app-error.ts';
+import { routes } from '../paths.ts';
+import type { ApiRoutes } from './route.ts';
+
+/** Liveness (the process answers) and readiness (the database answers), for load balancers and orchestrators. */
+export function registerHealthRoutes(api: ApiRoutes, router: Router, deps: { ping: () => Promise<unknown> }) {
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: routes.healthz,
+      summary: 'Liveness: the process answers',
+      tags: ['operations'],
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+    },
+    async () => ({ status: 200, body: { status: 'ok' } }),
+  );
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: routes.readyz,
+      summary: 'Readiness: the database answers',
+      tags: ['operations'],
+      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) } },
+    },
+    async () => {
+      try {
+        await deps.ping();
+      } catch (error) {
+        throw new AppError('server.unavailable', { message: 'The database is not reachable.', cause: error });
+      }
+      return { status: 200, body: { status: 'ready' } };
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import Router from '@koa/router';
+import type { Registration } from '../flows/registration/registration.ts';
+import type { InteractionFlowService } from '../flows/interaction/interaction.ts';
+import type { Cookies } from '../http/cookies.ts';
+import type { InteractionBridge } from '../oidc/interaction-bridge.ts';
+import { routes } from '../paths.ts';
+import type { Enrollments } from '../domain/enrollment/enrollments.ts';
+import type { RecordLinks } from '../domain/records/record-links.ts';
+import type { AccessTokenVerifier } from '../platform/access-tokens.ts';
+import type { Idempotency } from '../platform/idempotency.ts';
+import { registerInteractionRoutes } from './flows/interaction.ts';
+import { registerRegistrationFlowRoutes } from './flows/registration.ts';
+import { registerHealthRoutes } from './health.ts';
+import { buildOpenApi } from './openapi.ts';
+import { practiceAuthorization } from './practice/authorize.ts';
+import { ENROLLMENT_SCOPES, registerEnrollmentRoutes } from './practice/enrollments.ts';
+import { registerRecordLinkRoutes } from './practice/record-links.ts';
+import { ApiRoutes } from './route.ts';
+
+/**
+ * Every JSON route: health, the practice (EHR) API, the registration flow API and the sign-in
+ * interaction API, all through ApiRoutes, so /api/openapi.json describes them all.
+ */
+export function createApi(deps: {
+  issuer: string;
+  version: string;
+  validateResponses: boolean;
+  ping: () => Promise<unknown>;
+  verifyToken: AccessTokenVerifier;
+  enrollments: Enrollments;
+  idempotency: Idempotency;
+  recordLinks: RecordLinks;
+  registration: Registration;
+  interaction: InteractionFlowService;
+  bridge: InteractionBridge;
+  cookies: Cookies;
+  now: () => Date;
+}) {
+  const api = new ApiRoutes({ validateResponses: deps.validateResponses, authorize: practiceAuthorization(deps.verifyToken) });
+  const router = new Router();
+  registerHealthRoutes(api, router, deps);
+  registerEnrollmentRoutes(api, router, deps);
+  registerRecordLinkRoutes(api, router, deps);
+  registerRegistrationFlowRoutes(api, router, deps);
+  registerInteractionRoutes(api, router, deps);
+
+  const document = buildOpenApi({ issuer: deps.issuer, version: deps.version, specs: api.specs, scopes: ENROLLMENT_SCOPES });
+  router.get(routes.openapi, (ctx) => {
+    ctx.body = document;
+  });
+  return router;
+}

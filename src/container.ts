@@ -1,0 +1,176 @@
+import type { Connection } from 'mongoose';
+import type { Config } from './config/index.ts';
+import { createExpiryManager } from './database/expiry.ts';
+import { createModels, ensureModelIndexes } from './models/index.ts';
+import type { MailTransport } from './ports/mail.ts';
+import type { OidcStore } from './ports/oidc-store.ts';
+import type { SmsSender } from './ports/sms.ts';
+import { english } from './text/index.ts';
+import { createAccessTokenVerifier, publicJwks } from './platform/access-tokens.ts';
+import { createAudit } from './platform/audit.ts';
+import { createIdempotency } from './platform/idempotency.ts';
+import type { Logger } from './platform/logger.ts';
+import { createPasswordHasher } from './platform/password-hasher.ts';
+import { createRateLimits } from './platform/rate-limits.ts';
+import { createSecrets } from './platform/secrets.ts';
+import { createSigningKeys } from './platform/signing-keys.ts';
+import { createAccounts } from './domain/account/accounts.ts';
+import { createEnrollments } from './domain/enrollment/enrollments.ts';
+import { createInvitationEmailRenderer } from './domain/enrollment/invitation-email.ts';
+import { createInvitationQueue } from './domain/enrollment/invitation-queue.ts';
+import { createEnrollmentLifecycle } from './domain/enrollment/lifecycle.ts';
+import { createPractices } from './domain/practices.ts';
+import { createLaunchContexts } from './domain/records/launch-contexts.ts';
+import { createRecordLinks } from './domain/records/record-links.ts';
+import { createSmsCodes } from './domain/verification/sms-code.ts';
+import { createCsrf } from './flows/engine/csrf.ts';
+import { createFlowEngine } from './flows/engine/engine.ts';
+import { createFlowStore } from './flows/engine/flow-store.ts';
+import { createInteractionFlow } from './flows/interaction/interaction.ts';
+import { createSmsCodeMethod } from './flows/methods/sms-code.ts';
+import { createRegistration } from './flows/registration/registration.ts';
+import { createClientRegistry } from './oidc/clients.ts';
+import { createInteractionBridge } from './oidc/interaction-bridge.ts';
+import { createProvider } from './oidc/configuration.ts';
+import { createRenderer } from './web/render.ts';
+import { createProviderPages } from './web/provider-pages.ts';
+
+export interface ContainerDeps {
+  config: Config;
+  connection: Connection;
+  oidcStore: OidcStore;
+  logger: Logger;
+  mailTransport: MailTransport;
+  /** Undefined when SMS is not configured (production without Twilio): only the PIN method is offered. */
+  smsSender: SmsSender | undefined;
+  /** The clock of our own code (oidc-provider keeps its own). */
+  now?: () => Date;
+}
+
+/**
+ * Wires every part once, from the ground up: stores, platform services, the domain, the flows,
+ * the OpenID provider. Wiring only: behaviour lives in the modules it connects. src/boot.ts calls
+ * it for every process entry (server, CLI, benchmarks) and for the test harness.
+ */
+export async function createContainer(deps: ContainerDeps) {
+  const { config, connection, oidcStore, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  const models = createModels(connection);
+  await ensureModelIndexes(models);
+  const expiry = createExpiryManager({ onError: (err) => logger.warn({ err }, 'expiry purge failed') });
+  await oidcStore.ensureIndexes(expiry);
+  for (const model of [models.Flow, models.RateCounter, models.IdempotencyRecord]) await expiry.ensure(model.collection);
+
+  const hasher = createPasswordHasher({ concurrency: config.passwordHashConcurrency });
+  const secrets = createSecrets(config.tokenSecret);
+  const signingKeys = createSigningKeys({ models });
+  const jwks = await signingKeys.loadOrCreate();
+  const audit = createAudit({ models, now, logger });
+  const platform = {
+    now,
+    hasher,
+    secrets,
+    signingKeys,
+    audit,
+    rateLimits: createRateLimits({ models, now }),
+    idempotency: createIdempotency({ models, secrets, now }),
+    verifyApiToken: createAccessTokenVerifier({ issuer: config.issuer, audience: config.apiResource, jwks: publicJwks(jwks) }),
+  };
+
+  const render = createRenderer({ cache: config.env !== 'development' });
+  const accounts = createAccounts({ models, hasher });
+  const recordLinks = createRecordLinks({ models, now });
+  const lifecycle = createEnrollmentLifecycle({ models, now });
+  const enrollments = createEnrollments({
+    models,
+    lifecycle,
+    hasher,
+    secrets,
+    issuer: config.issuer,
+    now,
+    // A queued message kicks the queue (created below) so it is sent now, not at the next poll.
+    onQueued: () => void invitations.kick(),
+  });
+  const invitations = createInvitationQueue({
+    models,
+    lifecycle,
+    enrollments,
+    transport: deps.mailTransport,
+    render: createInvitationEmailRenderer(render, english),
+    logger,
+    now,
+    pollIntervalMs: config.mailPollIntervalMs,
+  });
+  const domain = {
+    accounts,
+    recordLinks,
+    launchContexts: createLaunchContexts({ models, recordLinks }),
+    lifecycle,
+    enrollments,
+    invitations,
+    // A practice's portal is an OAuth client (wired below): asked only at run time.
+    practices: createPractices({ models, clientMetadata: (clientId) => oidc.clients.get(clientId) }),
+  };
+
+  const provider = createProvider({
+    config,
+    accounts,
+    adapter: oidcStore.Adapter,
+    jwks,
+    pages: createProviderPages(render),
+    recordLinks,
+    launchContexts: domain.launchContexts,
+  });
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+  const oidc = {
+    provider,
+    bridge: createInteractionBridge(provider),
+    clients: createClientRegistry(provider, {
+      adapter: new oidcStore.Adapter('Client'),
+      listIds: () => oidcStore.listClientIds(),
+    }),
+  };
+
+  const engine = createFlowEngine({ store: createFlowStore(models), audit, now, csrf: createCsrf(config.cookieKeys[0] ?? '') });
+  const flows = {
+    engine,
+    registration: createRegistration({
+      issuer: config.issuer,
+      engine,
+      enrollments,
+      now,
+      hasher,
+      accounts,
+      lifecycle,
+      recordLinks,
+      smsCode: createSmsCodeMethod({
+        now,
+        codes: createSmsCodes(secrets.derive('sms-code')),
+        sender: deps.smsSender,
+        rateLimits: platform.rateLimits,
+      }),
+      text: english,
+      portalLoginUri: (practiceId) => domain.practices.portalLoginUri(practiceId),
+    }),
+    interaction: createInteractionFlow({ engine, accounts, recordLinks, now }),
+  };
+
+  return {
+    config,
+    logger,
+    render,
+    stores: { models, oidc: oidcStore },
+    platform,
+    domain,
+    flows,
+    oidc,
+    async close() {
+      expiry.stop();
+      await invitations.stop();
+      deps.mailTransport.close?.();
+    },
+  };
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;

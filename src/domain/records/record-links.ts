@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../errors/app-error.ts';
+import { isDuplicateKeyError } from '../../database/errors.ts';
+import type {
+  AccountDocument,
+  EnrollmentDocument,
+  Models,
+  PatientRecordDocument,
+  PracticeDocument,
+  RecordLinkDocument,
+} from '../../models/index.ts';
+
+/** One record an account may see, as tokens and pickers describe it. */
+export interface LinkedRecord {
+  linkId: string;
+  /** The practice's own record id (what a records API knows). */
+  recordId: string;
+  patientRecordId: string;
+  practiceId: string;
+  practiceName: string;
+  relationship: string;
+  displayName: string;
+}
+
+/** What the practice API shows of a link. */
+export interface RecordLinkView {
+  id: string;
+  recordId: string;
+  relationship: string;
+  enrollmentId: string;
+  grantedByClientId: string;
+  createdAt: string;
+  endsAt?: string;
+  active: boolean;
+}
+
+/** Which patient records an account may see, and on whose authority. */
+export function createRecordLinks(deps: { models: Models; now: () => Date }) {
+  const { RecordLink, Account, PatientRecord, Practice } = deps.models;
+  const active = () => ({ $or: [{ endsAt: null }, { endsAt: { $gt: deps.now() } }] });
+
+  const viewOf = (link: RecordLinkDocument, recordId: string): RecordLinkView => ({
+    id: link._id,
+    recordId,
+    relationship: link.relationship,
+    enrollmentId: link.enrollmentId,
+    grantedByClientId: link.grantedByClientId,
+    createdAt: new Date(link.createdAt).toISOString(),
+    ...(link.endsAt ? { endsAt: new Date(link.endsAt).toISOString() } : {}),
+    active: !link.endsAt || new Date(link.endsAt).getTime() > deps.now().getTime(),
+  });
+
+  return {
+    /** Links the enrollment's record to the account; linking an already linked record renews it. */
+    async link(accountId: string, enrollment: EnrollmentDocument): Promise<void> {
+      const fields = {
+        practiceId: enrollment.practiceId,
+        relationship: enrollment.relationship,
+        enrollmentId: enrollment._id,
+        grantedByClientId: enrollment.createdByClientId,
+      };
+      try {
+        await RecordLink.create({ _id: randomUUID(), accountId, patientRecordId: enrollment.patientRecordId, ...fields });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        await RecordLink.updateOne(
+          { accountId, patientRecordId: enrollment.patientRecordId },
+          { $set: fields, $unset: { endsAt: 1 } },
+        );
+      }
+    },
+
+    async activeFor(accountId: string): Promise<RecordLinkDocument[]> {
+      return RecordLink.find({ accountId, ...active() })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<RecordLinkDocument[]>();
+    },
+
+    /** The account's active links with what tokens and pickers show of each record. */
+    async describeActive(accountId: string): Promise<LinkedRecord[]> {
+      const links = await this.activeFor(accountId);
+      if (links.length === 0) return [];
+      const [records, practices] = await Promise.all([
+        PatientRecord.find({ _id: { $in: links.map((link) => link.patientRecordId) } }).lean<PatientRecordDocument[]>(),
+        Practice.find({ _id: { $in: [...new Set(links.map((link) => link.practiceId))] } }).lean<PracticeDocument[]>(),
+      ]);
+      const recordById = new Map(records.map((record) => [record._id, record]));
+      const practiceById = new Map(practices.map((practice) => [practice._id, practice]));
+      return links.flatMap((link) => {
+        const record = recordById.get(link.patientRecordId);
+        if (!record) return [];
+        return [
+          {
+            linkId: link._id,
+            recordId: record.recordId,
+            patientRecordId: record._id,
+            practiceId: link.practiceId,
+            practiceName: practiceById.get(link.practiceId)?.name ?? link.practiceId,
+            relationship: link.relationship,
+            displayName: `${record.givenName} ${record.familyName}`,
+          },
+        ];
+      });
+    },
+
+    /** The username of the account that most recently got this record: the "most recent username" to pre-fill. */
+    async mostRecentUsername(patientRecordId: string): Promise<string | undefined> {
+      const [latest] = await RecordLink.find({ patientRecordId }).sort({ createdAt: -1 }).limit(1).lean<RecordLinkDocument[]>();
+      if (!latest) return undefined;
+      const account = await Account.findById(latest.accountId).lean<AccountDocument>();
+      return account?.status === 'active' ? account.username : undefined;
+    },
+
+    /** A practice's view of who holds access to one of its records. */
+    async listForRecord(practiceId: string, recordId: string): Promise<RecordLinkView[]> {
+      const record = await PatientRecord.findOne({ practiceId, recordId }).lean<PatientRecordDocument>();
+      if (!record) throw new AppError('record.not_found');
+      const links = await RecordLink.find({ patientRecordId: record._id, practiceId })
+        .sort({ createdAt: 1 })
+        .lean<RecordLinkDocument[]>();
+      return links.map((link) => viewOf(link, recordId));
+    },
+
+    /** Ends a link (now, or at `endsAt`), e.g. when a child turns 18. The next token no longer carries it. */
+    async end(practiceId: string, recordId: string, linkId: string, endsAt?: Date): Promise<RecordLinkView> {
+      const record = await PatientRecord.findOne({ practiceId, recordId }).lean<PatientRecordDocument>();
+      if (!record) throw new AppError('record.not_found');
+      const updated = await RecordLink.findOneAndUpdate(
+        { _id: linkId, patientRecordId: record._id, practiceId },
+        { $set: { endsAt: endsAt ?? deps.now() } },
+        { returnDocument: 'after' },
+      ).lean<RecordLinkDocument>();
+      if (!updated) throw new AppError('record_link.not_found');
+      return viewOf(updated, recordId);
+    },
+  };
+}
+
+export type RecordLinks = ReturnType<typeof createRecordLinks>;

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { FieldDescriptor } from '../engine/definition.ts';
+import type { InteractionState } from './states.ts';
+
+/** What a client may submit to a sign-in interaction, as `{ action, ... }`: the same for JSON and forms. */
+export const interactionAction = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('login'), login: z.string().trim().min(1).max(256), password: z.string().min(1).max(1024) }),
+  z.object({ action: z.literal('consent') }),
+  z.object({ action: z.literal('abort') }),
+  /** SMART standalone launch: the record (its link id) whose data the app may see. */
+  z.object({ action: z.literal('select_patient'), patient: z.uuid() }),
+]);
+export type InteractionAction = z.infer<typeof interactionAction>;
+export type InteractionActionName = InteractionAction['action'];
+
+/** The fields each action collects, so any UI can draw it from the interaction's JSON. */
+export const INTERACTION_FIELDS: Record<InteractionActionName, FieldDescriptor[]> = {
+  login: [
+    { name: 'login', type: 'text', required: true, label: 'field.login' },
+    { name: 'password', type: 'password', required: true, label: 'field.password' },
+  ],
+  consent: [],
+  abort: [],
+  select_patient: [{ name: 'patient', type: 'choice', required: true, label: 'field.patient' }],
+};
+
+/** Which actions each prompt allows. Any other pair is `interaction.invalid_action`. */
+export const INTERACTION_ACTIONS: Record<InteractionState, readonly InteractionActionName[]> = {
+  login: ['login', 'abort'],
+  // Prompt Create: a patient who already has an account may sign in instead of registering.
+  create: ['login', 'abort'],
+  patient: ['select_patient', 'abort'],
+  consent: ['consent', 'abort'],
+  done: [],
+};

@@ -1,0 +1,221 @@
+import { AppError } from '../../errors/app-error.ts';
+import type { Accounts } from '../../domain/account/accounts.ts';
+import type { RecordLinks } from '../../domain/records/record-links.ts';
+import type { AuditContext } from '../../platform/audit.ts';
+import type { InteractionHandle } from '../../ports/interaction.ts';
+import type { Translate } from '../../text/index.ts';
+import type { FlowAccess, FlowDefinition, FlowRecord, Outcome } from '../engine/definition.ts';
+import type { FlowEngine, FlowViewBase } from '../engine/engine.ts';
+import { INTERACTION_ACTIONS, INTERACTION_FIELDS, type InteractionAction } from './actions.ts';
+import {
+  INTERACTION_STATES,
+  interactionInternal,
+  interactionPublic,
+  isInteractionState,
+  type InteractionInternal,
+  type InteractionPublic,
+  type InteractionState,
+} from './states.ts';
+
+/** An interaction flow lives as long as oidc-provider's interaction (see src/oidc/ttl.ts). */
+export const INTERACTION_FLOW_TTL_MS = 60 * 60 * 1000;
+
+/** One record the patient picker offers. */
+export interface PatientChoice {
+  id: string;
+  displayName: string;
+  relationship: string;
+  practiceName: string;
+}
+
+/** What any UI may show about a sign-in interaction. */
+export interface InteractionView extends FlowViewBase<InteractionState> {
+  uid: string;
+  prompt: string;
+  client: { id: string; name: string };
+  scopes: string[];
+  /** Scopes the user is asked to allow (consent prompt). */
+  requestedScopes: string[];
+  /** Patient picker (SMART launch): the records this account may choose from. */
+  patients?: PatientChoice[];
+  /** Set once the interaction is done: where the user agent continues. */
+  redirectTo?: string;
+}
+
+type InteractionFlow = FlowRecord<InteractionState, InteractionPublic, InteractionInternal>;
+type InteractionOutcome = Outcome<InteractionState, InteractionPublic, InteractionInternal>;
+export type InteractionDefinition = FlowDefinition<
+  InteractionState,
+  InteractionAction,
+  InteractionPublic,
+  InteractionInternal,
+  InteractionHandle
+>;
+
+const done = (redirectTo: string, action: string, details?: Record<string, unknown>): InteractionOutcome => ({
+  state: 'done',
+  public: { redirectTo },
+  audit: { action, outcome: 'success', ...(details ? { details } : {}) },
+});
+
+/**
+ * The sign-in interaction (login, prompt=create's sign-in, consent, the SMART patient picker) as
+ * a flow of the engine, bound to oidc-provider's interaction: each prompt is one flow whose id is
+ * the interaction's uid, reachable only with that interaction's cookie. Pages and the JSON API
+ * submit the same actions; every action ends by telling oidc-provider the result.
+ */
+export function createInteractionFlow(deps: {
+  engine: FlowEngine;
+  accounts: Pick<Accounts, 'authenticate'>;
+  recordLinks: Pick<RecordLinks, 'describeActive'>;
+  now: () => Date;
+}) {
+  const { engine } = deps;
+
+  async function patientsOf(accountId: string | undefined): Promise<PatientChoice[]> {
+    const linked = accountId ? await deps.recordLinks.describeActive(accountId) : [];
+    return linked.map((record) => ({
+      id: record.linkId,
+      displayName: record.displayName,
+      relationship: record.relationship,
+      practiceName: record.practiceName,
+    }));
+  }
+
+  const definition: InteractionDefinition = {
+    kind: 'interaction',
+    ttlMs: INTERACTION_FLOW_TTL_MS,
+    states: INTERACTION_STATES,
+    allowed: INTERACTION_ACTIONS,
+    fields: INTERACTION_FIELDS,
+    publicSchema: interactionPublic,
+    internalSchema: interactionInternal,
+    errors: {
+      notFound: 'interaction.not_found',
+      expired: 'interaction.not_found',
+      invalidTransition: 'interaction.invalid_action',
+      conflict: 'interaction.not_found',
+    },
+    // Replaced per request by the interaction oidc-provider loaded for it (see `bound`).
+    context: () => Promise.reject(new AppError('interaction.not_found')),
+    transitions: {
+      async login(flow, input, interaction) {
+        try {
+          const account = await deps.accounts.authenticate(input.login, input.password);
+          return done(await interaction.completeLogin(account._id, ['pwd']), 'signin.login', { accountId: account._id });
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
+          return { state: flow.state, error, field: 'login', audit: { action: 'signin.login', outcome: 'failure' } };
+        }
+      },
+      async consent(_flow, _input, interaction) {
+        return done(await interaction.completeConsent(), 'signin.consent', { clientId: interaction.client.id });
+      },
+      async select_patient(flow, input, interaction) {
+        const choices = await patientsOf(interaction.accountId);
+        if (!choices.some((choice) => choice.id === input.patient)) {
+          return {
+            state: flow.state,
+            error: new AppError('patient.not_linked'),
+            field: 'patient',
+            audit: { action: 'signin.select_patient', outcome: 'failure' },
+          };
+        }
+        return done(await interaction.completePatient(input.patient), 'signin.select_patient');
+      },
+      async abort(_flow, _input, interaction) {
+        return done(await interaction.abort('End-User aborted interaction'), 'signin.abort');
+      },
+    },
+  };
+
+  /** The definition whose transitions act on this request's interaction. */
+  const bound = (interaction: InteractionHandle): InteractionDefinition => ({ ...definition, context: async () => interaction });
+  const access = (interaction: InteractionHandle, form: boolean): FlowAccess => ({
+    mode: 'browser',
+    // The interaction cookie (checked when oidc-provider loaded the interaction) is this flow's binding.
+    bindingSecret: interaction.uid,
+    form,
+  });
+  const stateOf = (interaction: InteractionHandle): InteractionState =>
+    isInteractionState(interaction.prompt) ? interaction.prompt : 'login';
+
+  /** The stored flow of this interaction, or a fresh one (not stored until its first action). */
+  async function current(interaction: InteractionHandle): Promise<InteractionFlow> {
+    const stored = await engine.load(definition, interaction.uid, access(interaction, false)).catch(() => undefined);
+    return (
+      stored ?? {
+        id: interaction.uid,
+        kind: 'interaction',
+        mode: 'browser',
+        state: stateOf(interaction),
+        version: 0,
+        expiresAt: new Date(deps.now().getTime() + INTERACTION_FLOW_TTL_MS),
+        interactionUid: interaction.uid,
+        subject: {},
+        messages: [],
+        public: {},
+        internal: {},
+      }
+    );
+  }
+
+  async function view(interaction: InteractionHandle, flow: InteractionFlow, t: Translate): Promise<InteractionView> {
+    const base = engine.view(definition, flow, t);
+    return {
+      ...base,
+      uid: interaction.uid,
+      prompt: interaction.prompt,
+      client: { id: interaction.client.id, name: interaction.client.name },
+      scopes: interaction.scopes,
+      requestedScopes: interaction.missing.scopes,
+      ...(flow.state === 'patient' ? { patients: await patientsOf(interaction.accountId) } : {}),
+      ...(flow.public.redirectTo ? { redirectTo: flow.public.redirectTo } : {}),
+    };
+  }
+
+  return {
+    definition,
+
+    /** The interaction's public view, with the patient choices when it asks for a patient. */
+    async describe(interaction: InteractionHandle, t: Translate): Promise<InteractionView> {
+      return view(interaction, await current(interaction), t);
+    },
+
+    /** Runs one action: a handled failure (wrong password…) comes back as `error` beside the view; otherwise `redirectTo` says where to go. */
+    async submit(
+      interaction: InteractionHandle,
+      input: InteractionAction & { csrf?: string | undefined },
+      options: { form: boolean; t: Translate; context?: AuditContext },
+    ): Promise<{ flow: InteractionView; error?: AppError }> {
+      // A forged form creates nothing.
+      if (options.form) engine.verifyCsrf(interaction.uid, input.csrf);
+      const def = bound(interaction);
+      const how = access(interaction, options.form);
+      const flow = await engine.open(def, interaction.uid, how, () =>
+        engine.create(
+          def,
+          {
+            id: interaction.uid,
+            mode: 'browser',
+            state: stateOf(interaction),
+            public: {},
+            internal: {},
+            interactionUid: interaction.uid,
+            bindingSecret: interaction.uid,
+          },
+          // Not audited itself: the action that follows is.
+          undefined,
+        ),
+      );
+      const { flow: saved, error } = await engine.submit(def, flow, how, input, options.context);
+      return { flow: await view(interaction, saved, options.t), ...(error ? { error } : {}) };
+    },
+
+    /** Finishes the sign-in with an account a registration just created or linked (its one-time hand-off). */
+    completeWithRegistration: (interaction: InteractionHandle, accountId: string) =>
+      interaction.completeLogin(accountId, ['pwd']),
+  };
+}
+
+export type InteractionFlowService = ReturnType<typeof createInteractionFlow>;

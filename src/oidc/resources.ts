@@ -1,0 +1,58 @@
+import { errors, type ResourceServer } from 'oidc-provider';
+import type { Config } from '../config/index.ts';
+import { allPatientScopes, SMART_OIDC_SCOPES } from './smart/scopes.ts';
+import { TTL } from './ttl.ts';
+
+/** The scopes of this server's own API (practice clients may be granted them). */
+export const API_SCOPES = 'enrollments:read enrollments:write';
+
+/** The OpenID scopes a patient-facing client may ask for. */
+export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'records', ...SMART_OIDC_SCOPES] as const;
+
+/** Every scope the provider knows besides the patient/* scopes of FHIR servers. */
+export const STATIC_SCOPES: readonly string[] = [...OIDC_SCOPES, ...API_SCOPES.split(' ')];
+
+/** The practice an EHR client acts for (client metadata `practice_id`), if any. */
+export function practiceOf(client: { metadata(): Record<string, unknown> } | undefined): string | undefined {
+  const practiceId = client?.metadata().practice_id;
+  return typeof practiceId === 'string' ? practiceId : undefined;
+}
+
+/**
+ * The resource servers this provider issues access tokens for: its own practice API (for
+ * practice clients) and the FHIR servers of FHIR_BASE_URLS (SMART `aud`). Both get JWT access
+ * tokens (RFC 9068) so they can check them offline.
+ */
+export function createResources(config: Pick<Config, 'apiResource' | 'fhirBaseUrls'>) {
+  const isFhirServer = (resource: unknown): resource is string =>
+    typeof resource === 'string' && config.fhirBaseUrls.includes(resource);
+  return {
+    isFhirServer,
+    /** A practice client gets the practice API when it names no resource. */
+    defaultResource: (client: Parameters<typeof practiceOf>[0], oneOf: readonly string[] | undefined) =>
+      oneOf ?? (practiceOf(client) ? config.apiResource : undefined),
+    serverInfo(resource: string, client: Parameters<typeof practiceOf>[0]): ResourceServer {
+      if (isFhirServer(resource)) {
+        return {
+          scope: allPatientScopes().join(' '),
+          audience: resource,
+          accessTokenTTL: TTL.AccessToken,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        };
+      }
+      if (resource === config.apiResource && practiceOf(client)) {
+        return {
+          scope: API_SCOPES,
+          audience: config.apiResource,
+          accessTokenTTL: TTL.ClientCredentials,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        };
+      }
+      throw new errors.InvalidTarget();
+    },
+  };
+}
+
+export type Resources = ReturnType<typeof createResources>;

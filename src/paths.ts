@@ -1,0 +1,69 @@
+/**
+ * Every URL path we serve, build or parse, in one place (oidc-provider's own routes come from the
+ * provider). Routers mount the `routes` patterns; everything that links somewhere uses `paths`.
+ * Moving a page is one line here.
+ */
+export const routes = {
+  healthz: '/healthz',
+  readyz: '/readyz',
+  smartConfiguration: '/.well-known/smart-configuration',
+  stylesheet: '/assets/site.css',
+
+  /** The sign-in interaction (pages and JSON): under oidc-provider's path-scoped interaction cookie. */
+  interaction: '/interaction/:uid',
+  /** The interaction's JSON API; the same flow as the pages. */
+  interactionApi: '/interaction/:uid/api',
+  interactionRegister: '/interaction/:uid/register',
+  interactionRegistrationComplete: '/interaction/:uid/registration-complete',
+  /** Cookies the interaction reads (the registration hand-off) are scoped here. */
+  interactionCookiePath: '/interaction',
+
+  /** The email's "Access your records" link. */
+  registrationLink: '/register/:token',
+  /** The registration pages of one flow (`?flow=<id>`). */
+  registrationPage: '/register',
+  registrationDone: '/register/done',
+  registrationApi: '/api/flows/registration',
+  registrationApiFlow: '/api/flows/registration/:id',
+
+  openapi: '/api/openapi.json',
+  enrollments: '/api/enrollments',
+  enrollment: '/api/enrollments/:id',
+  enrollmentReissue: '/api/enrollments/:id/reissue',
+  recordLinks: '/api/records/:recordId/links',
+  recordLinkEnd: '/api/records/:recordId/links/:linkId/end',
+
+  devOutbox: '/dev/outbox',
+  demoPortal: '/demo',
+  demoLogin: '/demo/login',
+  demoCallback: '/demo/callback',
+} as const;
+
+const q = encodeURIComponent;
+
+export const paths = {
+  interaction: (uid: string) => `/interaction/${q(uid)}`,
+  /** prompt=create shows the register page; this is its "I already have an account" sign-in form. */
+  interactionSignIn: (uid: string) => `/interaction/${q(uid)}?signin`,
+  interactionRegister: (uid: string) => `/interaction/${q(uid)}/register`,
+  /** Where a registration started inside a sign-in finishes that sign-in. */
+  interactionRegistrationComplete: (uid: string, flowId: string) =>
+    `/interaction/${q(uid)}/registration-complete?flow=${q(flowId)}`,
+  registrationLink: (token: string) => `/register/${q(token)}`,
+  registrationPage: (flowId: string) => `/register?flow=${q(flowId)}`,
+  registrationDone: () => routes.registrationDone,
+  registrationApiFlow: (flowId: string) => `/api/flows/registration/${q(flowId)}`,
+  demoLogin: (prompt?: 'create') => (prompt ? `${routes.demoLogin}?prompt=${prompt}` : routes.demoLogin),
+
+  /** The token of a registration link, whether the whole link from the email was pasted or just its token. */
+  tokenOfRegistrationLink(link: string): string {
+    const trimmed = link.trim();
+    const match = /\/register\/([A-Za-z0-9_-]+)\/?$/.exec(trimmed);
+    return match?.[1] ?? trimmed;
+  },
+};
+
+/** Pages (HTML) live under these prefixes; the JSON API under /api and /interaction/:uid/api. */
+export function isPagePath(path: string): boolean {
+  return /^\/(interaction|register|dev|demo)(\/|$)/.test(path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(path);
+}

@@ -1,0 +1,14 @@
+import type { Adapter, Configuration } from 'oidc-provider';
+import type { ExpiryManager } from '../database/expiry.ts';
+
+/**
+ * The storage port for oidc-provider's artifacts (sessions, codes, tokens, grants, clients…);
+ * adapters/mongo-oidc-adapter.ts implements it on MongoDB/FerretDB.
+ */
+export interface OidcStore {
+  Adapter: NonNullable<Configuration['adapter']> & (new (model: string) => Adapter);
+  /** Start-up: the indexes the store's lookups need, and expiry of what it keeps. */
+  ensureIndexes(expiry: ExpiryManager): Promise<void>;
+  listClientIds(): Promise<string[]>;
+  close?(): Promise<void> | void;
+}

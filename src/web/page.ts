@@ -1,0 +1,24 @@
+import type { Context } from 'koa';
+import type { AppError } from '../errors/app-error.ts';
+import type { TextId } from '../text/index.ts';
+import type { Render } from './render.ts';
+
+/**
+ * Draws a page: every template gets the request's sentences (`t`) and its title; everything else
+ * it shows comes from public data (a flow's JSON, an interaction's view).
+ */
+export function createPages(render: Render) {
+  return {
+    show(ctx: Context, template: string, title: TextId, locals: Record<string, unknown> = {}): void {
+      ctx.type = 'html';
+      ctx.body = render(template, { t: ctx.state.t, title: ctx.state.t(title), ...locals });
+    },
+    /** The error page: the catalogue's sentence, with the code in small print for support calls. */
+    error(ctx: Context, error: AppError): string {
+      const { t } = ctx.state;
+      return render('error', { t, title: t('page.error.title'), message: error.text(t), code: error.code });
+    },
+  };
+}
+
+export type Pages = ReturnType<typeof createPages>;
