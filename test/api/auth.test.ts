@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice, type TestPractice } from '../support/practice.ts';
 import { discoverClient } from '../support/relying-party.ts';
-import { api, bearer, counts, enroll, getEnrollment, openLink, record } from './helpers.ts';
+import { api, bearer, counts, enroll, getEnrollment, openLink, record } from '../support/practice-api.ts';
 import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;

@@ -3,7 +3,7 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
-import { api, bearer, counts, enroll, record } from './helpers.ts';
+import { api, bearer, counts, enroll, record } from '../support/practice-api.ts';
 import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;

@@ -14,7 +14,7 @@ import {
   record,
   openLink,
   type EnrollmentBody,
-} from './helpers.ts';
+} from '../support/practice-api.ts';
 import { expectJsonError } from '../support/error-answers.ts';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -3,7 +3,16 @@
 // the enrollment's status is one a reissue can leave.
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
-import { api, bearer, enroll, expectLinkExpired, getEnrollment, openLink, record, registerPathOf } from './helpers.ts';
+import {
+  api,
+  bearer,
+  enroll,
+  expectLinkExpired,
+  getEnrollment,
+  openLink,
+  record,
+  registerPathOf,
+} from '../support/practice-api.ts';
 import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;

@@ -18,7 +18,7 @@ import {
   waitForMessageTo,
   type EnrollmentBody,
   type RecordInput,
-} from './helpers.ts';
+} from '../support/practice-api.ts';
 
 let fakeNow = new Date('2031-03-10T09:00:00.000Z');
 let server: TestServer;

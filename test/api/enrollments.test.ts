@@ -19,7 +19,7 @@ import {
   waitForMessageTo,
   wholeMessage,
   type EnrollmentBody,
-} from './helpers.ts';
+} from '../support/practice-api.ts';
 import { expectJsonError } from '../support/error-answers.ts';
 
 const PRACTICE_NAME = 'Maple Street Family Practice';

@@ -2,7 +2,7 @@
 // the same PIN) instead of a second one, and sends one email.
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice, type TestPractice } from '../support/practice.ts';
-import { counts, enroll, eventually, getEnrollment, messagesTo, record, waitForMessageTo } from './helpers.ts';
+import { counts, enroll, eventually, getEnrollment, messagesTo, record, waitForMessageTo } from '../support/practice-api.ts';
 import { expectJsonError } from '../support/error-answers.ts';
 
 let server: TestServer;

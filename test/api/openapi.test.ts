@@ -2,7 +2,7 @@
 // zod guards that validate them.
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
-import { api, bearer, enroll, record } from './helpers.ts';
+import { api, bearer, enroll, record } from '../support/practice-api.ts';
 
 type Json = Record<string, any>;
 

@@ -13,7 +13,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { createTestPractice } from '../support/practice.ts';
 import { startTwilioStandIn, TEST_TWILIO, type TwilioStandIn } from '../support/twilio-stand-in.ts';
 import { createTwilioSmsSender } from '../../adapters/twilio-sms-sender.ts';
-import { accessLinkOf, enroll, record, waitForMessageTo, type RecordInput } from '../api/helpers.ts';
+import { accessLinkOf, enroll, record, waitForMessageTo, type RecordInput } from '../support/practice-api.ts';
 import { headingOf, launchBrowsing, submit, type Browsing } from './page-checks.ts';
 import { startTestPortal, type TestPortal } from './portal.ts';
 

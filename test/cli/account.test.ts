@@ -1,5 +1,5 @@
 // `patient-idp account add`, in-process against real services on a fresh database.
-import { startCliHarness, expectRefused, type CliHarness } from './harness.ts';
+import { startCliHarness, expectRefused, type CliHarness } from '../support/cli.ts';
 import { passwordRuleText } from '../../src/domain/account/password-policy.ts';
 import { english } from '../../src/text/index.ts';
 

@@ -1,6 +1,6 @@
 // The real executable, bin/patient-idp.js, as a child process against a fresh database.
 import { connectTestDatabase, type TestDatabase } from '../support/database.ts';
-import { errorLine, executableEnv, expectOneErrorLine, runExecutable, type CliResult } from './harness.ts';
+import { errorLine, executableEnv, expectOneErrorLine, runExecutable, type CliResult } from '../support/cli.ts';
 
 let db: TestDatabase;
 let env: NodeJS.ProcessEnv;

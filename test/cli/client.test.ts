@@ -1,5 +1,5 @@
 // `patient-idp client add|list|remove`, in-process against real services on a fresh database.
-import { startCliHarness, errorLine, expectRefused, type CliHarness } from './harness.ts';
+import { startCliHarness, errorLine, expectRefused, type CliHarness } from '../support/cli.ts';
 
 let cli: CliHarness;
 

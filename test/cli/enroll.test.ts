@@ -5,7 +5,7 @@ import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
 import type { EnrollmentDocument, PatientRecordDocument } from '../../src/models/index.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
 import { connectTestDatabase } from '../support/database.ts';
-import { startCliHarness, executableEnv, expectRefused, runExecutable, type CliHarness, type CliResult } from './harness.ts';
+import { startCliHarness, executableEnv, expectRefused, runExecutable, type CliHarness, type CliResult } from '../support/cli.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const PRACTICE = { id: 'cedar-grove', name: 'Cedar Grove Family Practice' };

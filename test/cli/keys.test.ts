@@ -1,6 +1,6 @@
 // `patient-idp keys list|rotate`, in-process against real services on a fresh database.
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../../src/oidc/ttl.ts';
-import { startCliHarness, errorLine, type CliHarness } from './harness.ts';
+import { startCliHarness, errorLine, type CliHarness } from '../support/cli.ts';
 
 let cli: CliHarness;
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { AppError } from '../../src/errors/app-error.ts';
 import type { CliServices } from '../../src/cli/context.ts';
 import { connectTestDatabase } from '../support/database.ts';
-import { capture, errorLine, uriWithDatabase } from './harness.ts';
+import { capture, errorLine, uriWithDatabase } from '../support/cli.ts';
 
 /** An environment whose database would fail: proves a command never touched it. */
 const UNUSED_DATABASE_ENV = { MONGODB_URI: 'mongodb://127.0.0.1:1/never-opened' };

@@ -1,7 +1,7 @@
 // `patient-idp practice add|list` and `client add --practice` (EHR clients), in-process against
 // real services; the EHR client made by the CLI then gets a real token and calls the practice API.
 import * as oidc from 'openid-client';
-import { startCliHarness, capture, expectRefused, type CliHarness } from './harness.ts';
+import { startCliHarness, capture, expectRefused, type CliHarness } from '../support/cli.ts';
 import { startTestServer } from '../support/server.ts';
 import { discoverClient } from '../support/relying-party.ts';
 

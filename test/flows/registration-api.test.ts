@@ -27,7 +27,7 @@ import {
   wrongPin,
   type FlowJson,
   type Harness,
-} from './helpers.ts';
+} from '../support/registration.ts';
 
 let h: Harness;
 

@@ -20,7 +20,7 @@ import {
   textOf,
   type Enrolled,
   type Harness,
-} from './helpers.ts';
+} from '../support/registration.ts';
 
 const REDIRECT_URI = 'https://portal.example.test/callback';
 const INITIATE_LOGIN_URI = 'https://portal.example.test/login';

@@ -22,7 +22,7 @@ import {
   wrongPin,
   type Enrolled,
   type Harness,
-} from './helpers.ts';
+} from '../support/registration.ts';
 import { BROWSER_ACCEPT, csrfOf, pathOf, setCookiesOf } from '../support/browser-agent.ts';
 
 let h: Harness;

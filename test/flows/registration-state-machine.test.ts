@@ -21,7 +21,7 @@ import {
   type Enrolled,
   type FlowJson,
   type Harness,
-} from './helpers.ts';
+} from '../support/registration.ts';
 
 let h: Harness;
 const EXISTING = { username: 'Existing.Patient', password: 'Existing-Pass-77' };

@@ -22,7 +22,7 @@ import {
   type AuthorizeOptions,
   type LinkedRecordFixture,
   type SmartHarness,
-} from './helpers.ts';
+} from '../support/smart.ts';
 
 let h: SmartHarness;
 let config: oidc.Configuration;

@@ -24,7 +24,7 @@ import {
   stopAtPicker,
   type LinkedRecordFixture,
   type SmartHarness,
-} from './helpers.ts';
+} from '../support/smart.ts';
 
 const LAKESIDE = 'Lakeside Family Medicine';
 const HILLCREST = 'Hillcrest Pediatrics';

@@ -23,7 +23,7 @@ import {
   type LinkedRecordFixture,
   type SmartHarness,
   type Tokens,
-} from './helpers.ts';
+} from '../support/smart.ts';
 
 const PRACTICE_NAME = 'Lakeside Family Medicine';
 const CLIENT_ID = 'growth-chart-app';

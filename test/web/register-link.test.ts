@@ -15,7 +15,7 @@ import {
   openLink,
   registerPathOf,
   waitForMessageTo,
-} from '../api/helpers.ts';
+} from '../support/practice-api.ts';
 
 const PRACTICE_NAME = `Dr. O'Hara & Sons <Pediatrics>`;
 const DAY = 24 * 60 * 60 * 1000;

@@ -44,19 +44,59 @@ export const LIFECYCLE: readonly {
   event: EnrollmentEvent;
   /** `unchanged`: the status stays (a counter or the claim lease changes); `expired` is derived, never written. */
   to: StoredEnrollmentStatus | 'unchanged' | 'expired';
+  /** Only while the link is still valid (before `expiresAt`). */
+  beforeExpiry?: true;
 }[] = [
   { from: ['new'], event: 'enroll', to: 'invited' },
-  { from: ['invited'], event: 'open', to: 'opened' },
-  { from: ['invited', 'opened', 'verified'], event: 'verify', to: 'verified' },
-  { from: ['invited', 'opened', 'verified'], event: 'fail_verification', to: 'unchanged' },
+  { from: ['invited'], event: 'open', to: 'opened', beforeExpiry: true },
+  { from: ['invited', 'opened', 'verified'], event: 'verify', to: 'verified', beforeExpiry: true },
+  { from: ['invited', 'opened', 'verified'], event: 'fail_verification', to: 'unchanged', beforeExpiry: true },
   { from: ['invited', 'opened', 'verified'], event: 'lock', to: 'locked' },
-  { from: ['verified'], event: 'claim', to: 'unchanged' },
+  { from: ['verified'], event: 'claim', to: 'unchanged', beforeExpiry: true },
   { from: ['verified'], event: 'release', to: 'unchanged' },
   { from: ['verified'], event: 'complete', to: 'claimed' },
   { from: ['invited', 'opened', 'verified', 'locked', 'expired'], event: 'reissue', to: 'invited' },
   { from: ['invited', 'opened', 'verified', 'locked', 'expired'], event: 'revoke', to: 'revoked' },
   { from: ['invited', 'opened', 'verified'], event: 'expire', to: 'expired' },
 ];
+
+function rowOf(event: EnrollmentEvent) {
+  const row = LIFECYCLE.find((candidate) => candidate.event === event);
+  if (!row) throw new Error(`no lifecycle row for ${event}`);
+  return row;
+}
+
+/** What `event` makes of an enrollment in `status` (as the practice sees it), or undefined when the table does not allow it. */
+export function nextStatus(status: EnrollmentStatus | 'new', event: EnrollmentEvent): EnrollmentStatus | undefined {
+  const row = rowOf(event);
+  if (!row.from.includes(status)) return undefined;
+  return row.to === 'unchanged' ? (status as EnrollmentStatus) : row.to;
+}
+
+/**
+ * The condition under which the database applies `event`: the stored statuses the table allows
+ * it from (an `expired` enrollment is stored live), and an unexpired link where the table says so.
+ * Every writer below filters with it, so the table is what the database enforces.
+ */
+export function filterFor(
+  event: EnrollmentEvent,
+  at: Date,
+): { status: { $in: StoredEnrollmentStatus[] }; expiresAt?: { $gt: Date } } {
+  const row = rowOf(event);
+  const stored = new Set<StoredEnrollmentStatus>();
+  for (const from of row.from) {
+    if (from === 'expired') for (const live of LIVE_ENROLLMENT_STATUSES) stored.add(live);
+    else if (from !== 'new') stored.add(from);
+  }
+  return { status: { $in: [...stored] }, ...(row.beforeExpiry ? { expiresAt: { $gt: at } } : {}) };
+}
+
+/** The status an event writes (for the events that change it). */
+function statusAfter(event: EnrollmentEvent): StoredEnrollmentStatus {
+  const { to } = rowOf(event);
+  if (to === 'unchanged' || to === 'expired') throw new Error(`${event} writes no status`);
+  return to;
+}
 
 /** The invitation email's delivery, a sub-state of the enrollment (enrollment.mermaid draws it too). */
 export const DELIVERY_LIFECYCLE: readonly { from: readonly (DeliveryState | 'new')[]; to: DeliveryState; when: string }[] = [
@@ -104,9 +144,7 @@ export interface NewEnrollment extends StoredCredentials {
 export function createEnrollmentLifecycle(deps: { models: Models; now: () => Date }) {
   const { Enrollment } = deps.models;
   const { now } = deps;
-  const usable = () => ({ status: { $in: LIVE_ENROLLMENT_STATUSES }, expiresAt: { $gt: now() } });
-  /** A reissue or a revoke applies to any enrollment not yet claimed or revoked. */
-  const reopenable = { $in: [...LIVE_ENROLLMENT_STATUSES, 'locked'] as StoredEnrollmentStatus[] };
+  const when = (event: EnrollmentEvent) => filterFor(event, now());
 
   return {
     /** The status as stored now (undefined when the enrollment is gone). */
@@ -117,18 +155,18 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
 
     /** enroll: a new enrollment, `invited`, its email queued in the same insert (no transaction needed). */
     async enroll(fields: NewEnrollment): Promise<EnrollmentDocument> {
-      const created = await Enrollment.create({ ...fields, status: 'invited', events: { invitedAt: now() } });
+      const created = await Enrollment.create({ ...fields, status: statusAfter('enroll'), events: { invitedAt: now() } });
       return created.toObject();
     },
 
     /** open: a live link was opened; `invited` → `opened` (opening never spends a link). Null when the link died meanwhile. */
     async open(enrollment: EnrollmentDocument): Promise<EnrollmentDocument | null> {
       const { _id, tokenHash } = enrollment;
-      if (enrollment.status !== 'invited') return enrollment;
+      if (nextStatus(statusOf(enrollment, now()), 'open') === undefined) return enrollment;
       return (
         (await Enrollment.findOneAndUpdate(
-          { _id, tokenHash, status: 'invited' },
-          { $set: { status: 'opened', 'events.openedAt': now() } },
+          { _id, tokenHash, ...when('open') },
+          { $set: { status: statusAfter('open'), 'events.openedAt': now() } },
           { returnDocument: 'after' },
         ).lean<EnrollmentDocument>()) ??
         // Opened meanwhile by another request (fine), or reissued (the hash changed: this link is dead).
@@ -139,15 +177,15 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
     /** fail_verification: counts one failed check; at the limit, lock. Answers whether it is now locked. */
     async recordFailure(enrollmentId: string): Promise<{ locked: boolean }> {
       const updated = await Enrollment.findOneAndUpdate(
-        { _id: enrollmentId, ...usable() },
+        { _id: enrollmentId, ...when('fail_verification') },
         { $inc: { failedVerifications: 1 } },
         { returnDocument: 'after' },
       ).lean<EnrollmentDocument>();
       if (!updated) return { locked: true };
       if ((updated.failedVerifications ?? 0) < MAX_FAILED_VERIFICATIONS) return { locked: false };
       await Enrollment.updateOne(
-        { _id: enrollmentId, status: { $in: LIVE_ENROLLMENT_STATUSES } },
-        { $set: { status: 'locked', 'events.lockedAt': now() } },
+        { _id: enrollmentId, ...when('lock') },
+        { $set: { status: statusAfter('lock'), 'events.lockedAt': now() } },
       );
       return { locked: true };
     },
@@ -155,8 +193,8 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
     /** verify: identity verified; `invited`/`opened` → `verified`. False when the enrollment is no longer usable. */
     async markVerified(enrollmentId: string): Promise<boolean> {
       const result = await Enrollment.updateOne(
-        { _id: enrollmentId, ...usable() },
-        { $set: { status: 'verified', 'events.verifiedAt': now() } },
+        { _id: enrollmentId, ...when('verify') },
+        { $set: { status: statusAfter('verify'), 'events.verifiedAt': now() } },
       );
       return result.matchedCount === 1;
     },
@@ -167,8 +205,7 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
       const result = await Enrollment.updateOne(
         {
           _id: enrollmentId,
-          status: 'verified',
-          expiresAt: { $gt: at },
+          ...when('claim'),
           $or: [{ 'claim.until': null }, { 'claim.until': { $lte: at } }, { 'claim.flowId': flowId }],
         },
         { $set: { claim: { flowId, until: new Date(at.getTime() + CLAIM_LEASE_MS) } } },
@@ -178,14 +215,17 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
 
     /** release: the flow holding the claim gives it back (its account step failed). */
     async release(enrollmentId: string, flowId: string): Promise<void> {
-      await Enrollment.updateOne({ _id: enrollmentId, status: 'verified', 'claim.flowId': flowId }, { $unset: { claim: 1 } });
+      await Enrollment.updateOne({ _id: enrollmentId, ...when('release'), 'claim.flowId': flowId }, { $unset: { claim: 1 } });
     },
 
     /** complete: spends the enrollment for good; `verified` → `claimed` by this account. */
     async complete(enrollmentId: string, flowId: string, accountId: string): Promise<boolean> {
       const result = await Enrollment.updateOne(
-        { _id: enrollmentId, status: 'verified', 'claim.flowId': flowId },
-        { $set: { status: 'claimed', claimedByAccountId: accountId, 'events.claimedAt': now() }, $unset: { claim: 1 } },
+        { _id: enrollmentId, ...when('complete'), 'claim.flowId': flowId },
+        {
+          $set: { status: statusAfter('complete'), claimedByAccountId: accountId, 'events.claimedAt': now() },
+          $unset: { claim: 1 },
+        },
       );
       return result.matchedCount === 1;
     },
@@ -194,9 +234,9 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
     async reissue(practiceId: string, id: string, credentials: StoredCredentials): Promise<EnrollmentDocument | null> {
       const at = now();
       return Enrollment.findOneAndUpdate(
-        { _id: id, practiceId, status: reopenable },
+        { _id: id, practiceId, ...when('reissue') },
         {
-          $set: { ...credentials, status: 'invited', 'events.invitedAt': at, 'events.reissuedAt': at },
+          $set: { ...credentials, status: statusAfter('reissue'), 'events.invitedAt': at, 'events.reissuedAt': at },
           $unset: { 'events.openedAt': 1, 'events.verifiedAt': 1, 'events.lockedAt': 1 },
         },
         { returnDocument: 'after' },
@@ -206,8 +246,8 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
     /** revoke: cancels the invitation; an unsent email is never sent (not even retried after a send in flight fails). Null when terminal. */
     async revoke(practiceId: string, id: string): Promise<EnrollmentDocument | null> {
       const updated = await Enrollment.findOneAndUpdate(
-        { _id: id, practiceId, status: reopenable },
-        { $set: { status: 'revoked', 'events.revokedAt': now() } },
+        { _id: id, practiceId, ...when('revoke') },
+        { $set: { status: statusAfter('revoke'), 'events.revokedAt': now() } },
         { returnDocument: 'after' },
       ).lean<EnrollmentDocument>();
       if (!updated) return null;

@@ -9,7 +9,7 @@ import type { Container } from '../../src/container.ts';
 import { runCli } from '../../src/cli/main.ts';
 import type { CliIO, CliServices } from '../../src/cli/context.ts';
 import type { MailTransport } from '../../src/ports/mail.ts';
-import { connectTestDatabase, type TestDatabase } from '../support/database.ts';
+import { connectTestDatabase, type TestDatabase } from './database.ts';
 
 export interface CliResult {
   code: number;

@@ -1,37 +1,23 @@
-// Shared helpers for the registration flow tests (not a test file itself): a controllable clock,
+// Shared helpers for the registration flow tests (not a test file itself): the test clock,
 // enrollments through the practice API, the JSON flow API, and a cookie-keeping browser that
 // walks the registration pages with their csrf tokens and post/redirect/get.
 import { randomInt } from 'node:crypto';
 import supertest, { type Response } from 'supertest';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { createTestPractice, type TestPractice } from '../support/practice.ts';
-import { startTwilioStandIn, TEST_TWILIO, type TwilioStandIn } from '../support/twilio-stand-in.ts';
+import { startTestServer, type TestServer } from './server.ts';
+import { createTestPractice, type TestPractice } from './practice.ts';
+import { startTwilioStandIn, TEST_TWILIO, type TwilioStandIn } from './twilio-stand-in.ts';
 import { createTwilioSmsSender } from '../../adapters/twilio-sms-sender.ts';
-import { createAgent, csrfOf, pathOf, type Agent } from '../support/browser-agent.ts';
-import { enroll as postEnrollment, waitForMessageTo } from '../api/helpers.ts';
+import { createAgent, csrfOf, pathOf, type Agent } from './browser-agent.ts';
+import { enroll as postEnrollment, waitForMessageTo } from './practice-api.ts';
+import { Clock } from './clock.ts';
+import { english } from '../../src/text/index.ts';
 
+export { Clock, DAY, HOUR, MINUTE, SECOND } from './clock.ts';
 export const PASSWORD = 'Sunny-Meadow-42';
-export { LINK_EXPIRED_MESSAGE } from '../api/helpers.ts';
-export const LOCKED_MESSAGE = 'Registration is locked after too many failed attempts. Ask your doctor to enroll you again.';
-export const VERIFICATION_FAILED_MESSAGE =
-  'We could not verify your identity with the information provided. Check it and try again.';
-export const SECOND = 1000;
-export const MINUTE = 60 * SECOND;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
-
-/** Our code's clock (oidc-provider keeps the real one). Only moves forward. */
-export class Clock {
-  at = Date.now();
-  readonly now = (): Date => new Date(this.at);
-  advance(ms: number): void {
-    this.at += ms;
-  }
-  /** Moves to `ms` after the start of the next UTC day, so fixed daily windows are not crossed mid-test. */
-  startOfNextDayPlus(ms: number): void {
-    this.at = Math.floor(this.at / DAY) * DAY + DAY + ms;
-  }
-}
+export { LINK_EXPIRED_MESSAGE } from './practice-api.ts';
+/** Expected texts come from the catalogue, not copies of it. */
+export const LOCKED_MESSAGE = english('error.enrollment.locked');
+export const VERIFICATION_FAILED_MESSAGE = english('error.verification.failed');
 
 export interface Harness {
   server: TestServer;

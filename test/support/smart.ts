@@ -5,10 +5,10 @@
 import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { createAgent, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
-import { closeServer, freePort } from '../support/ports.ts';
-import { buildAuthorizationRequest, discoverClient, exchangeCode, type Tokens } from '../support/relying-party.ts';
+import { startTestServer, type TestServer } from './server.ts';
+import { createAgent, interactionUidOf, pathOf, type Agent } from './browser-agent.ts';
+import { closeServer, freePort } from './ports.ts';
+import { buildAuthorizationRequest, discoverClient, exchangeCode, type Tokens } from './relying-party.ts';
 import { createRecordsApi } from '../../examples/records-api/records-api.ts';
 import type { EnrollmentDocument, RecordLinkDocument } from '../../src/models/index.ts';
 
