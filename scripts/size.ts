@@ -21,10 +21,17 @@ for (const file of files(root)) {
   sizes.push({ file: relative, lines: text.split('\n').length - 1 });
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const visit = (node: ts.Node) => {
-    if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
+    if (
+      ts.isFunctionDeclaration(node) ||
+      ts.isMethodDeclaration(node) ||
+      ts.isArrowFunction(node) ||
+      ts.isFunctionExpression(node)
+    ) {
       const start = source.getLineAndCharacterOfPosition(node.getStart()).line;
       const end = source.getLineAndCharacterOfPosition(node.getEnd()).line;
-      const named = (node as { name?: ts.Node }).name?.getText() ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : undefined);
+      const named =
+        (node as { name?: ts.Node }).name?.getText() ??
+        (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : undefined);
       const name = named ?? (ts.isPropertyAssignment(node.parent) ? node.parent.name.getText() : '(anonymous)');
       functions.push({ name: `${relative}:${start + 1} ${name}`, lines: end - start + 1 });
     }
