@@ -1,24 +1,10 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { mongo } from 'mongoose';
 import type { ExpiryManager } from '../src/database/expiry.ts';
+import { isDuplicateKeyError } from '../src/database/errors.ts';
+import { OIDC_MODELS, alreadyConsumed } from './oidc-artifacts.ts';
 
-/** Every model oidc-provider may ask an adapter for; one collection each, `oidc_<Model>`. */
-export const OIDC_MODELS = [
-  'Session',
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'ClientCredentials',
-  'Client',
-  'InitialAccessToken',
-  'RegistrationAccessToken',
-  'Interaction',
-  'ReplayDetection',
-  'PushedAuthorizationRequest',
-  'Grant',
-  'BackchannelAuthenticationRequest',
-] as const;
+export { OIDC_MODELS };
 
 export interface StoredArtifact {
   _id: string;
@@ -39,22 +25,43 @@ export function oidcCollectionName(model: string): string {
   return `oidc_${model}`;
 }
 
+/**
+ * Who consumed what: one document per consumed artifact (`<model>:<id>`). Inserting it is the
+ * consumption: the unique `_id` lets exactly one caller win, on MongoDB and on FerretDB whatever
+ * the number of connections (FerretDB's conditional updates are not atomic across connections).
+ */
+export const CONSUMPTIONS_COLLECTION = 'oidc_consumptions';
+
+/** Longer than any single-use artifact lives (refresh tokens: 14 days). */
+const CONSUMPTION_RETENTION_MS = 15 * 24 * 60 * 60 * 1000;
+
+interface Consumption {
+  _id: string;
+  at: Date;
+  expiresAt: Date;
+}
+
 /** Indexes the lookups oidc-provider makes (grantId, uid, userCode) and sets up expiry; run once at start-up. */
-export async function ensureOidcIndexes(db: mongo.Db, expiry: ExpiryManager): Promise<void> {
-  for (const model of OIDC_MODELS) {
+export async function ensureOidcIndexes(
+  db: mongo.Db,
+  expiry: ExpiryManager,
+  models: readonly string[] = OIDC_MODELS,
+): Promise<void> {
+  for (const model of models) {
     const collection = db.collection<StoredArtifact>(oidcCollectionName(model));
     await collection.createIndex({ grantId: 1 });
     await collection.createIndex({ uid: 1 });
     await collection.createIndex({ userCode: 1 });
     await expiry.ensure(collection);
   }
+  await expiry.ensure(db.collection<Consumption>(CONSUMPTIONS_COLLECTION));
 }
 
 /** Everything the server needs from the OIDC store: the adapter class, its start-up step, and client listing. */
 export function createMongoOidcStore(db: mongo.Db, now: () => Date = () => new Date()) {
   return {
     Adapter: createMongoOidcAdapter(db, now),
-    ensureIndexes: (expiry: ExpiryManager) => ensureOidcIndexes(db, expiry),
+    ensureIndexes: (expiry: ExpiryManager, models: readonly string[] = OIDC_MODELS) => ensureOidcIndexes(db, expiry, models),
     async listClientIds(): Promise<string[]> {
       const clients = db.collection<StoredArtifact>(oidcCollectionName('Client'));
       return (
@@ -72,12 +79,25 @@ export type MongoOidcStore = ReturnType<typeof createMongoOidcStore>;
 /**
  * oidc-provider's storage port on MongoDB. Expiry is checked on every read because neither a
  * TTL monitor (MongoDB, once a minute) nor the purge fallback (FerretDB) removes documents on time.
+ * Consumption is a unique-key insert (CONSUMPTIONS_COLLECTION): one caller wins; a loser is a
+ * replay, and the whole grant is revoked in every model before it is told so.
  */
 export function createMongoOidcAdapter(db: mongo.Db, now: () => Date = () => new Date()) {
+  const consumptions = db.collection<Consumption>(CONSUMPTIONS_COLLECTION);
+  /** The grant itself and everything issued under it, in every model. */
+  const revokeEverywhere = (grantId: string) =>
+    Promise.all([
+      db.collection<StoredArtifact>(oidcCollectionName('Grant')).deleteOne({ _id: grantId }),
+      ...OIDC_MODELS.map((model) => db.collection<StoredArtifact>(oidcCollectionName(model)).deleteMany({ grantId })),
+    ]);
+
   return class MongoOidcAdapter implements Adapter {
+    private readonly model: string;
+
     private readonly collection: mongo.Collection<StoredArtifact>;
 
     constructor(model: string) {
+      this.model = model;
       this.collection = db.collection<StoredArtifact>(oidcCollectionName(model));
     }
 
@@ -102,8 +122,24 @@ export function createMongoOidcAdapter(db: mongo.Db, now: () => Date = () => new
       return this.read({ uid });
     }
 
+    /** Once consumed, an artifact stays consumed (its consumption record outlives any artifact), even if saved again. */
     async consume(id: string): Promise<void> {
-      await this.collection.updateOne({ _id: id }, { $set: { consumedAt: now() } });
+      const at = now();
+      try {
+        await consumptions.insertOne({
+          _id: `${this.model}:${id}`,
+          at,
+          expiresAt: new Date(at.getTime() + CONSUMPTION_RETENTION_MS),
+        });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        const document = await this.collection.findOne({ _id: id }, { projection: { grantId: 1 } });
+        if (document?.grantId) await revokeEverywhere(document.grantId);
+        throw alreadyConsumed(this.model);
+      }
+      // A missing (purged, or revoked by a replay meanwhile) artifact matches nothing: harmless,
+      // since tokens issued under a revoked grant are dead.
+      await this.collection.updateOne({ _id: id }, { $set: { consumedAt: at } });
     }
 
     async destroy(id: string): Promise<void> {

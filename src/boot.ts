@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Connection, mongo } from 'mongoose';
 import { loadConfig, type Config } from './config/index.ts';
 import { openDatabase } from './database/open.ts';
@@ -8,6 +9,8 @@ import type { SmsSender } from './ports/sms.ts';
 import { createContainer, type Container } from './container.ts';
 import { startEmbeddedFerretDB } from '../adapters/embedded-ferretdb.ts';
 import { createMongoOidcStore } from '../adapters/mongo-oidc-adapter.ts';
+import { createSqliteOidcStore } from '../adapters/sqlite-oidc-adapter.ts';
+import { createEmbeddedOidcStore } from '../adapters/embedded-oidc-store.ts';
 import { createSmtpMailTransport } from '../adapters/smtp-mail-transport.ts';
 import { createNullMailTransport } from '../adapters/null-mail-transport.ts';
 import { createTwilioSmsSender } from '../adapters/twilio-sms-sender.ts';
@@ -33,6 +36,8 @@ export interface BootOptions {
   /** Adapters chosen by the caller; by default they follow the configuration. `null`: SMS is off. */
   mailTransport?: MailTransport;
   smsSender?: SmsSender | null;
+  /** Where the embedded default keeps oidc-provider's short-lived artifacts (default DATA_DIR/oidc.sqlite). */
+  oidcSqliteFile?: string;
   now?: () => Date;
 }
 
@@ -78,10 +83,19 @@ export async function boot(options: BootOptions = {}): Promise<Booted> {
       mailTransport = copy.mail(mailTransport);
       if (smsSender) smsSender = copy.sms(smsSender);
     }
+    const mongoOidcStore = createMongoOidcStore(database.db);
+    // The embedded default keeps per-sign-in artifacts in SQLite (FerretDB scans whole collections);
+    // with MONGODB_URI everything stays in MongoDB.
+    const oidcStore = database.embedded
+      ? createEmbeddedOidcStore(
+          mongoOidcStore,
+          createSqliteOidcStore({ file: options.oidcSqliteFile ?? path.resolve(config.dataDir, 'oidc.sqlite') }),
+        )
+      : mongoOidcStore;
     const container = await createContainer({
       config,
       connection: database.connection,
-      oidcStore: createMongoOidcStore(database.db),
+      oidcStore,
       logger,
       mailTransport,
       smsSender,

@@ -169,6 +169,7 @@ export async function createContainer(deps: ContainerDeps) {
       expiry.stop();
       await invitations.stop();
       deps.mailTransport.close?.();
+      await oidcStore.close?.();
     },
   };
 }

@@ -1,11 +1,10 @@
-// The sign-in session's lifetime is absolute (src/oidc/provider.ts ttl.Session, TTL.Session = 12 h):
+// The sign-in session's lifetime is absolute (src/oidc/configuration.ts ttl.Session, TTL.Session = 12 h):
 // oidc-provider re-saves the session on every authorization, and our ttl function answers with the
 // time that is left, so activity never pushes the end further out.
 //
 // oidc-provider's clock cannot be injected, so the session is aged by rewriting its stored
-// document (exp, iat, loginTs and expiresAt one hour earlier), as if it had been created an hour ago.
+// artifact (exp, iat, loginTs and the stored expiry one hour earlier), as if it had been created an hour ago.
 import type * as oidc from 'openid-client';
-import type { StoredArtifact } from '../../adapters/mongo-oidc-adapter.ts';
 import { TTL } from '../../src/oidc/ttl.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createAgent, interactionUidOf, type Agent } from '../support/browser-agent.ts';
@@ -42,14 +41,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-function sessions() {
-  return server.db.connection.db!.collection<StoredArtifact>('oidc_Session');
-}
-
-async function sessionDocument(id: string): Promise<{ document: StoredArtifact; payload: SessionPayload }> {
-  const document = await sessions().findOne({ _id: id });
-  if (!document) throw new Error(`no session ${id}`);
-  return { document, payload: JSON.parse(document.data) as SessionPayload };
+async function sessionDocument(id: string): Promise<{ document: { expiresAt: Date | undefined }; payload: SessionPayload }> {
+  const stored = await server.oidcArtifacts.get('Session', id);
+  if (!stored) throw new Error(`no session ${id}`);
+  return { document: { expiresAt: stored.expiresAt }, payload: stored.payload as unknown as SessionPayload };
 }
 
 /** GET /auth; answers the redirect's path (an interaction) or the callback URL, and the cookies set. */
@@ -69,21 +64,15 @@ function signIn(agent: Agent, interactionPath: string): Promise<string> {
 
 /** The ids of every session stored now (the ones a test must not mistake for its own). */
 async function storedSessionIds(): Promise<string[]> {
-  return (
-    await sessions()
-      .find({}, { projection: { _id: 1 } })
-      .toArray()
-  ).map((doc) => doc._id);
+  return (await server.oidcArtifacts.list('Session')).map((stored) => stored.id);
 }
 
 /** The one session of this agent's account (each test signs in with a fresh agent). */
 async function onlySessionOf(accountId: string, exceptIds: string[] = []): Promise<string> {
-  const all = await sessions()
-    .find({ _id: { $nin: exceptIds } })
-    .toArray();
-  const ours = all.filter((doc) => (JSON.parse(doc.data) as SessionPayload).accountId === accountId);
+  const all = (await server.oidcArtifacts.list('Session')).filter((stored) => !exceptIds.includes(stored.id));
+  const ours = all.filter((stored) => stored.payload.accountId === accountId);
   expect(ours).toHaveLength(1);
-  return ours[0]!._id;
+  return ours[0]!.id;
 }
 
 async function accountId(): Promise<string> {
@@ -127,10 +116,7 @@ test('a later authorization in the same session does not move its end', async ()
     iat: original.payload.iat - HOUR,
     loginTs: original.payload.loginTs - HOUR,
   };
-  await sessions().updateOne(
-    { _id: id },
-    { $set: { data: JSON.stringify(aged), expiresAt: new Date(original.document.expiresAt!.getTime() - HOUR * 1000) } },
-  );
+  await server.oidcArtifacts.put('Session', id, aged, new Date(original.document.expiresAt!.getTime() - HOUR * 1000));
 
   // Second authorization: signed in and consented already, so straight back to the client…
   const second = await authorize(agent);
@@ -167,7 +153,7 @@ test('once the absolute end has passed, the next authorization asks to sign in a
     iat: payload.iat - TTL.Session,
     loginTs: payload.loginTs - TTL.Session,
   };
-  await sessions().updateOne({ _id: id }, { $set: { data: JSON.stringify(ended), expiresAt: new Date(Date.now() - 1000) } });
+  await server.oidcArtifacts.put('Session', id, ended, new Date(Date.now() - 1000));
 
   const next = await authorize(agent);
   expect(next.location).toMatch(/^\/interaction\//);

@@ -7,6 +7,8 @@ export interface TestDatabase {
   connection: mongoose.Connection;
   uri: string;
   dbName: string;
+  /** True on the embedded FerretDB (the `npm start` default), false on MONGODB_URI. */
+  embedded: boolean;
   /** Drops the database and closes the connection. */
   close(): Promise<void>;
 }
@@ -19,13 +21,15 @@ export async function connectTestDatabase(): Promise<TestDatabase> {
   }
   const dbName = `t_${randomBytes(8).toString('hex')}`;
   // The same connection settings as the server: one connection on FerretDB (see connectDatabase).
-  const connection = await connectDatabase(uri, { dbName, singleConnection: process.env.TEST_DATABASE_SERVER === 'ferretdb' });
+  const embedded = process.env.TEST_DATABASE_SERVER === 'ferretdb';
+  const connection = await connectDatabase(uri, { dbName, singleConnection: embedded });
 
   let closed: Promise<void> | undefined;
   return {
     connection,
     uri,
     dbName,
+    embedded,
     close() {
       closed ??= (async () => {
         try {

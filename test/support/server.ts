@@ -1,11 +1,15 @@
 // A real HTTP server for a test file: its own database, its own provider, on a free loopback port.
 import { createServer } from 'node:http';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { boot } from '../../src/boot.ts';
 import type { Container } from '../../src/container.ts';
 import { createApp } from '../../src/app.ts';
 import { connectTestDatabase, type TestDatabase } from './database.ts';
 import { listenOnLoopback } from './ports.ts';
+import { oidcArtifactsIn, type OidcArtifacts } from './oidc-artifacts.ts';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
 import type { SmsSender } from '../../src/ports/sms.ts';
@@ -19,6 +23,8 @@ export interface TestServer {
   services: Container;
   db: TestDatabase;
   smtp: TestSmtpServer;
+  /** oidc-provider's stored artifacts, where this server keeps them (SQLite on the embedded database). */
+  oidcArtifacts: OidcArtifacts;
   /** Stops this server and starts a new process-like instance (fresh services, same database and port). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -35,6 +41,7 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const env = options.env ?? {};
   const db = await connectTestDatabase();
+  const oidcSqliteFile = path.join(os.tmpdir(), `patient-idp-oidc-${db.dbName}.sqlite`);
   const smtp = await startTestSmtpServer();
   let server = createServer();
   const port = await listenOnLoopback(server);
@@ -52,7 +59,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // The one boot sequence, on this test's database and with its mail and SMS stand-ins.
     const { container } = await boot({
       config,
-      database: { connection: db.connection, db: db.connection.db! },
+      // On the embedded database, as `npm start` runs: oidc-provider's short-lived artifacts in SQLite.
+      database: { connection: db.connection, db: db.connection.db!, embedded: db.embedded },
+      oidcSqliteFile,
       mailTransport: createSmtpMailTransport({ url: smtp.url, from: config.mailFrom }),
       smsSender: options.smsSender ?? null,
       ...(options.now ? { now: options.now } : {}),
@@ -66,6 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config,
     db,
     smtp,
+    oidcArtifacts: oidcArtifactsIn(db.embedded ? { sqliteFile: oidcSqliteFile } : { db: db.connection.db! }),
     services: await build(),
     async restart() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -81,6 +91,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await handle.services.close();
       await smtp.stop();
       await db.close();
+      for (const suffix of ['', '-wal', '-shm']) await rm(`${oidcSqliteFile}${suffix}`, { force: true });
     },
   };
   return handle;
