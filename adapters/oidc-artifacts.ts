@@ -1,6 +1,6 @@
 import { errors } from 'oidc-provider';
 
-/** Every model oidc-provider may ask an adapter for. */
+/** Every model oidc-provider may ask an adapter for, and the one we add. */
 export const OIDC_MODELS = [
   'Session',
   'AccessToken',
@@ -16,6 +16,8 @@ export const OIDC_MODELS = [
   'PushedAuthorizationRequest',
   'Grant',
   'BackchannelAuthenticationRequest',
+  // Ours: the JWT access tokens issued to FHIR servers (src/oidc/smart/jwt-access-tokens.ts).
+  'JwtAccessToken',
 ] as const;
 
 /**

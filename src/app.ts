@@ -77,13 +77,15 @@ export function createApp(container: Container): Koa {
   }
 
   app.use(language());
+  // Every answer, oidc-provider's included (its responses are written on the same response object).
+  app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler({ logger, renderPage: (ctx, error) => view.error(ctx, error) }));
   app.use(assets().routes());
   app.use(smartDiscovery({ issuer: config.issuer }).routes());
-  // Our API and pages hold personal data or one-time state: strict headers, never cached. (Router
-  // middleware runs only for the router's own routes, so oidc-provider's answers are left alone.)
+  // Our API and pages hold personal data or one-time state: never cached. (Router middleware runs
+  // only for the router's own routes, so oidc-provider's answers set their own caching.)
   const ours = new Router();
-  ours.use(securityHeaders(), noStore());
+  ours.use(noStore());
   ours.use(api.routes());
   const pageRoutes = new Router();
   pageRoutes.use(pages());

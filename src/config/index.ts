@@ -16,6 +16,8 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly passwordHashConcurrency: number;
+  /** Seconds without an authorization request after which a sign-in session ends. */
+  readonly sessionIdleSeconds: number;
   readonly tokenSecret: string;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
@@ -87,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
+    sessionIdleSeconds: e.SESSION_IDLE_MINUTES * 60,
     tokenSecret: e.TOKEN_SECRET ?? DEVELOPMENT_TOKEN_SECRET,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

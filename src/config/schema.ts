@@ -114,6 +114,11 @@ export const configVariables = {
     schema: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     description: 'Minimum level of log lines written to stderr.',
   },
+  SESSION_IDLE_MINUTES: {
+    schema: z.coerce.number().int().min(1).max(720).default(30),
+    description:
+      'A sign-in session ends after this many minutes without an authorization request (ASVS 5 7.3.1), and in any case 12 hours after sign-in.',
+  },
   PASSWORD_HASH_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(64).default(2),
     description: 'How many argon2 hashes may run at once; the rest wait (bounds memory: 19 MiB each).',

@@ -1,11 +1,13 @@
 import helmet from 'koa-helmet';
 
 /**
- * Strict headers for our own pages and API. No inline script or style anywhere, so the CSP can
- * be tight. `form-action` is deliberately absent: browsers apply it to the redirect after a form
- * POST, and a sign-in form's redirect goes to the relying party's origin.
+ * Strict headers for every answer, oidc-provider's own pages included (errors, logout, form_post:
+ * oidc-provider adds the hash of its one inline script to this policy). No inline script or style
+ * anywhere else, so the CSP can be tight. `form-action` is deliberately absent: browsers apply it
+ * to the redirect after a form POST, and a sign-in form's redirect goes to the relying party's
+ * origin. HSTS only on an https issuer.
  */
-export function securityHeaders() {
+export function securityHeaders(options: { hsts: boolean }) {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -20,5 +22,6 @@ export function securityHeaders() {
       },
     },
     referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: options.hsts ? { maxAge: 365 * 24 * 60 * 60, includeSubDomains: true } : false,
   });
 }

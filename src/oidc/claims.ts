@@ -7,6 +7,8 @@ export const SCOPE_CLAIMS = {
   openid: ['sub'],
   profile: ['name', 'preferred_username', 'updated_at'],
   email: ['email', 'email_verified'],
+  /** Offered because relying parties ask for it (OpenID Connect Core 5.4); no postal address is kept, so it releases nothing. */
+  address: ['address'],
   phone: ['phone_number'],
   records: ['records'],
   fhirUser: ['fhirUser'],

@@ -1,4 +1,4 @@
-import Provider, { errors, type Configuration } from 'oidc-provider';
+import Provider, { errors, type Adapter, type Configuration } from 'oidc-provider';
 import type { JsonWebKey } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import type { Accounts } from '../domain/account/accounts.ts';
@@ -11,10 +11,11 @@ import { createGrantLoader } from './grants.ts';
 import { createInteractionPolicy } from './policy.ts';
 import { createResources, practiceOf, STATIC_SCOPES } from './resources.ts';
 import { createLaunchGrants } from './smart/launch-grant.ts';
-import { audAsResource } from './smart/launch-params.ts';
+import { createJwtAccessTokens } from './smart/jwt-access-tokens.ts';
 import { launchTokenClaims } from './smart/token-claims.ts';
+import { publicJwks } from '../platform/access-tokens.ts';
 import { launchTokenResponse } from './smart/token-response.ts';
-import { TTL } from './ttl.ts';
+import { sessionTtl, TTL } from './ttl.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -52,17 +53,29 @@ export function createProvider(deps: ProviderDeps): Provider {
   const resources = createResources(config);
   const launchGrants = createLaunchGrants(deps);
   const patientClaim = launchTokenClaims({ launchContexts: deps.launchContexts, isFhirServer: resources.isFhirServer });
+  const jwtAccessTokens = createJwtAccessTokens({
+    issuer: config.issuer,
+    Adapter: deps.adapter as unknown as new (model: string) => Adapter,
+    publicJwks: publicJwks(deps.jwks),
+  });
 
   const configuration: Configuration = {
     adapter: deps.adapter,
     /** Clients live in the database (`patient-idp client add`), found through the adapter. */
     clients: [],
     jwks: { keys: deps.jwks as NonNullable<Configuration['jwks']>['keys'] },
+    /**
+     * On an https issuer the session cookie is SameSite=None (and Secure), so that a relying party
+     * may POST its authorization or logout request cross-site (OpenID Connect Core 3.1.2.1) and the
+     * browser still sends it; both endpoints then accept POST. Over http (development) it stays Lax
+     * (browsers drop SameSite=None without Secure) and those endpoints take GET only.
+     */
     cookies: {
       keys: [...config.cookieKeys],
-      long: { signed: true, httpOnly: true, sameSite: 'lax', secure },
+      long: { signed: true, httpOnly: true, sameSite: secure ? 'none' : 'lax', secure },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure },
     },
+    enableHttpPostMethods: secure,
 
     /** Accounts and their claims (claims.ts). */
     findAccount: createFindAccount(deps),
@@ -75,6 +88,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
     features: {
       devInteractions: { enabled: false },
+      /** Records apps ask for individual claims (`claims` request parameter); discovery says so. */
+      claimsParameter: { enabled: true },
       /** A client may introspect or revoke only its own tokens. */
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
@@ -83,7 +98,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       /** The practice API and FHIR servers get JWT access tokens for their resource (resources.ts). */
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx, client, oneOf) => resources.defaultResource(client, oneOf),
+        defaultResource: (ctx, client, oneOf) =>
+          resources.defaultResource(client, oneOf, (ctx.oidc.params as { aud?: unknown } | undefined)?.aud),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource, client) => resources.serverInfo(resource, client),
       },
@@ -96,8 +112,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     responseTypes: ['code'],
     /** oidc-provider does not publish the prompts it supports; Prompt Create 1.0 asks discovery to list them. */
     discovery: { prompt_values_supported: ['none', 'login', 'consent', 'create'] },
-    /** PKCE (S256, the only method oidc-provider accepts): mandatory for public clients, verified for others that send it. */
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    /** PKCE with S256 (the only method offered; `plain` is refused) for every authorization code request, confidential clients included (OAuth 2.1, ASVS 5 10.4.6). */
+    pkce: { required: () => true },
+    /** A client with one registered redirect URI must still send it (OpenID Connect Core 3.1.2.1). */
+    allowOmittingSingleRegisteredRedirectUri: false,
     rotateRefreshToken: true,
     ttl: {
       AuthorizationCode: TTL.AuthorizationCode,
@@ -107,8 +125,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       Interaction: TTL.Interaction,
       Grant: TTL.Grant,
       RefreshToken: TTL.RefreshToken,
-      /** oidc-provider asks again on every save; answering with what is left makes the session absolute. */
-      Session: (_ctx, session) => (typeof session.exp === 'number' ? Math.max(session.exp - nowSeconds(), 1) : TTL.Session),
+      /** Asked again on every save: idle for SESSION_IDLE_MINUTES, and never past 12 hours after sign-in. */
+      Session: (_ctx, session) => sessionTtl(session, config.sessionIdleSeconds, nowSeconds()),
     },
     interactions: {
       url: (_ctx, interaction) => paths.interaction(interaction.uid),
@@ -137,7 +155,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     async extraTokenClaims(ctx, token) {
       const practiceId = token.kind === 'ClientCredentials' ? practiceOf(ctx.oidc.client) : undefined;
       if (practiceId) return { practice_id: practiceId };
-      return patientClaim(token as unknown as Parameters<typeof patientClaim>[0]);
+      const accessToken = token as unknown as Parameters<typeof patientClaim>[0] & Parameters<typeof jwtAccessTokens.issued>[0];
+      // A FHIR server's JWT is recorded so that it can be introspected and revoked.
+      if (accessToken.kind === 'AccessToken' && resources.isFhirServer(accessToken.aud))
+        await jwtAccessTokens.issued(accessToken);
+      return patientClaim(accessToken);
     },
     /** First-party consent and the SMART launch's own grant (grants.ts). */
     loadExistingGrant: createGrantLoader({ staticScopes: STATIC_SCOPES, launch: launchGrants }),
@@ -163,7 +185,12 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
-  provider.use(audAsResource(resources.isFhirServer));
   provider.use(launchTokenResponse(deps.launchContexts));
+  provider.use(jwtAccessTokens.middleware());
+  // HTTP/1.0 caches read Pragma: every no-store answer (tokens, userinfo, introspection) says it too.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.response.get('cache-control') === 'no-store') ctx.set('Pragma', 'no-cache');
+  });
   return provider;
 }

@@ -44,6 +44,7 @@ export function createInteractionBridge(provider: Provider) {
           scopes: [...(promptDetails.missingOIDCScope ?? []), ...missingResourceScopes],
           claims: promptDetails.missingOIDCClaims ?? [],
         },
+        loginHint: typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 256) : undefined,
         accountId: details.session?.accountId,
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.
         completeLogin: (accountId, amr) => finish({ login: { accountId, amr }, create: {} }, false),

@@ -1,28 +1,46 @@
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { RecordLinks } from '../domain/records/record-links.ts';
-import { isPatientScope } from './smart/scopes.ts';
+import { isPatientScope, isToleratedSmartScope } from './smart/scopes.ts';
 
 /**
  * Checks an authorization request before anyone is asked to sign in or consent to something
  * that will be refused: a SMART `aud` must be a registered FHIR server, and every scope must be
- * one the provider offers (oidc-provider would silently drop unknown ones).
+ * one the provider offers (oidc-provider would silently drop unknown ones), except the few SMART
+ * clients send by default, which are dropped (scopes.ts). A SMART launch that asks `offline_access`
+ * keeps it without `prompt=consent` (oidc-provider drops it otherwise): SMART apps ask for refresh
+ * tokens that way, and the consent screen still names it when the grant lacks it.
  */
 function validateRequest(
   ctx: KoaContextWithOIDC,
   deps: { issuer: string; staticScopes: readonly string[]; isFhirServer: (aud: unknown) => boolean },
 ) {
-  const { aud } = ctx.oidc.params as { aud?: string };
+  const { params, client } = ctx.oidc;
+  if (!params) return;
+  const { aud } = params as { aud?: string };
   // A pushed request (PAR) comes back as a request object whose `aud` is the issuer: not SMART's aud.
   if (aud !== undefined && aud !== deps.issuer && !deps.isFhirServer(aud.replace(/\/+$/, ''))) {
     throw new errors.InvalidRequest('aud is not a FHIR server registered with this authorization server');
   }
   // Without a resource oidc-provider has already dropped unknown scopes from the params: check what was sent.
   const sent = ctx.oidc.route === 'authorization' ? (ctx.method === 'POST' ? ctx.oidc.body?.scope : ctx.query.scope) : undefined;
-  const scopes = new Set([...ctx.oidc.requestParamScopes, ...(typeof sent === 'string' ? sent.split(' ').filter(Boolean) : [])]);
+  const sentScopes = typeof sent === 'string' ? sent.split(' ').filter(Boolean) : [];
+  const scopes = new Set([...ctx.oidc.requestParamScopes, ...sentScopes]);
   for (const scope of scopes) {
-    if (!deps.staticScopes.includes(scope) && !isPatientScope(scope))
+    if (!deps.staticScopes.includes(scope) && !isPatientScope(scope) && !isToleratedSmartScope(scope)) {
       throw new errors.InvalidScope('requested scope is not supported', scope);
+    }
   }
+  const kept = [...ctx.oidc.requestParamScopes].filter((scope) => !isToleratedSmartScope(scope));
+  const launch = scopes.has('launch/patient') || [...scopes].some(isPatientScope);
+  if (
+    launch &&
+    sentScopes.includes('offline_access') &&
+    !kept.includes('offline_access') &&
+    client?.grantTypeAllowed('refresh_token')
+  ) {
+    kept.push('offline_access');
+  }
+  params.scope = kept.join(' ') || undefined;
 }
 
 /**
@@ -57,7 +75,10 @@ export function createInteractionPolicy(deps: {
       new Check('patient_not_selected', 'a patient must be selected for launch/patient', async (ctx) => {
         const { session, result, requestParamScopes } = ctx.oidc;
         if (!requestParamScopes.has('launch/patient') || !session?.accountId || result?.patient) return Check.NO_NEED_TO_PROMPT;
-        return (await deps.recordLinks.activeFor(session.accountId)).length > 1 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+        const records = (await deps.recordLinks.activeFor(session.accountId)).length;
+        // A launch needs a patient: an account with no record gets a clear error, not a token without one.
+        if (records === 0) throw new errors.AccessDenied('this account has no patient record to open (launch/patient)');
+        return records > 1 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
       }),
     ),
   );

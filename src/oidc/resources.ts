@@ -7,7 +7,16 @@ import { TTL } from './ttl.ts';
 export const API_SCOPES = 'enrollments:read enrollments:write';
 
 /** The OpenID scopes a patient-facing client may ask for. */
-export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'records', ...SMART_OIDC_SCOPES] as const;
+export const OIDC_SCOPES = [
+  'openid',
+  'offline_access',
+  'profile',
+  'email',
+  'address',
+  'phone',
+  'records',
+  ...SMART_OIDC_SCOPES,
+] as const;
 
 /** Every scope the provider knows besides the patient/* scopes of FHIR servers. */
 export const STATIC_SCOPES: readonly string[] = [...OIDC_SCOPES, ...API_SCOPES.split(' ')];
@@ -28,9 +37,16 @@ export function createResources(config: Pick<Config, 'apiResource' | 'fhirBaseUr
     typeof resource === 'string' && config.fhirBaseUrls.includes(resource);
   return {
     isFhirServer,
-    /** A practice client gets the practice API when it names no resource. */
-    defaultResource: (client: Parameters<typeof practiceOf>[0], oneOf: readonly string[] | undefined) =>
-      oneOf ?? (practiceOf(client) ? config.apiResource : undefined),
+    /**
+     * The resource of a request that names none: a SMART app names its FHIR server with `aud`
+     * (GET or POST alike); a practice client gets the practice API.
+     */
+    defaultResource(client: Parameters<typeof practiceOf>[0], oneOf: readonly string[] | undefined, aud: unknown) {
+      if (oneOf) return oneOf;
+      const fhir = typeof aud === 'string' ? aud.replace(/\/+$/, '') : undefined;
+      if (isFhirServer(fhir)) return fhir;
+      return practiceOf(client) ? config.apiResource : undefined;
+    },
     serverInfo(resource: string, client: Parameters<typeof practiceOf>[0]): ResourceServer {
       if (isFhirServer(resource)) {
         return {

@@ -10,6 +10,8 @@ export interface InteractionHandle {
   scopes: string[];
   /** Scopes and claims a consent must still grant. */
   missing: { scopes: string[]; claims: string[] };
+  /** The relying party's hint of who is signing in (`login_hint`): pre-fills the username. */
+  loginHint: string | undefined;
   /** Set when someone is already signed in (consent prompts). */
   accountId: string | undefined;
   completeLogin(accountId: string, amr: string[]): Promise<string>;

@@ -62,6 +62,7 @@ export const en = {
   'scope.openid': 'Know who you are',
   'scope.profile': 'See your name and username',
   'scope.email': 'See your email address',
+  'scope.address': 'See your postal address',
   'scope.phone': 'See your phone number',
   'scope.offline_access': 'Stay connected when you are not using it',
   'scope.records': 'See which health records you can access (yours and your family’s)',

@@ -11,7 +11,7 @@ import * as oidc from 'openid-client';
 import type { TestServer } from '../support/server.ts';
 import { closeServer, listenOnLoopback } from '../support/ports.ts';
 import { buildAuthorizationRequest, discoverClient, type AuthorizationParameters } from '../support/relying-party.ts';
-import { selfSignedCertificate } from './self-signed.ts';
+import { selfSignedCertificate } from '../support/self-signed.ts';
 
 export interface PortalSignIn {
   sub: string;

@@ -1,6 +1,6 @@
-// The sign-in session's lifetime is absolute (src/oidc/configuration.ts ttl.Session, TTL.Session = 12 h):
-// oidc-provider re-saves the session on every authorization, and our ttl function answers with the
-// time that is left, so activity never pushes the end further out.
+// The sign-in session ends after SESSION_IDLE_MINUTES (30) without an authorization request, and in
+// any case 12 hours after sign-in (src/oidc/ttl.ts sessionTtl): oidc-provider re-saves the session on
+// every authorization and asks our ttl function how long it lives from then.
 //
 // oidc-provider's clock cannot be injected, so the session is aged by rewriting its stored
 // artifact (exp, iat, loginTs and the stored expiry one hour earlier), as if it had been created an hour ago.
@@ -86,7 +86,9 @@ function sessionCookieExpiry(setCookie: string[]): Date | undefined {
   return expires ? new Date(expires) : undefined;
 }
 
-test('a new session lasts TTL.Session (12 hours) from sign-in', async () => {
+const IDLE = 30 * 60;
+
+test('a new session lasts the idle time (30 minutes by default) from sign-in', async () => {
   expect(TTL.Session).toBe(12 * HOUR);
   const agent = createAgent(server.issuer);
   const before = Date.now();
@@ -95,47 +97,86 @@ test('a new session lasts TTL.Session (12 hours) from sign-in', async () => {
 
   const id = await onlySessionOf(await accountId());
   const { document, payload } = await sessionDocument(id);
-  expect(payload.exp - payload.iat).toBe(TTL.Session);
-  expect(document.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + TTL.Session * 1000 - 1000);
-  expect(document.expiresAt!.getTime()).toBeLessThanOrEqual(Date.now() + TTL.Session * 1000);
+  // Saved at sign-in, to last the idle time from then.
+  expect(payload.exp).toBeGreaterThanOrEqual(Math.floor(before / 1000) + IDLE);
+  expect(payload.exp).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + IDLE);
+  expect(document.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + IDLE * 1000 - 1000);
+  expect(document.expiresAt!.getTime()).toBeLessThanOrEqual(Date.now() + IDLE * 1000);
   // The stored expiry and the payload's exp agree (to the second the payload is rounded to).
   expect(Math.abs(document.expiresAt!.getTime() - payload.exp * 1000)).toBeLessThan(1000);
 });
 
-test('a later authorization in the same session does not move its end', async () => {
+test('each authorization starts the idle time again, but never past 12 hours after sign-in', async () => {
   const agent = createAgent(server.issuer);
   const others = await storedSessionIds();
   await signIn(agent, (await authorize(agent)).location);
   const id = await onlySessionOf(await accountId(), others);
 
-  // Age the session by an hour, as if it had been signed in to an hour ago.
+  // Age the session: signed in 11 h 50 min ago, last used 25 minutes ago (5 minutes of idle left).
   const original = await sessionDocument(id);
+  const nowSeconds = Math.floor(Date.now() / 1000);
   const aged: SessionPayload = {
     ...original.payload,
-    exp: original.payload.exp - HOUR,
-    iat: original.payload.iat - HOUR,
-    loginTs: original.payload.loginTs - HOUR,
+    iat: nowSeconds - 25 * 60,
+    exp: nowSeconds + 5 * 60,
+    loginTs: nowSeconds - (TTL.Session - 10 * 60),
   };
-  await server.oidcArtifacts.put('Session', id, aged, new Date(original.document.expiresAt!.getTime() - HOUR * 1000));
+  await server.oidcArtifacts.put('Session', id, aged, new Date(aged.exp * 1000));
 
   // Second authorization: signed in and consented already, so straight back to the client…
   const second = await authorize(agent);
   expect(second.location.startsWith(REDIRECT_URI)).toBe(true);
   expect(new URL(second.location).searchParams.get('code')).toBeTruthy();
 
-  // …and oidc-provider saved the session again, with the end it already had.
+  // …and oidc-provider saved the session again: not 30 more minutes, only up to the absolute end.
   const after = await sessionDocument(id);
-  expect(after.payload.exp).toBe(aged.exp);
-  expect(Math.abs(after.document.expiresAt!.getTime() - aged.exp * 1000)).toBeLessThan(1000);
-  const remaining = after.document.expiresAt!.getTime() - Date.now();
-  expect(remaining).toBeLessThan((TTL.Session - HOUR + 5) * 1000);
-  expect(remaining).toBeGreaterThan((TTL.Session - HOUR - 60) * 1000);
+  const absoluteEnd = aged.loginTs + TTL.Session;
+  expect(Math.abs(after.payload.exp - absoluteEnd)).toBeLessThanOrEqual(2);
+  expect(Math.abs(after.document.expiresAt!.getTime() - after.payload.exp * 1000)).toBeLessThan(1000);
   // The browser's cookie is given the same end.
-  expect(sessionCookieExpiry(second.setCookie)?.getTime()).toBe(aged.exp * 1000);
+  expect(sessionCookieExpiry(second.setCookie)?.getTime()).toBe(after.payload.exp * 1000);
+});
 
-  // A third authorization still does not move it.
-  await authorize(agent);
-  expect((await sessionDocument(id)).payload.exp).toBe(aged.exp);
+test('an idle session: the next authorization asks to sign in again', async () => {
+  const agent = createAgent(server.issuer);
+  const others = await storedSessionIds();
+  await signIn(agent, (await authorize(agent)).location);
+  const id = await onlySessionOf(await accountId(), others);
+  const { payload } = await sessionDocument(id);
+  // Idle for 31 minutes: its stored end has passed (it is still stored: expiry is checked on read).
+  const idle: SessionPayload = { ...payload, iat: payload.iat - 31 * 60, exp: Math.floor(Date.now() / 1000) - 60 };
+  await server.oidcArtifacts.put('Session', id, idle, new Date(Date.now() - 60_000));
+  const next = await authorize(agent);
+  expect(next.location).toMatch(/^\/interaction\//);
+  expect((await agent.get(`/interaction/${interactionUidOf(next.location)}/api`)).body.prompt).toBe('login');
+});
+
+test('SESSION_IDLE_MINUTES sets the idle time', async () => {
+  const other = await startTestServer({ env: { SESSION_IDLE_MINUTES: '5' } });
+  try {
+    await other.services.domain.accounts.create({ username: 'idle.patient', password: PASSWORD });
+    const otherConfig = await registerCodeFlowClient(other, {
+      client_id: 'idle-app',
+      client_secret: 'idle-app-secret-0123456789abcdef01234',
+      redirect_uris: [REDIRECT_URI],
+    });
+    const agent = createAgent(other.issuer);
+    const start = Math.floor(Date.now() / 1000);
+    const started = await startAuthorization(agent, otherConfig, { redirect_uri: REDIRECT_URI, scope: 'openid' });
+    await signInThroughApi(
+      agent,
+      started.location,
+      { login: 'idle.patient', password: PASSWORD },
+      { issuer: other.issuer, redirectUri: REDIRECT_URI },
+    );
+    const end = Math.ceil(Date.now() / 1000);
+    const [session] = await other.oidcArtifacts.list('Session');
+    // Saved at sign-in, to last five minutes from then.
+    expect(session!.payload.exp).toBeGreaterThanOrEqual(start + 5 * 60);
+    expect(session!.payload.exp).toBeLessThanOrEqual(end + 5 * 60);
+  } finally {
+    await other.close();
+  }
 });
 
 test('once the absolute end has passed, the next authorization asks to sign in again', async () => {

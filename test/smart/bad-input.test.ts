@@ -84,7 +84,6 @@ describe('unknown scopes', () => {
   test.each([
     ['an unknown resource type', 'openid launch/patient patient/Unknown.rs', h0()],
     ['an unknown permission', 'openid launch/patient patient/*.bogus', h0()],
-    ['user-level scopes (not offered)', 'openid launch/patient user/*.rs', h0()],
     ['a made-up scope with a FHIR audience', 'openid launch/patient admin', h0()],
     ['a made-up scope without a FHIR audience', 'openid admin', undefined],
     ['a made-up scope next to records', 'openid records superuser', undefined],
@@ -93,6 +92,19 @@ describe('unknown scopes', () => {
     const offending = scope.split(' ').at(-1)!;
     expect(callback.searchParams.get('scope')).toBe(offending);
     expect(callback.searchParams.get('error_description')).toBe('requested scope is not supported');
+  });
+
+  test('scopes SMART clients send by default but not offered here (online_access, user/*) are dropped, not refused', async () => {
+    const result = await launch(h.server, newBrowser(h.server), config, {
+      scope: `${SMART_SCOPE} online_access user/*.rs user/*.*`,
+      aud: h.base,
+      login: { username: 'pia.parent' },
+      pick: (p) => p[0]!.id,
+    });
+    expect(result.tokens.patient).toBe(own.patientRecordId);
+    const granted = result.tokens.scope!.split(' ');
+    for (const dropped of ['online_access', 'user/*.rs', 'user/*.*']) expect(granted).not.toContain(dropped);
+    expect(granted).toEqual(expect.arrayContaining(['launch/patient', 'patient/*.rs']));
   });
 
   test('a signed-in browser is refused the same way, without consent or picker', async () => {

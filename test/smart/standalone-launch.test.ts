@@ -238,16 +238,18 @@ describe('a parent with their own record and a child’s record', () => {
     expect((await oidc.refreshTokenGrant(config, secondAgain.refresh_token!)).patient).toBe(self.patientRecordId);
   });
 
-  test('offline_access without prompt=consent gets no refresh token (OpenID Connect Core 11), the launch still works', async () => {
-    const online = await launch(h.server, newBrowser(h.server), config, {
+  test('a SMART launch asking offline_access gets a refresh token without prompt=consent (permission-offline)', async () => {
+    const offline = await launch(h.server, newBrowser(h.server), config, {
       scope: SMART_SCOPE,
       aud: h.base,
       login: { username: 'pat.parent' },
       pick: pickChild,
     });
-    expect(online.tokens.refresh_token).toBeUndefined();
-    expect(online.tokens.scope?.split(' ')).not.toContain('offline_access');
-    expect(online.tokens.patient).toBe(child.patientRecordId);
+    expect(offline.tokens.refresh_token).toEqual(expect.any(String));
+    expect(offline.tokens.scope?.split(' ')).toContain('offline_access');
+    expect(offline.tokens.patient).toBe(child.patientRecordId);
+    const refreshed = await oidc.refreshTokenGrant(config, offline.tokens.refresh_token!);
+    expect(refreshed.patient).toBe(child.patientRecordId);
   });
 
   test('a token without a patient read scope is refused by the records API (403)', async () => {

@@ -7,9 +7,10 @@ export type Agent = ReturnType<typeof supertest.agent>;
 /** What a browser's navigations and form posts accept (Chromium's): pages prefer HTML. */
 export const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
-/** A browser-like agent: keeps cookies, accepts HTML first as browsers do. */
-export function createAgent(issuer: string): Agent {
-  return supertest.agent(issuer).set('Accept', BROWSER_ACCEPT);
+/** A browser-like agent: keeps cookies, accepts HTML first as browsers do (and trusts `ca` on an HTTPS test server). */
+export function createAgent(issuer: string, options: { ca?: string | undefined } = {}): Agent {
+  const agent = supertest.agent(issuer).set('Accept', BROWSER_ACCEPT);
+  return options.ca ? agent.ca(options.ca) : agent;
 }
 
 /** The path and query of a Location header, relative to the issuer. */

@@ -1,5 +1,6 @@
 // A real HTTP server for a test file: its own database, its own provider, on a free loopback port.
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { createApp } from '../../src/app.ts';
 import { connectTestDatabase, type TestDatabase } from './database.ts';
 import { listenOnLoopback } from './ports.ts';
 import { oidcArtifactsIn, type OidcArtifacts } from './oidc-artifacts.ts';
+import { selfSignedCertificate } from './self-signed.ts';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 import { createSmtpMailTransport } from '../../adapters/smtp-mail-transport.ts';
 import type { SmsSender } from '../../src/ports/sms.ts';
@@ -18,6 +20,8 @@ export const TEST_COOKIE_KEY = 'test-cookie-key-0123456789abcdef0123456789';
 
 export interface TestServer {
   issuer: string;
+  /** With `tls`: the certificate clients must trust. */
+  ca?: string;
   config: Config;
   /** The running server's container (its stores, platform, domain, flows and provider). */
   services: Container;
@@ -34,6 +38,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** The clock of our own code (not oidc-provider's). */
   now?: () => Date;
+  /** Serve HTTPS with a throwaway certificate (clients trust `ca`). */
+  tls?: boolean;
   /** SMS: e.g. the Twilio SDK pointed at the test stand-in (test/support/twilio-stand-in.ts). Unset: SMS is off. */
   smsSender?: SmsSender;
 }
@@ -43,9 +49,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const db = await connectTestDatabase();
   const oidcSqliteFile = path.join(os.tmpdir(), `patient-idp-oidc-${db.dbName}.sqlite`);
   const smtp = await startTestSmtpServer();
-  let server = createServer();
+  // TLS on request: the server then runs as production does behind https (Secure cookies, POST at /auth).
+  const tls = options.tls ? selfSignedCertificate() : undefined;
+  const newServer = () => (tls ? createHttpsServer(tls) : createServer());
+  let server = newServer();
   const port = await listenOnLoopback(server);
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     ISSUER: issuer,
@@ -72,6 +81,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const handle: TestServer = {
     issuer,
+    ...(tls ? { ca: tls.cert } : {}),
     config,
     db,
     smtp,
@@ -81,7 +91,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await handle.services.close();
-      server = createServer();
+      server = newServer();
       await listenOnLoopback(server, port);
       handle.services = await build();
     },

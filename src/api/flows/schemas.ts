@@ -48,6 +48,7 @@ export const interactionView = flowView.extend({
     .array(z.object({ id: z.string(), displayName: z.string(), relationship: z.string(), practiceName: z.string() }))
     .optional(),
   redirectTo: z.string().optional().describe('Once done: where the user agent continues.'),
+  loginHint: z.string().optional().describe("The relying party's login_hint: the username to pre-fill."),
 });
 
 /** A handled failure of a flow action: the error, and the flow as it now is (its messages say the same). */

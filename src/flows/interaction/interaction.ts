@@ -40,6 +40,8 @@ export interface InteractionView extends FlowViewBase<InteractionState> {
   patients?: PatientChoice[];
   /** Set once the interaction is done: where the user agent continues. */
   redirectTo?: string;
+  /** The relying party's `login_hint`: the username to pre-fill. */
+  loginHint?: string;
 }
 
 type InteractionFlow = FlowRecord<InteractionState, InteractionPublic, InteractionInternal>;
@@ -171,6 +173,7 @@ export function createInteractionFlow(deps: {
       requestedScopes: interaction.missing.scopes,
       ...(flow.state === 'patient' ? { patients: await patientsOf(interaction.accountId) } : {}),
       ...(flow.public.redirectTo ? { redirectTo: flow.public.redirectTo } : {}),
+      ...(interaction.loginHint ? { loginHint: interaction.loginHint } : {}),
     };
   }
 

@@ -45,3 +45,12 @@ export const SMART_OIDC_SCOPES = ['launch/patient', 'fhirUser'] as const;
 
 /** The patient scopes the SMART discovery document lists as examples of what is supported. */
 export const ADVERTISED_PATIENT_SCOPES = ['patient/*.rs', 'patient/*.read'] as const;
+
+/**
+ * Scopes SMART clients send by default that this server does not offer (`online_access`, user-level
+ * scopes such as `user/*.*` or `user/*.rs`): dropped from the request rather than failing it, so a
+ * standard SMART app still gets its patient-level access.
+ */
+export function isToleratedSmartScope(scope: string): boolean {
+  return scope === 'online_access' || /^user\/[A-Za-z*]+\.[a-z*]+$/.test(scope);
+}

@@ -45,6 +45,7 @@ async function world(prompt: string) {
     client: { id: 'portal', name: 'Portal', firstParty: false },
     scopes: ['openid'],
     missing: { scopes: ['openid'], claims: [] },
+    loginHint: undefined,
     accountId: prompt === 'login' || prompt === 'create' ? undefined : patient._id,
     completeLogin: async (accountId) => (told.push(`login ${accountId}`), '/auth/resume-login'),
     completeConsent: async () => (told.push('consent'), '/auth/resume-consent'),
