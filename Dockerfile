@@ -4,7 +4,7 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
   && npm cache clean --force
 
 FROM node:24-slim
