@@ -1,4 +1,5 @@
 import { boot } from '../boot.ts';
+import { loadConfig, type Config } from '../config/index.ts';
 import type { Container } from '../container.ts';
 
 /** Where the CLI writes: process.stdout/stderr in the real program, string collectors in tests. */
@@ -24,6 +25,8 @@ export interface CliIO {
 export interface CliContext {
   readonly stdin: AsyncIterable<string | Uint8Array> | undefined;
   services(): Promise<CliServices>;
+  /** The configuration, without opening anything (for commands that only read files). */
+  config(): Config;
   /** One line of human-readable output on stdout. */
   print(line?: string): void;
   /** Pretty JSON on stdout (for --json). */
@@ -54,6 +57,9 @@ export function createCliContext(io: CliIO): CliContext & { close(): Promise<voi
   let opened: Promise<{ services: CliServices; close(): Promise<void> }> | undefined;
   return {
     stdin: io.stdin,
+    config() {
+      return loadConfig({ ...(io.env ?? process.env), LOG_LEVEL: 'silent' });
+    },
     async services() {
       if (io.services) return io.services;
       opened ??= openCliServices(io.env ?? process.env);

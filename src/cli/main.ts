@@ -7,6 +7,7 @@ import { createCliContext, type CliContext, type CliIO, type Output } from './co
 import { registerKeysCommands } from './keys.ts';
 import { registerPracticeCommands } from './practice.ts';
 import { registerEnrollCommand } from './enroll.ts';
+import { registerBackupCommand } from './backup.ts';
 
 /** Exit codes: success, a runtime or database failure, input the operator must fix. */
 export const EXIT_OK = 0;
@@ -41,6 +42,7 @@ export function createProgram(ctx: CliContext, io: Pick<CliIO, 'stdout' | 'stder
   registerKeysCommands(program, ctx);
   registerPracticeCommands(program, ctx);
   registerEnrollCommand(program, ctx);
+  registerBackupCommand(program, ctx);
   return program;
 }
 

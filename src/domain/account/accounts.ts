@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors/app-error.ts';
 import type { AccountDocument, Models } from '../../models/index.ts';
 import { isDuplicateKeyError } from '../../database/errors.ts';
@@ -24,8 +25,17 @@ export interface Accounts {
   authenticate(username: string, password: string): Promise<AccountDocument>;
 }
 
+/**
+ * How long an account read stays in this process: a sign-in reads it once (by username, to check
+ * the password) and oidc-provider asks for it again by id at the authorization's resume, at the
+ * token exchange and at userinfo. Every change made here drops it at once; other instances see a
+ * change within this time.
+ */
+export const ACCOUNT_CACHE_TTL_MS = 30_000;
+
 export function createAccounts(deps: { models: Models; hasher: PasswordHasher }): Accounts {
   const { Account } = deps.models;
+  const cache = new LRUCache<string, AccountDocument>({ max: 10_000, ttl: ACCOUNT_CACHE_TTL_MS });
 
   return {
     async create(input) {
@@ -57,7 +67,11 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher })
     },
 
     async findById(id) {
-      return Account.findById(id).lean<AccountDocument>();
+      const cached = cache.get(id);
+      if (cached) return cached;
+      const account = await Account.findById(id).lean<AccountDocument>();
+      if (account) cache.set(id, account);
+      return account;
     },
 
     async authenticate(username, password) {
@@ -72,6 +86,10 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher })
         const passwordHash = await deps.hasher.hash(password);
         // Only replace the hash we verified, so a concurrent password change wins.
         await Account.updateOne({ _id: account._id, passwordHash: account.passwordHash }, { $set: { passwordHash } });
+        cache.delete(account._id);
+      } else {
+        // The rest of this sign-in (resume, token, userinfo) finds it here.
+        cache.set(account._id, account);
       }
       return account;
     },
