@@ -54,6 +54,7 @@ function closeServer(server: Server): Promise<void> {
 async function startApp(): Promise<Running> {
   const external = process.env.MONGODB_URI;
   let ferret: EmbeddedFerretDB | undefined;
+  let oidcSqliteFile: string | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step().catch(() => {});
@@ -63,6 +64,7 @@ async function startApp(): Promise<Running> {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'patient-idp-bench-'));
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       ferret = await startEmbeddedFerretDB({ dataDir: dir, logLevel: 'error' });
+      oidcSqliteFile = path.join(dir, 'oidc.sqlite');
       const started = ferret;
       cleanups.push(() => started.stop());
     }
@@ -90,7 +92,9 @@ async function startApp(): Promise<Running> {
     });
     const { container: services } = await boot({
       config,
-      database: { connection, db: connection.db! },
+      // As `npm start` runs: on the embedded FerretDB, oidc-provider's short-lived artifacts in SQLite.
+      database: { connection, db: connection.db!, embedded: !external },
+      ...(oidcSqliteFile ? { oidcSqliteFile } : {}),
       mailTransport: createNullMailTransport(),
       smsSender: null,
     });
@@ -122,6 +126,8 @@ async function startApp(): Promise<Running> {
       redirect_uris: [webClient.redirectUri],
       grant_types: ['authorization_code'],
       response_types: ['code'],
+      // A practice's own portal: no consent screen, as in the soak's sign-ins.
+      first_party: true,
     });
     const account = { login: 'bench.patient', password: 'Correct-Horse-9' };
     await services.domain.accounts.create({ username: 'Bench.Patient', password: account.password });

@@ -29,7 +29,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
  */
 export function createApp(container: Container): Koa {
   const { config, logger } = container;
-  const app = new Koa({ proxy: config.trustProxy });
+  // With N proxies in front, the client is the right-most address they did not append.
+  const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   // Signs our own cookies (flow binding, registration hand-off) with the cookie keys.
   app.keys = [...config.cookieKeys];
   const secure = config.issuer.startsWith('https://');

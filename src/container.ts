@@ -15,6 +15,7 @@ import { createRateLimits } from './platform/rate-limits.ts';
 import { createSecrets } from './platform/secrets.ts';
 import { createSigningKeys } from './platform/signing-keys.ts';
 import { createAccounts } from './domain/account/accounts.ts';
+import { createSignInThrottle } from './domain/account/sign-in-throttle.ts';
 import { createEnrollments } from './domain/enrollment/enrollments.ts';
 import { createInvitationEmailRenderer } from './domain/enrollment/invitation-email.ts';
 import { createInvitationQueue } from './domain/enrollment/invitation-queue.ts';
@@ -60,9 +61,10 @@ export async function createContainer(deps: ContainerDeps) {
   await ensureModelIndexes(models);
   const expiry = createExpiryManager({ onError: (err) => logger.warn({ err }, 'expiry purge failed') });
   await oidcStore.ensureIndexes(expiry);
-  for (const model of [models.Flow, models.RateCounter, models.IdempotencyRecord]) await expiry.ensure(model.collection);
+  for (const model of [models.Flow, models.RateCounter, models.IdempotencyRecord, models.SignInThrottle])
+    await expiry.ensure(model.collection);
 
-  const hasher = createPasswordHasher({ concurrency: config.passwordHashConcurrency });
+  const hasher = createPasswordHasher({ concurrency: config.passwordHashConcurrency, maxQueue: config.passwordHashQueue });
   const secrets = createSecrets(config.tokenSecret);
   const signingKeys = createSigningKeys({ models });
   const jwks = await signingKeys.loadOrCreate();
@@ -79,7 +81,8 @@ export async function createContainer(deps: ContainerDeps) {
   };
 
   const render = createRenderer({ cache: config.env !== 'development' });
-  const accounts = createAccounts({ models, hasher });
+  const signInThrottle = createSignInThrottle({ models, rateLimits: platform.rateLimits, now, policy: config.signIn });
+  const accounts = createAccounts({ models, hasher, throttle: signInThrottle });
   const recordLinks = createRecordLinks({ models, now });
   const lifecycle = createEnrollmentLifecycle({ models, now });
   const enrollments = createEnrollments({
@@ -104,6 +107,7 @@ export async function createContainer(deps: ContainerDeps) {
   });
   const domain = {
     accounts,
+    signInThrottle,
     recordLinks,
     launchContexts: createLaunchContexts({ models, recordLinks }),
     lifecycle,

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { setRetryAfter } from '../http/retry-after.ts';
 import { AppError } from '../errors/app-error.ts';
 import { parseBody } from '../http/body.ts';
 
@@ -84,6 +85,7 @@ export class ApiRoutes {
           else throw new Error(`undocumented status ${result.status} for ${spec.method} ${spec.path}`);
         }
         ctx.status = result.status;
+        if (result.status >= 400) setRetryAfter(ctx, (result.body as { error?: { data?: Record<string, unknown> } }).error?.data);
         for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
         ctx.body = result.body;
       },

@@ -13,9 +13,13 @@ export interface Config {
   readonly mongodbUri: string | undefined;
   readonly dataDir: string;
   readonly cookieKeys: readonly string[];
-  readonly trustProxy: boolean;
+  /** Proxies in front that append to X-Forwarded-For (0: trust no forwarded header). */
+  readonly trustProxy: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly passwordHashConcurrency: number;
+  readonly passwordHashQueue: number;
+  /** Sign-in throttling (src/domain/account/sign-in-throttle.ts). */
+  readonly signIn: { delayAfterFailures: number; lockAfterFailures: number; lockSeconds: number; failuresPerIpPerMinute: number };
   /** Seconds without an authorization request after which a sign-in session ends. */
   readonly sessionIdleSeconds: number;
   readonly tokenSecret: string;
@@ -74,6 +78,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production && !loopback) problems.push('ISSUER: must be an https URL in production (http only on localhost)');
     else warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure.`);
   }
+  if (e.SIGNIN_LOCK_AFTER_FAILURES <= e.SIGNIN_DELAY_AFTER_FAILURES) {
+    problems.push('SIGNIN_LOCK_AFTER_FAILURES: must be more than SIGNIN_DELAY_AFTER_FAILURES');
+  }
   if (problems.length > 0) {
     throw new AppError('config.invalid', { data: { problems }, message: `Invalid configuration: ${problems.join('; ')}` });
   }
@@ -90,6 +97,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
     sessionIdleSeconds: e.SESSION_IDLE_MINUTES * 60,
+    passwordHashQueue: e.PASSWORD_HASH_QUEUE,
+    signIn: Object.freeze({
+      delayAfterFailures: e.SIGNIN_DELAY_AFTER_FAILURES,
+      lockAfterFailures: e.SIGNIN_LOCK_AFTER_FAILURES,
+      lockSeconds: e.SIGNIN_LOCK_MINUTES * 60,
+      failuresPerIpPerMinute: e.SIGNIN_FAILURES_PER_IP_PER_MINUTE,
+    }),
     tokenSecret: e.TOKEN_SECRET ?? DEVELOPMENT_TOKEN_SECRET,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -107,8 +107,13 @@ export const configVariables = {
       'Also put scope claims (`records`, `email`, `profile`…) in ID tokens. By default they are released from userinfo (or in the ID token when asked with the `claims` parameter).',
   },
   TRUST_PROXY: {
-    schema: bool.default(false),
-    description: 'Trust `X-Forwarded-*` headers (set when a TLS-terminating proxy is in front).',
+    schema: z
+      .string()
+      .regex(/^(true|false|\d{1,2})$/, 'must be true, false or a number of proxies')
+      .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value)))
+      .default(0),
+    description:
+      'How many proxies in front append to `X-Forwarded-For` (`true` is 1, `false` or 0 trusts none). The client address (audit trail, per-address limits) is the right-most address those proxies did not add; `X-Forwarded-Proto`/`-Host` are trusted only when this is set.',
   },
   LOG_LEVEL: {
     schema: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -118,6 +123,30 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).max(720).default(30),
     description:
       'A sign-in session ends after this many minutes without an authorization request (ASVS 5 7.3.1), and in any case 12 hours after sign-in.',
+  },
+  SIGNIN_DELAY_AFTER_FAILURES: {
+    schema: z.coerce.number().int().min(1).max(50).default(5),
+    description:
+      'Consecutive failed sign-ins to one username before each further attempt waits (2 s, then doubling up to a minute). Unknown usernames are throttled alike.',
+  },
+  SIGNIN_LOCK_AFTER_FAILURES: {
+    schema: z.coerce.number().int().min(2).max(99).default(30),
+    description:
+      'Consecutive failed sign-ins to one username that lock it for `SIGNIN_LOCK_MINUTES`, and again after each further failure; after 100 (NIST SP 800-63B-4) it stays locked until a password reset or `patient-idp account unlock`. A success ends the run.',
+  },
+  SIGNIN_LOCK_MINUTES: {
+    schema: z.coerce.number().int().min(1).max(1440).default(15),
+    description: 'How long a username stays locked once `SIGNIN_LOCK_AFTER_FAILURES` is reached.',
+  },
+  SIGNIN_FAILURES_PER_IP_PER_MINUTE: {
+    schema: z.coerce.number().int().min(1).max(100000).default(30),
+    description:
+      'Wrong passwords (sign-in and account linking, any usernames) one client address may send per minute; beyond it attempts answer 429 until the minute ends.',
+  },
+  PASSWORD_HASH_QUEUE: {
+    schema: z.coerce.number().int().min(1).max(100000).default(64),
+    description:
+      'Password checks that may wait for a hashing slot; beyond it an attempt answers 429 `server.busy` with `Retry-After` instead of queueing, so a flood of guesses cannot slow honest sign-ins without limit.',
   },
   PASSWORD_HASH_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(64).default(2),

@@ -13,6 +13,7 @@ export const errorCatalogue = {
   'interaction.not_found': { status: 400 },
   'interaction.invalid_action': { status: 400 },
   'login.invalid_credentials': { status: 401 },
+  'signin.too_many_attempts': { status: 429 },
   'config.invalid': { status: 500 },
   'cli.invalid_input': { status: 400 },
   'client.exists': { status: 409 },
@@ -47,6 +48,7 @@ export const errorCatalogue = {
   'record.not_found': { status: 404 },
   'record_link.not_found': { status: 404 },
   'patient.not_linked': { status: 400 },
+  'server.busy': { status: 429 },
   'server.unavailable': { status: 503 },
   'server.internal': { status: 500 },
 } as const satisfies Record<string, { status: number }>;

@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
+import { setRetryAfter } from './retry-after.ts';
 
 declare module 'koa' {
   interface DefaultState {
@@ -52,6 +53,7 @@ export function errorHandler(options: { logger: Logger; renderPage: (ctx: Contex
       const error = toAppError(thrown);
       if (error.status >= 500) options.logger.error({ err: thrown, path: ctx.path }, 'request failed');
       ctx.status = error.status;
+      setRetryAfter(ctx, error.data);
       ctx.set('Cache-Control', 'no-store');
       if (ctx.state.pages && ctx.accepts('json', 'html') === 'html') {
         ctx.type = 'html';

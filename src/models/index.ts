@@ -11,6 +11,7 @@ import { recordLinkModel } from './record-link.ts';
 import { auditEventModel } from './audit-event.ts';
 import { rateCounterModel } from './rate-counter.ts';
 import { launchContextModel } from './launch-context.ts';
+import { signInThrottleModel } from './sign-in-throttle.ts';
 
 export type { AccountDocument, AccountModel } from './account.ts';
 export type { SigningKeyDocument, SigningKeyModel } from './signing-key.ts';
@@ -24,6 +25,7 @@ export { FLOW_KINDS } from './flow.ts';
 export type { RecordLinkDocument } from './record-link.ts';
 export type { AuditEventDocument } from './audit-event.ts';
 export type { LaunchContextDocument } from './launch-context.ts';
+export type { SignInThrottleDocument } from './sign-in-throttle.ts';
 
 export function createModels(connection: Connection) {
   return {
@@ -39,6 +41,7 @@ export function createModels(connection: Connection) {
     AuditEvent: auditEventModel(connection),
     RateCounter: rateCounterModel(connection),
     LaunchContext: launchContextModel(connection),
+    SignInThrottle: signInThrottleModel(connection),
   };
 }
 

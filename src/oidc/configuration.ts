@@ -184,7 +184,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  provider.proxy = config.trustProxy > 0;
+  provider.maxIpsCount = config.trustProxy;
   provider.use(launchTokenResponse(deps.launchContexts));
   provider.use(jwtAccessTokens.middleware());
   // HTTP/1.0 caches read Pragma: every no-store answer (tokens, userinfo, introspection) says it too.

@@ -20,6 +20,8 @@ export interface AuditEntry {
  */
 export function createAudit(deps: { models: Models; now: () => Date; logger: Logger }) {
   return async function record(entry: AuditEntry, context: AuditContext = {}): Promise<void> {
+    // One info line per event, so a log pipeline sees sign-ins, failures and locks as they happen.
+    deps.logger.info({ audit: { ...entry, ...context } }, entry.action);
     try {
       await deps.models.AuditEvent.create({
         _id: randomUUID(),

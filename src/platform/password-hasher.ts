@@ -1,10 +1,13 @@
 import argon2 from 'argon2';
 import pLimit from 'p-limit';
+import { AppError } from '../errors/app-error.ts';
 
 /**
  * argon2id with OWASP's first recommended setting (m=19 MiB, t=2, p=1). Each hash holds 19 MiB
  * and a core for tens of milliseconds, so at most `concurrency` run at once and the rest queue:
- * a burst of logins cannot exhaust memory.
+ * a burst of logins cannot exhaust memory. The queue is capped too (`maxQueue`): beyond it a hash
+ * is refused at once with `server.busy` (429, retry in a second), so a flood of guesses cannot
+ * make every honest sign-in wait behind it.
  */
 export const ARGON2_PARAMETERS: Argon2Parameters = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 };
 
@@ -32,21 +35,30 @@ export interface PasswordHasher {
 
 export function createPasswordHasher(options: {
   concurrency: number;
+  /** Hashes that may wait for a slot; unlimited when absent. */
+  maxQueue?: number;
   parameters?: Argon2Parameters;
   argon2?: Argon2Implementation;
 }): PasswordHasher {
   const parameters = options.parameters ?? ARGON2_PARAMETERS;
   const implementation: Argon2Implementation = options.argon2 ?? argon2;
   const limit = pLimit(options.concurrency);
+  const maxQueue = options.maxQueue ?? Infinity;
   let dummyHash: Promise<string> | undefined;
 
+  function queued<T>(work: () => Promise<T>): Promise<T> {
+    if (limit.pendingCount >= maxQueue) return Promise.reject(new AppError('server.busy', { data: { retryAfterSeconds: 1 } }));
+    return limit(work);
+  }
+
   const hasher: PasswordHasher = {
-    hash: (secret) => limit(() => implementation.hash(secret, parameters)),
+    hash: (secret) => queued(() => implementation.hash(secret, parameters)),
     async verify(hash, secret) {
       let ok: boolean;
       try {
-        ok = await limit(() => implementation.verify(hash, secret));
-      } catch {
+        ok = await queued(() => implementation.verify(hash, secret));
+      } catch (error) {
+        if (error instanceof AppError) throw error; // busy: refused, not a wrong password
         ok = false; // a malformed stored hash never verifies
       }
       return { ok, rehash: ok && implementation.needsRehash(hash, parameters) };

@@ -17,7 +17,9 @@ export const en = {
   'error.csrf.invalid': 'This form has expired. Go back, reload the page and try again.',
   'error.interaction.not_found': 'This sign-in has expired or was already completed. Go back to the application and start again.',
   'error.interaction.invalid_action': 'That step is not available at this point of the sign-in.',
-  'error.login.invalid_credentials': 'The username or password is incorrect.',
+  'error.login.invalid_credentials':
+    'The username or password is incorrect. After several wrong tries, sign-in pauses for a while: use “Forgot your password?” if you are unsure.',
+  'error.signin.too_many_attempts': 'Too many sign-in attempts came from your network. Wait a minute, then try again.',
   'error.config.invalid': 'The server configuration is not valid.',
   'error.cli.invalid_input': 'The command input is not valid.',
   'error.client.exists': 'A client with this id already exists.',
@@ -54,6 +56,7 @@ export const en = {
   'error.record.not_found': 'No record of this practice has this id.',
   'error.record_link.not_found': 'This record has no link with this id.',
   'error.patient.not_linked': 'Choose one of the records shown.',
+  'error.server.busy': 'The service is busy. Try again in a moment.',
   'error.server.unavailable': 'The service is temporarily unavailable. Try again shortly.',
   'error.server.internal': 'Something went wrong on our side. Try again shortly.',
   'error.retry_after': 'Try again in {seconds} seconds.',

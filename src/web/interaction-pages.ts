@@ -6,6 +6,7 @@ import { interactionAction } from '../flows/interaction/actions.ts';
 import type { InteractionFlowService, InteractionView } from '../flows/interaction/interaction.ts';
 import type { Registration } from '../flows/registration/registration.ts';
 import { auditContextOf } from '../http/audit-context.ts';
+import { setRetryAfter } from '../http/retry-after.ts';
 import { parseBody } from '../http/body.ts';
 import type { Cookies } from '../http/cookies.ts';
 import type { InteractionBridge } from '../oidc/interaction-bridge.ts';
@@ -112,6 +113,7 @@ export function interactionPages(deps: {
       return;
     }
     ctx.status = error?.status ?? 400;
+    setRetryAfter(ctx, error?.data);
     show(ctx, flow, prompt, { login });
   });
 

@@ -7,6 +7,7 @@
 // Every context has JavaScript disabled and a 375x667 viewport; every page visited is a checkpoint
 // (page-checks.ts): no horizontal scroll, no script, a screenshot in test-results/screenshots/, and
 // zero axe-core violations on each distinct kind of page (state, error state, template).
+import { english } from '../../src/text/index.ts';
 import type { Page } from 'playwright-core';
 import type { ParsedMail } from 'mailparser';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -249,7 +250,7 @@ test(
     await other.getByLabel('Username').fill(patient.email!);
     await other.getByLabel('Password').fill('Not-The-Password-1');
     await submit(other, 'Sign in');
-    expect(await alertOf(other)).toBe('The username or password is incorrect.');
+    expect(await alertOf(other)).toBe(english('error.login.invalid_credentials'));
     await browsing.checkpoint(other, 'a-login-wrong');
     await other.getByLabel('Password').fill(STRONG_PASSWORD);
     await submit(other, 'Sign in');

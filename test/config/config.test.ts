@@ -50,7 +50,7 @@ describe('defaults', () => {
       issuer: 'http://localhost:3000',
       mongodbUri: undefined,
       dataDir: './.data',
-      trustProxy: false,
+      trustProxy: 0,
       logLevel: 'info',
       passwordHashConcurrency: 2,
     });
@@ -104,11 +104,12 @@ describe('derived and parsed values', () => {
   });
 
   test.each([
-    ['true', true],
-    ['1', true],
-    ['false', false],
-    ['0', false],
-  ])('TRUST_PROXY=%s is %s', (value, expected) => {
+    ['true', 1],
+    ['1', 1],
+    ['2', 2],
+    ['false', 0],
+    ['0', 0],
+  ])('TRUST_PROXY=%s trusts %s proxies', (value, expected) => {
     expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
   });
 

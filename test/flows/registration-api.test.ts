@@ -571,7 +571,8 @@ describe('link to an existing account, or create a new one', () => {
     expect(account.passwordHash).toMatch(/^\$argon2id\$/);
     expect(account.securityQuestion?.questionId).toBe('first_pet');
     expect(account.securityQuestion?.answerHash).toMatch(/^\$argon2id\$/);
-    expect((await h.server.services.domain.accounts.authenticate(username, PASSWORD))._id).toBe(account._id);
+    const signIn = await h.server.services.domain.accounts.signIn(username, PASSWORD, {});
+    expect(signIn.ok && signIn.account._id).toBe(account._id);
     // "  Mr. Whiskers " was stored as its normalised form.
     expect((await createPasswordHasher({ concurrency: 1 }).verify(account.securityQuestion!.answerHash!, 'mr whiskers')).ok).toBe(
       true,

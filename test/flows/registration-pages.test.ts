@@ -2,6 +2,7 @@
 // email's link (303 to the flow's page, with the signed binding cookie), read each page, post its
 // form with the csrf token, follow the 303 back (post/redirect/get). Against FerretDB, the SMTP
 // server and the Twilio stand-in; time is the injected clock.
+import { english } from '../../src/text/index.ts';
 import supertest from 'supertest';
 import {
   Browser,
@@ -390,7 +391,7 @@ describe('link or create', () => {
       login: enrolled.patient.email!,
       password: 'Linked-Secret-88',
     });
-    expectFieldError(byEmail.text, 'login', 'The username or password is incorrect.');
+    expectFieldError(byEmail.text, 'login', english('error.login.invalid_credentials'));
     const done = await browser.post({ action: 'link_account', login: account.username, password: 'Linked-Secret-88' });
     expect(done.status).toBe(303);
     expect(done.headers.location).toBe(`${h.server.issuer}/register/done`);

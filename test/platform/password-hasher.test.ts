@@ -223,4 +223,30 @@ describe('concurrency bound', () => {
     await expect(hasher.hash(SECRET)).rejects.toThrow('out of memory');
     expect(calls).toBe(3);
   });
+
+  test('the queue is capped: beyond it a hash or check is refused at once with server.busy (429, retry in 1 s), and a freed slot admits the next', async () => {
+    const gates: (() => void)[] = [];
+    const gated: Argon2Implementation = {
+      hash: (secret) => new Promise<string>((resolve) => gates.push(() => resolve(`hash-of-${secret}`))),
+      verify: (hash, secret) => new Promise<boolean>((resolve) => gates.push(() => resolve(hash === `hash-of-${secret}`))),
+      needsRehash: () => false,
+    };
+    const hasher = createPasswordHasher({ concurrency: 2, maxQueue: 3, argon2: gated });
+    // 2 running and 3 waiting fill it.
+    const admitted = Array.from({ length: 5 }, (_, i) => hasher.verify(`hash-of-${i}`, String(i)));
+    await flush();
+    for (const refused of [hasher.verify('hash-of-x', 'x'), hasher.hash('y'), hasher.verifyDummy('z')]) {
+      await expect(refused).rejects.toMatchObject({ code: 'server.busy', status: 429, data: { retryAfterSeconds: 1 } });
+    }
+    gates.shift()!();
+    await flush();
+    const next = hasher.verify('hash-of-w', 'w');
+    await flush();
+    while (gates.length > 0) {
+      gates.shift()!();
+      await flush();
+    }
+    expect(await Promise.all(admitted)).toEqual(Array.from({ length: 5 }, () => ({ ok: true, rehash: false })));
+    expect(await next).toEqual({ ok: true, rehash: false });
+  });
 });

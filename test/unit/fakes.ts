@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors/app-error.ts';
 import { checkPassword } from '../../src/domain/account/password-policy.ts';
 import { isValidUsername, usernameKey } from '../../src/domain/account/usernames.ts';
+import type { SignInResult } from '../../src/domain/account/accounts.ts';
 import type { EnrollmentWithRecord } from '../../src/domain/enrollment/enrollments.ts';
 import { MAX_FAILED_VERIFICATIONS, nextStatus, statusOf } from '../../src/domain/enrollment/lifecycle.ts';
 import type { FlowStore, FlowChanges, NewFlow } from '../../src/flows/engine/flow-store.ts';
@@ -151,10 +152,14 @@ export function memoryAccounts() {
       byKey.set(usernameKey(input.username), account);
       return account;
     },
-    async authenticate(login: string, password: string) {
+    async signIn(login: string, password: string): Promise<SignInResult> {
       const account = byKey.get(usernameKey(login));
-      if (!account || account.password !== password) throw new AppError('login.invalid_credentials');
-      return account;
+      if (account && account.password === password) return { ok: true, account };
+      return {
+        ok: false,
+        error: new AppError('login.invalid_credentials'),
+        reason: account ? 'wrong_password' : 'unknown_username',
+      };
     },
   };
 }
@@ -181,8 +186,15 @@ export function memoryRateLimits(now: () => Date) {
     async take(key: string, limit: number, windowMs: number) {
       const window = Math.floor(now().getTime() / windowMs);
       const id = `${key}:${window}`;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-      return counts.get(id)! <= limit;
+      const count = (counts.get(id) ?? 0) + 1;
+      const resetsAt = new Date((window + 1) * windowMs);
+      if (count > limit) return { allowed: false, count, resetsAt };
+      counts.set(id, count);
+      return { allowed: true, count, resetsAt };
+    },
+    async peek(key: string, windowMs: number) {
+      const window = Math.floor(now().getTime() / windowMs);
+      return { count: counts.get(`${key}:${window}`) ?? 0, resetsAt: new Date((window + 1) * windowMs) };
     },
   };
 }

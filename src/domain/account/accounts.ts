@@ -5,6 +5,7 @@ import type { AccountDocument, Models } from '../../models/index.ts';
 import { isDuplicateKeyError } from '../../database/errors.ts';
 import type { PasswordHasher } from '../../platform/password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
+import type { Attempt, SignInThrottle } from './sign-in-throttle.ts';
 import { isValidUsername, usernameKey } from './usernames.ts';
 
 export interface NewAccount {
@@ -18,11 +19,33 @@ export interface NewAccount {
   securityQuestion?: { questionId: string; answer: string } | undefined;
 }
 
+/** Why a sign-in failed, for the audit trail only: a client sees `error`, the same for the first three. */
+export type SignInFailure = 'unknown_username' | 'wrong_password' | 'waiting' | 'locked' | 'address_limit';
+
+export type SignInResult =
+  | { ok: true; account: AccountDocument }
+  | { ok: false; error: AppError; reason: SignInFailure; failures?: number; locked?: boolean; accountId?: string };
+
+/** What the audit trail records of a failed sign-in (never the password or the username typed). */
+export function signInFailureDetails(result: Extract<SignInResult, { ok: false }>): Record<string, unknown> {
+  return {
+    reason: result.reason,
+    ...(result.accountId ? { accountId: result.accountId } : {}),
+    ...(result.failures !== undefined ? { consecutiveFailures: result.failures } : {}),
+    ...(result.locked ? { locked: true } : {}),
+  };
+}
+
 export interface Accounts {
   create(input: NewAccount): Promise<AccountDocument>;
   findById(id: string): Promise<AccountDocument | null>;
-  /** The account when username and password match an active account; otherwise `login.invalid_credentials`, the same answer either way. */
-  authenticate(username: string, password: string): Promise<AccountDocument>;
+  /**
+   * Checks a username and password, throttled (see sign-in-throttle.ts). A client sees the account,
+   * or `login.invalid_credentials` alike for an unknown username, a wrong password and a username
+   * that must wait; `signin.too_many_attempts` when its address sent too many wrong passwords.
+   * Throws `server.busy` when too many password checks already wait.
+   */
+  signIn(username: string, password: string, from: { ip?: string | undefined }): Promise<SignInResult>;
 }
 
 /**
@@ -33,11 +56,11 @@ export interface Accounts {
  */
 export const ACCOUNT_CACHE_TTL_MS = 30_000;
 
-export function createAccounts(deps: { models: Models; hasher: PasswordHasher }): Accounts {
+export function createAccounts(deps: { models: Models; hasher: PasswordHasher; throttle: SignInThrottle }): Accounts {
   const { Account } = deps.models;
   const cache = new LRUCache<string, AccountDocument>({ max: 10_000, ttl: ACCOUNT_CACHE_TTL_MS });
 
-  return {
+  const accounts: Accounts = {
     async create(input) {
       if (!isValidUsername(input.username)) throw new AppError('username.invalid');
       const violations = checkPassword(input.password, { username: input.username, email: input.email });
@@ -74,24 +97,52 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher })
       return account;
     },
 
-    async authenticate(username, password) {
-      const account = await Account.findOne({ usernameKey: usernameKey(username), status: 'active' }).lean<AccountDocument>();
-      if (!account) {
-        await deps.hasher.verifyDummy(password);
-        throw new AppError('login.invalid_credentials');
+    async signIn(username, password, from) {
+      const begun = await deps.throttle.begin(usernameKey(username), from.ip);
+      if ('refusal' in begun) {
+        const { refusal } = begun;
+        if (refusal.by === 'address') {
+          const data = { retryAfterSeconds: refusal.retryAfterSeconds };
+          return { ok: false, error: new AppError('signin.too_many_attempts', { data }), reason: 'address_limit' };
+        }
+        return { ok: false, error: new AppError('login.invalid_credentials'), reason: refusal.locked ? 'locked' : 'waiting' };
       }
-      const { ok, rehash } = await deps.hasher.verify(account.passwordHash, password);
-      if (!ok) throw new AppError('login.invalid_credentials');
-      if (rehash) {
-        const passwordHash = await deps.hasher.hash(password);
-        // Only replace the hash we verified, so a concurrent password change wins.
-        await Account.updateOne({ _id: account._id, passwordHash: account.passwordHash }, { $set: { passwordHash } });
-        cache.delete(account._id);
-      } else {
-        // The rest of this sign-in (resume, token, userinfo) finds it here.
-        cache.set(account._id, account);
+      const { attempt } = begun;
+      try {
+        return await verifyAttempt(attempt, password);
+      } finally {
+        await deps.throttle.release(attempt);
       }
-      return account;
     },
   };
+
+  async function verifyAttempt(attempt: Attempt, password: string): Promise<SignInResult> {
+    const account = await Account.findOne({ usernameKey: attempt.usernameKey, status: 'active' }).lean<AccountDocument>();
+    const { ok, rehash } = account ? await deps.hasher.verify(account.passwordHash, password) : { ok: false, rehash: false };
+    if (!account) await deps.hasher.verifyDummy(password);
+    if (!account || !ok) {
+      const { failures, locked } = await deps.throttle.failed(attempt);
+      return {
+        ok: false,
+        error: new AppError('login.invalid_credentials'),
+        reason: account ? 'wrong_password' : 'unknown_username',
+        ...(account ? { accountId: account._id } : {}),
+        failures,
+        locked,
+      };
+    }
+    await deps.throttle.succeeded(attempt);
+    if (rehash) {
+      const passwordHash = await deps.hasher.hash(password);
+      // Only replace the hash we verified, so a concurrent password change wins.
+      await Account.updateOne({ _id: account._id, passwordHash: account.passwordHash }, { $set: { passwordHash } });
+      cache.delete(account._id);
+    } else {
+      // The rest of this sign-in (resume, token, userinfo) finds it here.
+      cache.set(account._id, account);
+    }
+    return { ok: true, account };
+  }
+
+  return accounts;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AppError } from '../../errors/app-error.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { FLOW_KINDS } from '../../models/index.ts';
+import type { AuditContext } from '../../platform/audit.ts';
 import type { TextId } from '../../text/index.ts';
 
 /** The kinds of flow the engine runs; each has a definition in src/flows/<kind>/. */
@@ -48,6 +49,13 @@ export interface FlowRecord<S extends string = string, Pub = unknown, Int = unkn
   public: Pub;
   /** What never leaves the server. */
   internal: Int;
+  /**
+   * False for a flow not stored yet (engine.transient): it is stored only once an action leaves it
+   * with state to keep, so a flow whose first action ends it costs no write at all.
+   */
+  stored?: boolean;
+  /** SHA-256 of the browser binding's secret (browser flows). */
+  bindingHash?: string | undefined;
 }
 
 /** What a transition decided. The engine persists it; `error` is answered beside the saved flow. */
@@ -81,6 +89,8 @@ export type Transitions<S extends string, A extends { action: string }, Pub, Int
     flow: FlowRecord<S, Pub, Int>,
     input: Extract<A, { action: N }>,
     ctx: Ctx,
+    /** Where the submission came from (client address, user agent), for throttles and the audit trail. */
+    from: AuditContext,
   ) => Promise<Outcome<S, Pub, Int>>;
 };
 
@@ -94,6 +104,8 @@ export interface FlowDefinition<S extends string, A extends { action: string }, 
   /** A flow lives this long from its last step. */
   ttlMs: number;
   states: readonly S[];
+  /** The states a flow ends in (no action is allowed there). */
+  terminal: readonly S[];
   /** Which actions each state allows; any other (state, action) pair is the `invalidTransition` error. */
   allowed: Record<S, readonly ActionName<A>[]>;
   fields: Record<ActionName<A>, FieldDescriptor[]>;

@@ -92,6 +92,8 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
       messages: (doc.messages ?? []) as unknown as FlowMessage[],
       public: def.publicSchema.parse(present(doc.public)),
       internal: def.internalSchema.parse(present(doc.internal)),
+      stored: true,
+      bindingHash: doc.bindingHash ?? undefined,
     } as RecordOf<D>;
   }
 
@@ -148,22 +150,31 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
     },
 
     /**
-     * The flow of a fixed id, created by `create()` when it does not exist yet. Two callers racing
-     * to create it insert one document: the loser reads the winner's.
+     * The stored flow of a fixed id, or a new one that is not stored yet: it is stored by the first
+     * action that leaves it with state to keep (a flow whose first action ends it is never written).
      */
-    async open<D extends AnyFlowDefinition>(
+    async openOrTransient<D extends AnyFlowDefinition>(
       def: D,
       id: string,
       access: FlowAccess,
-      create: () => Promise<RecordOf<D>>,
+      init: NewFlowInput<StateOf<D>, RecordOf<D>['public'], RecordOf<D>['internal']>,
     ): Promise<RecordOf<D>> {
       if (await find(def, id)) return load(def, id, access);
-      try {
-        return await create();
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        return load(def, id, access);
-      }
+      return {
+        id,
+        kind: def.kind,
+        mode: init.mode,
+        state: init.state,
+        version: 0,
+        expiresAt: new Date(now().getTime() + def.ttlMs),
+        interactionUid: init.interactionUid,
+        subject: init.subject ?? {},
+        messages: [],
+        public: def.publicSchema.parse(init.public),
+        internal: def.internalSchema.parse(init.internal),
+        stored: false,
+        bindingHash: init.bindingSecret ? bindingHashOf(init.bindingSecret) : undefined,
+      } as unknown as RecordOf<D>;
     },
 
     /**
@@ -184,6 +195,7 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
         throw new AppError(def.errors.invalidTransition, { data: { state: flow.state, action: input.action } });
       }
       const { csrf: _csrf, ...action } = input;
+      const stored = flow.stored !== false;
       // acquire makes the version odd and save makes it even again: an odd version is an action in
       // progress, which a second submit (a double click) must not take over, unless it has been in
       // progress so long that its process must have died (then the flow is as it was before it).
@@ -191,10 +203,11 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
       const startedAt = flow.actionStartedAt?.getTime() ?? 0;
       if (inProgress && now().getTime() - startedAt < ACTION_TIMEOUT_MS) throw new AppError(def.errors.conflict);
       const acquired = flow.version + (inProgress ? 2 : 1);
-      if (!(await store.acquire(flow.id, flow.version, acquired, now()))) throw new AppError(def.errors.conflict);
+      if (stored && !(await store.acquire(flow.id, flow.version, acquired, now()))) throw new AppError(def.errors.conflict);
       // Anything thrown before the outcome is saved puts the flow back as it was (not left in progress).
-      const release = () =>
-        store.save(flow.id, acquired, {
+      const release = async () => {
+        if (!stored) return;
+        await store.save(flow.id, acquired, {
           state: flow.state,
           public: flow.public as Record<string, unknown>,
           internal: flow.internal as Record<string, unknown>,
@@ -202,6 +215,7 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
           subject: flow.subject,
           expiresAt: flow.expiresAt,
         });
+      };
 
       let outcome: Outcome<string, unknown, unknown>;
       let saved: FlowRecord;
@@ -212,8 +226,9 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
           flow: RecordOf<D>,
           input: unknown,
           ctx: unknown,
+          from: AuditContext,
         ) => Promise<Outcome<string, unknown, unknown>>;
-        outcome = await transition(flow, action, ctx);
+        outcome = await transition(flow, action, ctx, context);
         const settled = def.settle ? await def.settle(flow, outcome, ctx) : {};
         const messages: FlowMessage[] = outcome.error
           ? [
@@ -242,7 +257,26 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
           subject: saved.subject,
           expiresAt: saved.expiresAt,
         };
-        if (!(await store.save(flow.id, acquired, changes))) throw new AppError(def.errors.conflict);
+        if (stored) {
+          if (!(await store.save(flow.id, acquired, changes))) throw new AppError(def.errors.conflict);
+        } else if (!(def.terminal as string[]).includes(saved.state)) {
+          // A flow not stored yet is stored now that it has state to keep; the unique id decides a race.
+          saved = { ...saved, version: 0, stored: true };
+          try {
+            await store.insert({
+              _id: flow.id,
+              kind: def.kind,
+              mode: flow.mode,
+              version: 0,
+              ...(flow.interactionUid ? { interactionUid: flow.interactionUid } : {}),
+              ...(flow.bindingHash ? { bindingHash: flow.bindingHash } : {}),
+              ...changes,
+            } as never);
+          } catch (error) {
+            if (isDuplicateKeyError(error)) throw new AppError(def.errors.conflict, { cause: error });
+            throw error;
+          }
+        }
       } catch (error) {
         await release();
         throw error;

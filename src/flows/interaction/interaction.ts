@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error.ts';
-import type { Accounts } from '../../domain/account/accounts.ts';
+import { signInFailureDetails, type Accounts } from '../../domain/account/accounts.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import type { InteractionHandle } from '../../ports/interaction.ts';
@@ -68,7 +68,7 @@ const done = (redirectTo: string, action: string, details?: Record<string, unkno
  */
 export function createInteractionFlow(deps: {
   engine: FlowEngine;
-  accounts: Pick<Accounts, 'authenticate'>;
+  accounts: Pick<Accounts, 'signIn'>;
   recordLinks: Pick<RecordLinks, 'describeActive'>;
   now: () => Date;
 }) {
@@ -88,6 +88,7 @@ export function createInteractionFlow(deps: {
     kind: 'interaction',
     ttlMs: INTERACTION_FLOW_TTL_MS,
     states: INTERACTION_STATES,
+    terminal: ['done'],
     allowed: INTERACTION_ACTIONS,
     fields: INTERACTION_FIELDS,
     publicSchema: interactionPublic,
@@ -101,17 +102,27 @@ export function createInteractionFlow(deps: {
     // Replaced per request by the interaction oidc-provider loaded for it (see `bound`).
     context: () => Promise.reject(new AppError('interaction.not_found')),
     transitions: {
-      async login(flow, input, interaction) {
-        try {
-          const account = await deps.accounts.authenticate(input.login, input.password);
-          return done(await interaction.completeLogin(account._id, ['pwd']), 'signin.login', { accountId: account._id });
-        } catch (error) {
-          if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
-          return { state: flow.state, error, field: 'login', audit: { action: 'signin.login', outcome: 'failure' } };
+      async login(flow, input, interaction, from) {
+        const result = await deps.accounts.signIn(input.login, input.password, from);
+        const subject = { clientId: interaction.client.id };
+        if (result.ok) {
+          return done(await interaction.completeLogin(result.account._id, ['pwd']), 'signin.login', {
+            accountId: result.account._id,
+            ...subject,
+          });
         }
+        return {
+          state: flow.state,
+          error: result.error,
+          field: 'login',
+          audit: { action: 'signin.login', outcome: 'failure', details: { ...subject, ...signInFailureDetails(result) } },
+        };
       },
       async consent(_flow, _input, interaction) {
-        return done(await interaction.completeConsent(), 'signin.consent', { clientId: interaction.client.id });
+        return done(await interaction.completeConsent(), 'signin.consent', {
+          accountId: interaction.accountId,
+          clientId: interaction.client.id,
+        });
       },
       async select_patient(flow, input, interaction) {
         const choices = await patientsOf(interaction.accountId);
@@ -123,7 +134,10 @@ export function createInteractionFlow(deps: {
             audit: { action: 'signin.select_patient', outcome: 'failure' },
           };
         }
-        return done(await interaction.completePatient(input.patient), 'signin.select_patient');
+        return done(await interaction.completePatient(input.patient), 'signin.select_patient', {
+          accountId: interaction.accountId,
+          clientId: interaction.client.id,
+        });
       },
       async abort(_flow, _input, interaction) {
         return done(await interaction.abort('End-User aborted interaction'), 'signin.abort');
@@ -142,25 +156,18 @@ export function createInteractionFlow(deps: {
   const stateOf = (interaction: InteractionHandle): InteractionState =>
     isInteractionState(interaction.prompt) ? interaction.prompt : 'login';
 
-  /** The stored flow of this interaction, or a fresh one (not stored until its first action). */
-  async function current(interaction: InteractionHandle): Promise<InteractionFlow> {
-    const stored = await engine.load(definition, interaction.uid, access(interaction, false)).catch(() => undefined);
-    return (
-      stored ?? {
-        id: interaction.uid,
-        kind: 'interaction',
-        mode: 'browser',
-        state: stateOf(interaction),
-        version: 0,
-        expiresAt: new Date(deps.now().getTime() + INTERACTION_FLOW_TTL_MS),
-        interactionUid: interaction.uid,
-        subject: {},
-        messages: [],
-        public: {},
-        internal: {},
-      }
-    );
-  }
+  const init = (interaction: InteractionHandle) => ({
+    mode: 'browser' as const,
+    state: stateOf(interaction),
+    public: {},
+    internal: {},
+    interactionUid: interaction.uid,
+    bindingSecret: interaction.uid,
+  });
+
+  /** The stored flow of this interaction, or a new one (stored only if an action leaves it with state to keep). */
+  const current = (interaction: InteractionHandle) =>
+    engine.openOrTransient(definition, interaction.uid, access(interaction, false), init(interaction));
 
   async function view(interaction: InteractionHandle, flow: InteractionFlow, t: Translate): Promise<InteractionView> {
     const base = engine.view(definition, flow, t);
@@ -195,22 +202,7 @@ export function createInteractionFlow(deps: {
       if (options.form) engine.verifyCsrf(interaction.uid, input.csrf);
       const def = bound(interaction);
       const how = access(interaction, options.form);
-      const flow = await engine.open(def, interaction.uid, how, () =>
-        engine.create(
-          def,
-          {
-            id: interaction.uid,
-            mode: 'browser',
-            state: stateOf(interaction),
-            public: {},
-            internal: {},
-            interactionUid: interaction.uid,
-            bindingSecret: interaction.uid,
-          },
-          // Not audited itself: the action that follows is.
-          undefined,
-        ),
-      );
+      const flow = await engine.openOrTransient(def, interaction.uid, how, init(interaction));
       const { flow: saved, error } = await engine.submit(def, flow, how, input, options.context);
       return { flow: await view(interaction, saved, options.t), ...(error ? { error } : {}) };
     },

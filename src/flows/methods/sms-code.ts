@@ -34,7 +34,7 @@ export function createSmsCodeMethod(deps: {
   codes: SmsCodes;
   /** Undefined when SMS is not configured: flows then offer no SMS method. */
   sender: SmsSender | undefined;
-  rateLimits: RateLimits;
+  rateLimits: Pick<RateLimits, 'take'>;
 }) {
   return {
     available: () => deps.sender !== undefined,
@@ -65,7 +65,10 @@ export function createSmsCodeMethod(deps: {
       const maskedPhone = phone ? maskPhone(phone) : undefined;
       const sentAt = new Date(at).toISOString();
       // The per-number daily limit applies to any number typed, so its answer says nothing about a match.
-      if (phone && !(await deps.rateLimits.take(`sms:${phone}`, SMS_SENDS_PER_PHONE.limit, SMS_SENDS_PER_PHONE.windowMs))) {
+      if (
+        phone &&
+        !(await deps.rateLimits.take(`sms:${phone}`, SMS_SENDS_PER_PHONE.limit, SMS_SENDS_PER_PHONE.windowMs)).allowed
+      ) {
         return { ok: false, error: new AppError('sms.limit_reached'), reason: 'phone_limit' };
       }
       if (!input.detailsMatch || !phone || phone !== input.onFile || !deps.sender) {

@@ -66,6 +66,7 @@ export function createRegistration(deps: RegistrationDeps) {
     kind: 'registration',
     ttlMs: REGISTRATION_FLOW_TTL_MS,
     states: REGISTRATION_STATES,
+    terminal: ['completed', 'locked'],
     allowed: ALLOWED_ACTIONS,
     fields: ACTION_FIELDS,
     publicSchema: registrationPublic,

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error.ts';
-import type { Accounts } from '../../domain/account/accounts.ts';
+import { signInFailureDetails, type Accounts } from '../../domain/account/accounts.ts';
 import { normaliseAnswer } from '../../domain/account/security-questions.ts';
 import type { EnrollmentWithRecord } from '../../domain/enrollment/enrollments.ts';
 import type { EnrollmentLifecycle } from '../../domain/enrollment/lifecycle.ts';
@@ -17,7 +17,7 @@ import type { RegistrationInternal, RegistrationPublic, RegistrationState } from
 /** Everything a transition may use, injected (the clock too, so tests control time). */
 export interface TransitionDeps {
   hasher: PasswordHasher;
-  accounts: Pick<Accounts, 'create' | 'authenticate'>;
+  accounts: Pick<Accounts, 'create' | 'signIn'>;
   lifecycle: Pick<EnrollmentLifecycle, 'recordFailure' | 'markVerified' | 'claim' | 'release' | 'complete' | 'currentStatus'>;
   recordLinks: Pick<RecordLinks, 'link' | 'mostRecentUsername'>;
   smsCode: SmsCodeMethod;
@@ -215,20 +215,17 @@ export function registrationTransitions(
       };
     },
 
-    async link_account(flow, input, ctx) {
+    async link_account(flow, input, ctx, from) {
       return finish(flow, ctx, deps, 'registration.link_account', async () => {
-        try {
-          const account = await deps.accounts.authenticate(input.login, input.password);
-          return { accountId: account._id, username: account.username };
-        } catch (error) {
-          if (!(error instanceof AppError) || error.code !== 'login.invalid_credentials') throw error;
-          return {
-            state: flow.state,
-            error,
-            field: 'login',
-            audit: { action: 'registration.link_account', outcome: 'failure', details: { reason: 'invalid_credentials' } },
-          };
-        }
+        // The same throttle as the sign-in page: linking is a sign-in too.
+        const result = await deps.accounts.signIn(input.login, input.password, from);
+        if (result.ok) return { accountId: result.account._id, username: result.account.username };
+        return {
+          state: flow.state,
+          error: result.error,
+          field: 'login',
+          audit: { action: 'registration.link_account', outcome: 'failure', details: signInFailureDetails(result) },
+        };
       });
     },
 

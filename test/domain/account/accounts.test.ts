@@ -3,7 +3,9 @@
 import argon2 from 'argon2';
 import { AppError } from '../../../src/errors/app-error.ts';
 import { createAccounts, type Accounts } from '../../../src/domain/account/accounts.ts';
+import { createSignInThrottle } from '../../../src/domain/account/sign-in-throttle.ts';
 import { createPasswordHasher } from '../../../src/platform/password-hasher.ts';
+import { createRateLimits } from '../../../src/platform/rate-limits.ts';
 import { createModels, type Models } from '../../../src/models/index.ts';
 import { connectTestDatabase, type TestDatabase } from '../../support/database.ts';
 
@@ -24,6 +26,20 @@ async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
   throw new Error('expected an AppError, but the promise resolved');
 }
 
+/** The account a sign-in returns (fails the test when it is refused). */
+async function signedIn(login: string, password: string) {
+  const result = await accounts.signIn(login, password, {});
+  if (!result.ok) throw new Error(`expected a sign-in, got ${result.reason}`);
+  return result.account;
+}
+
+/** The error a refused sign-in answers (fails the test when it succeeds). */
+async function refused(login: string, password: string): Promise<AppError> {
+  const result = await accounts.signIn(login, password, {});
+  if (result.ok) throw new Error('expected a refusal, but the sign-in succeeded');
+  return result.error;
+}
+
 function hashParameters(hash: string): Record<string, string> {
   const parameters = hash.split('$')[3] ?? '';
   return Object.fromEntries(parameters.split(',').map((pair) => pair.split('=') as [string, string]));
@@ -34,7 +50,11 @@ beforeAll(async () => {
   models = createModels(tdb.connection);
   // The unique index on usernameKey is what makes usernames unique; create it as start-up does.
   await models.Account.createIndexes();
-  accounts = createAccounts({ models, hasher: createPasswordHasher({ concurrency: 2 }) });
+  const rateLimits = createRateLimits({ models, now: () => new Date() });
+  // A policy that never throttles these few tries; the throttle has its own tests.
+  const policy = { delayAfterFailures: 50, lockAfterFailures: 100, lockSeconds: 60, failuresPerIpPerMinute: 1000 };
+  const throttle = createSignInThrottle({ models, rateLimits, now: () => new Date(), policy });
+  accounts = createAccounts({ models, hasher: createPasswordHasher({ concurrency: 2 }), throttle });
 });
 
 afterAll(async () => {
@@ -117,7 +137,7 @@ describe('create', () => {
   });
 });
 
-describe('authenticate', () => {
+describe('signIn', () => {
   let dana: Awaited<ReturnType<Accounts['create']>>;
 
   beforeAll(async () => {
@@ -126,15 +146,15 @@ describe('authenticate', () => {
 
   test('the right password, with the username in any case, returns the account', async () => {
     for (const login of ['Dana.Patient', 'dana.patient', 'DANA.PATIENT', '  dana.patient ']) {
-      const account = await accounts.authenticate(login, PASSWORD);
+      const account = await signedIn(login, PASSWORD);
       expect(account._id).toBe(dana._id);
     }
   });
 
   test('wrong password and unknown user give the same error, code and message', async () => {
-    const wrong = await appErrorOf(accounts.authenticate('Dana.Patient', 'Wrong-Password-1'));
-    const unknown = await appErrorOf(accounts.authenticate('nobody-at-all', 'Wrong-Password-1'));
-    const unknownRightPassword = await appErrorOf(accounts.authenticate('nobody-at-all', PASSWORD));
+    const wrong = await refused('Dana.Patient', 'Wrong-Password-1');
+    const unknown = await refused('nobody-at-all', 'Wrong-Password-1');
+    const unknownRightPassword = await refused('nobody-at-all', PASSWORD);
     for (const error of [wrong, unknown, unknownRightPassword]) {
       expect(error.code).toBe('login.invalid_credentials');
       expect(error.status).toBe(401);
@@ -144,15 +164,15 @@ describe('authenticate', () => {
   });
 
   test('the password is case-sensitive', async () => {
-    const error = await appErrorOf(accounts.authenticate('Dana.Patient', PASSWORD.toLowerCase()));
+    const error = await refused('Dana.Patient', PASSWORD.toLowerCase());
     expect(error.code).toBe('login.invalid_credentials');
   });
 
-  test('a deactivated account cannot authenticate, even with the right password', async () => {
+  test('a deactivated account cannot sign in, even with the right password', async () => {
     const erin = await accounts.create({ username: 'Erin', password: PASSWORD });
-    expect((await accounts.authenticate('erin', PASSWORD))._id).toBe(erin._id);
+    expect((await signedIn('erin', PASSWORD))._id).toBe(erin._id);
     await models.Account.updateOne({ _id: erin._id }, { $set: { status: 'deactivated' } });
-    const error = await appErrorOf(accounts.authenticate('erin', PASSWORD));
+    const error = await refused('erin', PASSWORD);
     expect(error.code).toBe('login.invalid_credentials');
     expect(error.toJSON()).toEqual(new AppError('login.invalid_credentials').toJSON());
   });
@@ -162,7 +182,7 @@ describe('authenticate', () => {
     const old = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 3, parallelism: 1 });
     await models.Account.updateOne({ _id: frank._id }, { $set: { passwordHash: old } });
 
-    await accounts.authenticate('frank', PASSWORD);
+    await signedIn('frank', PASSWORD);
 
     const after = (await accounts.findById(frank._id))!.passwordHash;
     expect(after).not.toBe(old);
@@ -170,12 +190,12 @@ describe('authenticate', () => {
     expect(hashParameters(after)).toMatchObject({ m: '19456', t: '2', p: '1' });
     expect(await argon2.verify(after, PASSWORD)).toBe(true);
     // And the new hash keeps working.
-    expect((await accounts.authenticate('Frank', PASSWORD))._id).toBe(frank._id);
+    expect((await signedIn('Frank', PASSWORD))._id).toBe(frank._id);
   });
 
   test('a login with current parameters leaves the stored hash alone', async () => {
     const before = (await accounts.findById(dana._id))!.passwordHash;
-    await accounts.authenticate('dana.patient', PASSWORD);
+    await signedIn('dana.patient', PASSWORD);
     expect((await accounts.findById(dana._id))!.passwordHash).toBe(before);
   });
 
@@ -183,14 +203,14 @@ describe('authenticate', () => {
     const gina = await accounts.create({ username: 'Gina', password: PASSWORD });
     const old = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 3, parallelism: 1 });
     await models.Account.updateOne({ _id: gina._id }, { $set: { passwordHash: old } });
-    await appErrorOf(accounts.authenticate('gina', 'Wrong-Password-1'));
+    await refused('gina', 'Wrong-Password-1');
     expect((await accounts.findById(gina._id))!.passwordHash).toBe(old);
   });
 
   test('a malformed stored hash fails like a wrong password', async () => {
     const hal = await accounts.create({ username: 'Hal', password: PASSWORD });
     await models.Account.updateOne({ _id: hal._id }, { $set: { passwordHash: 'not-a-hash' } });
-    const error = await appErrorOf(accounts.authenticate('hal', PASSWORD));
+    const error = await refused('hal', PASSWORD);
     expect(error.code).toBe('login.invalid_credentials');
   });
 });

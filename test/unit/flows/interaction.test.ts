@@ -88,6 +88,18 @@ test('login: the right password tells oidc-provider and the flow is done; a wron
   await expect(w.submit({ action: 'abort' })).rejects.toMatchObject({ code: 'interaction.invalid_action' });
 });
 
+test('an interaction whose first action ends it is never written; one with state to keep is stored once', async () => {
+  const w = await world('login');
+  const right = await w.submit({ action: 'login', login: 'patient.one', password: 'Sunny-Meadow-42' });
+  expect(right.flow.state).toBe('done');
+  expect(w.store.docs.size).toBe(0);
+  const again = await world('login');
+  await again.submit({ action: 'login', login: 'patient.one', password: 'wrong' });
+  expect([...again.store.docs.values()].map((doc) => ({ state: doc.state, version: doc.version }))).toEqual([
+    { state: 'login', version: 0 },
+  ]);
+});
+
 test('consent, the patient picker and abort each finish their prompt', async () => {
   const consent = await world('consent');
   expect((await consent.submit({ action: 'consent' })).flow.redirectTo).toBe('/auth/resume-consent');
