@@ -26,6 +26,8 @@ export function createEmbeddedOidcStore(mongo: MongoOidcStore, sqlite: SqliteOid
       sqlite.start();
     },
     listClientIds: () => mongo.listClientIds(),
+    // Sessions, grants, codes and tokens are all short-lived models: SQLite holds them.
+    revokeAccount: (accountId) => sqlite.revokeAccount(accountId),
     close: () => sqlite.close(),
   };
 }

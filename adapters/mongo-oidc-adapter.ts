@@ -19,6 +19,8 @@ export interface StoredArtifact {
   grantId?: string;
   uid?: string;
   userCode?: string;
+  /** Whose session, grant, code or token it is (to end them all at a password reset). */
+  accountId?: string;
 }
 
 export function oidcCollectionName(model: string): string {
@@ -52,6 +54,7 @@ export async function ensureOidcIndexes(
     await collection.createIndex({ grantId: 1 });
     await collection.createIndex({ uid: 1 });
     await collection.createIndex({ userCode: 1 });
+    await collection.createIndex({ accountId: 1 });
     await expiry.ensure(collection);
   }
   await expiry.ensure(db.collection<Consumption>(CONSUMPTIONS_COLLECTION));
@@ -70,6 +73,13 @@ export function createMongoOidcStore(db: mongo.Db, now: () => Date = () => new D
           .sort({ _id: 1 })
           .toArray()
       ).map((doc) => doc._id);
+    },
+    /** Ends every session and revokes every grant, code and token of an account; answers how many artifacts went. */
+    async revokeAccount(accountId: string, models: readonly string[] = OIDC_MODELS): Promise<number> {
+      const results = await Promise.all(
+        models.map((model) => db.collection<StoredArtifact>(oidcCollectionName(model)).deleteMany({ accountId })),
+      );
+      return results.reduce((sum, result) => sum + result.deletedCount, 0);
     },
   };
 }
@@ -107,6 +117,7 @@ export function createMongoOidcAdapter(db: mongo.Db, now: () => Date = () => new
       if (payload.grantId) document.grantId = payload.grantId;
       if (payload.uid) document.uid = payload.uid;
       if (payload.userCode) document.userCode = payload.userCode;
+      if (payload.accountId) document.accountId = payload.accountId;
       await this.collection.replaceOne({ _id: id }, document, { upsert: true });
     }
 

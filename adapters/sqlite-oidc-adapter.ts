@@ -49,18 +49,23 @@ export function createSqliteOidcStore(options: SqliteOidcStoreOptions) {
     user_code TEXT,
     expires_at INTEGER,
     consumed_at INTEGER,
+    account_id TEXT,
     PRIMARY KEY (model, id)
   ) WITHOUT ROWID`);
+  // Files made before account_id existed get it (their older rows keep NULL and expire as usual).
+  const columns = db.prepare('PRAGMA table_info(oidc_artifacts)').all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'account_id')) db.exec('ALTER TABLE oidc_artifacts ADD COLUMN account_id TEXT');
   db.exec('CREATE INDEX IF NOT EXISTS oidc_artifacts_grant ON oidc_artifacts (grant_id) WHERE grant_id IS NOT NULL');
   db.exec('CREATE INDEX IF NOT EXISTS oidc_artifacts_uid ON oidc_artifacts (model, uid) WHERE uid IS NOT NULL');
   db.exec('CREATE INDEX IF NOT EXISTS oidc_artifacts_user_code ON oidc_artifacts (model, user_code) WHERE user_code IS NOT NULL');
+  db.exec('CREATE INDEX IF NOT EXISTS oidc_artifacts_account ON oidc_artifacts (account_id) WHERE account_id IS NOT NULL');
   db.exec('CREATE INDEX IF NOT EXISTS oidc_artifacts_expiry ON oidc_artifacts (expires_at) WHERE expires_at IS NOT NULL');
 
   const statements = {
-    upsert: db.prepare(`INSERT INTO oidc_artifacts (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+    upsert: db.prepare(`INSERT INTO oidc_artifacts (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at, account_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
       ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-        user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = NULL`),
+        user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = NULL, account_id = excluded.account_id`),
     find: db.prepare('SELECT payload, grant_id, expires_at, consumed_at FROM oidc_artifacts WHERE model = ? AND id = ?'),
     findByUid: db.prepare('SELECT payload, grant_id, expires_at, consumed_at FROM oidc_artifacts WHERE model = ? AND uid = ?'),
     findByUserCode: db.prepare(
@@ -76,6 +81,8 @@ export function createSqliteOidcStore(options: SqliteOidcStoreOptions) {
     revokeGrant: db.prepare(
       "DELETE FROM oidc_artifacts WHERE (grant_id = ? OR (model = 'Grant' AND id = ?)) AND NOT (model = ? AND id = ?)",
     ),
+    /** Every session, grant, code and token of one account (its password was reset). */
+    revokeAccount: db.prepare('DELETE FROM oidc_artifacts WHERE account_id = ?'),
     purge: db.prepare('DELETE FROM oidc_artifacts WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     count: db.prepare('SELECT model, COUNT(*) AS rows FROM oidc_artifacts GROUP BY model'),
   } satisfies Record<string, StatementSync>;
@@ -105,6 +112,7 @@ export function createSqliteOidcStore(options: SqliteOidcStoreOptions) {
         payload.uid ?? null,
         payload.userCode ?? null,
         expiresAt,
+        payload.accountId ?? null,
       );
     }
 
@@ -152,6 +160,10 @@ export function createSqliteOidcStore(options: SqliteOidcStoreOptions) {
     },
     /** Deletes every expired artifact now; answers how many. */
     purgeNow,
+    /** Ends every session and revokes every grant, code and token of an account; answers how many artifacts went. */
+    async revokeAccount(accountId: string): Promise<number> {
+      return Number(statements.revokeAccount.run(accountId).changes);
+    },
     /** Rows per model, for operators and benchmarks. */
     counts(): Record<string, number> {
       return Object.fromEntries(

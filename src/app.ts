@@ -17,6 +17,7 @@ import { devOutboxPages } from './web/dev/outbox-page.ts';
 import { interactionPages } from './web/interaction-pages.ts';
 import { createPages } from './web/page.ts';
 import { createRegistrationEntry } from './web/registration-entry.ts';
+import { recoveryPages } from './web/recovery-pages.ts';
 import { registrationPages } from './web/registration-pages.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -48,6 +49,7 @@ export function createApp(container: Container): Koa {
     idempotency: container.platform.idempotency,
     recordLinks: container.domain.recordLinks,
     registration: container.flows.registration,
+    recovery: container.flows.recovery,
     interaction: container.flows.interaction,
     bridge: container.oidc.bridge,
     cookies,
@@ -60,6 +62,13 @@ export function createApp(container: Container): Koa {
       engine: container.flows.engine,
       registration: container.flows.registration,
       enterRegistration,
+      cookies,
+      pages: view,
+    }),
+    recoveryPages({
+      recovery: container.flows.recovery,
+      bridge: container.oidc.bridge,
+      interaction: container.flows.interaction,
       cookies,
       pages: view,
     }),

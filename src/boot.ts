@@ -39,6 +39,8 @@ export interface BootOptions {
   /** Where the embedded default keeps oidc-provider's short-lived artifacts (default DATA_DIR/oidc.sqlite). */
   oidcSqliteFile?: string;
   now?: () => Date;
+  /** Tests: after-the-answer work runs before the answer (platform/background.ts). */
+  background?: 'detached' | 'awaited';
 }
 
 export interface Booted {
@@ -100,6 +102,7 @@ export async function boot(options: BootOptions = {}): Promise<Booted> {
       mailTransport,
       smsSender,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.background ? { background: options.background } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -8,6 +8,7 @@ import type { SmsSender } from './ports/sms.ts';
 import { english } from './text/index.ts';
 import { createAccessTokenVerifier, publicJwks } from './platform/access-tokens.ts';
 import { createAudit } from './platform/audit.ts';
+import { createBackground } from './platform/background.ts';
 import { createIdempotency } from './platform/idempotency.ts';
 import type { Logger } from './platform/logger.ts';
 import { createPasswordHasher } from './platform/password-hasher.ts';
@@ -16,6 +17,11 @@ import { createSecrets } from './platform/secrets.ts';
 import { createSigningKeys } from './platform/signing-keys.ts';
 import { createAccounts } from './domain/account/accounts.ts';
 import { createSignInThrottle } from './domain/account/sign-in-throttle.ts';
+import { createAccountNotices } from './domain/account/account-notices.ts';
+import { createPasswordReset } from './domain/account/password-reset.ts';
+import { createRecoveryTickets } from './domain/account/recovery-tickets.ts';
+import { createRecovery } from './flows/recovery/recovery.ts';
+import { paths } from './paths.ts';
 import { createEnrollments } from './domain/enrollment/enrollments.ts';
 import { createInvitationEmailRenderer } from './domain/enrollment/invitation-email.ts';
 import { createInvitationQueue } from './domain/enrollment/invitation-queue.ts';
@@ -46,6 +52,8 @@ export interface ContainerDeps {
   smsSender: SmsSender | undefined;
   /** The clock of our own code (oidc-provider keeps its own). */
   now?: () => Date;
+  /** Tests: run after-the-answer work before the answer instead (see platform/background.ts). */
+  background?: 'detached' | 'awaited';
 }
 
 /**
@@ -61,7 +69,7 @@ export async function createContainer(deps: ContainerDeps) {
   await ensureModelIndexes(models);
   const expiry = createExpiryManager({ onError: (err) => logger.warn({ err }, 'expiry purge failed') });
   await oidcStore.ensureIndexes(expiry);
-  for (const model of [models.Flow, models.RateCounter, models.IdempotencyRecord, models.SignInThrottle])
+  for (const model of [models.Flow, models.RateCounter, models.IdempotencyRecord, models.SignInThrottle, models.RecoveryTicket])
     await expiry.ensure(model.collection);
 
   const hasher = createPasswordHasher({ concurrency: config.passwordHashConcurrency, maxQueue: config.passwordHashQueue });
@@ -105,9 +113,29 @@ export async function createContainer(deps: ContainerDeps) {
     now,
     pollIntervalMs: config.mailPollIntervalMs,
   });
+  const background = createBackground({ logger, awaited: deps.background === 'awaited' });
+  const later = background.run;
+  const recoveryTickets = createRecoveryTickets({ models, secrets, now });
+  const accountNotices = createAccountNotices({
+    mail: deps.mailTransport,
+    sms: deps.smsSender ?? undefined,
+    render,
+    issuer: config.issuer,
+  });
+  const resetPassword = createPasswordReset({
+    accounts,
+    tickets: recoveryTickets,
+    throttle: signInThrottle,
+    sessions: oidcStore,
+    notices: accountNotices,
+    logger,
+  });
   const domain = {
     accounts,
     signInThrottle,
+    recoveryTickets,
+    accountNotices,
+    resetPassword,
     recordLinks,
     launchContexts: createLaunchContexts({ models, recordLinks }),
     lifecycle,
@@ -137,6 +165,13 @@ export async function createContainer(deps: ContainerDeps) {
   };
 
   const engine = createFlowEngine({ store: createFlowStore(models), audit, now, csrf: createCsrf(config.cookieKeys[0] ?? '') });
+  const smsCode = createSmsCodeMethod({
+    now,
+    codes: createSmsCodes(secrets.derive('sms-code')),
+    sender: deps.smsSender,
+    rateLimits: platform.rateLimits,
+    later,
+  });
   const flows = {
     engine,
     registration: createRegistration({
@@ -148,14 +183,25 @@ export async function createContainer(deps: ContainerDeps) {
       accounts,
       lifecycle,
       recordLinks,
-      smsCode: createSmsCodeMethod({
-        now,
-        codes: createSmsCodes(secrets.derive('sms-code')),
-        sender: deps.smsSender,
-        rateLimits: platform.rateLimits,
-      }),
+      resetPassword,
+      smsCode,
       text: english,
       portalLoginUri: (practiceId) => domain.practices.portalLoginUri(practiceId),
+    }),
+    recovery: createRecovery({
+      issuer: config.issuer,
+      engine,
+      accounts,
+      recordLinks,
+      tickets: recoveryTickets,
+      notices: accountNotices,
+      resetPassword,
+      smsCode,
+      rateLimits: platform.rateLimits,
+      linkUrl: (token) => `${config.issuer}${paths.recoveryLink(token)}`,
+      later,
+      now,
+      text: english,
     }),
     interaction: createInteractionFlow({ engine, accounts, recordLinks, now }),
   };
@@ -171,6 +217,7 @@ export async function createContainer(deps: ContainerDeps) {
     oidc,
     async close() {
       expiry.stop();
+      await background.close();
       await invitations.stop();
       deps.mailTransport.close?.();
       await oidcStore.close?.();

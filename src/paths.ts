@@ -15,6 +15,10 @@ export const routes = {
   interactionApi: '/interaction/:uid/api',
   interactionRegister: '/interaction/:uid/register',
   interactionRegistrationComplete: '/interaction/:uid/registration-complete',
+  /** "Forgot your password?" from a sign-in (the page, and the JSON API that starts the same flow). */
+  interactionRecover: '/interaction/:uid/recover',
+  interactionRecoverApi: '/interaction/:uid/api/recovery',
+  interactionRecoveryComplete: '/interaction/:uid/recovery-complete',
   /** Cookies the interaction reads (the registration hand-off) are scoped here. */
   interactionCookiePath: '/interaction',
 
@@ -23,6 +27,14 @@ export const routes = {
   /** The registration pages of one flow (`?flow=<id>`). */
   registrationPage: '/register',
   registrationDone: '/register/done',
+  /** Recovery pages of one flow (`?flow=<id>`); without a flow, GET starts one. */
+  recoveryPage: '/recover',
+  /** The mailed reset link: a page whose button spends it (mail scanners only GET). */
+  recoveryLink: '/recover/link/:token',
+  recoveryDone: '/recover/done',
+  recoveryApi: '/api/flows/recovery',
+  recoveryApiFlow: '/api/flows/recovery/:id',
+  recoveryApiLink: '/api/flows/recovery/link',
   registrationApi: '/api/flows/registration',
   registrationApiFlow: '/api/flows/registration/:id',
 
@@ -49,6 +61,14 @@ export const paths = {
   /** Where a registration started inside a sign-in finishes that sign-in. */
   interactionRegistrationComplete: (uid: string, flowId: string) =>
     `/interaction/${q(uid)}/registration-complete?flow=${q(flowId)}`,
+  interactionRecover: (uid: string) => `/interaction/${q(uid)}/recover`,
+  interactionRecoverApi: (uid: string) => `/interaction/${q(uid)}/api/recovery`,
+  /** Where a recovery started inside a sign-in finishes that sign-in. */
+  interactionRecoveryComplete: (uid: string, flowId: string) => `/interaction/${q(uid)}/recovery-complete?flow=${q(flowId)}`,
+  recoveryPage: (flowId: string) => `/recover?flow=${q(flowId)}`,
+  recoveryLink: (token: string) => `/recover/link/${q(token)}`,
+  recoveryDone: () => routes.recoveryDone,
+  recoveryApiFlow: (flowId: string) => `/api/flows/recovery/${q(flowId)}`,
   registrationLink: (token: string) => `/register/${q(token)}`,
   registrationPage: (flowId: string) => `/register?flow=${q(flowId)}`,
   registrationDone: () => routes.registrationDone,
@@ -65,5 +85,5 @@ export const paths = {
 
 /** Pages (HTML) live under these prefixes; the JSON API under /api and /interaction/:uid/api. */
 export function isPagePath(path: string): boolean {
-  return /^\/(interaction|register|dev|demo)(\/|$)/.test(path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(path);
+  return /^\/(interaction|register|recover|dev|demo)(\/|$)/.test(path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(path);
 }

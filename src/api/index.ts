@@ -8,7 +8,9 @@ import type { Enrollments } from '../domain/enrollment/enrollments.ts';
 import type { RecordLinks } from '../domain/records/record-links.ts';
 import type { AccessTokenVerifier } from '../platform/access-tokens.ts';
 import type { Idempotency } from '../platform/idempotency.ts';
+import type { Recovery } from '../flows/recovery/recovery.ts';
 import { registerInteractionRoutes } from './flows/interaction.ts';
+import { registerRecoveryFlowRoutes } from './flows/recovery.ts';
 import { registerRegistrationFlowRoutes } from './flows/registration.ts';
 import { registerHealthRoutes } from './health.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -31,6 +33,7 @@ export function createApi(deps: {
   idempotency: Idempotency;
   recordLinks: RecordLinks;
   registration: Registration;
+  recovery: Recovery;
   interaction: InteractionFlowService;
   bridge: InteractionBridge;
   cookies: Cookies;
@@ -43,6 +46,7 @@ export function createApi(deps: {
   registerRecordLinkRoutes(api, router, deps);
   registerRegistrationFlowRoutes(api, router, deps);
   registerInteractionRoutes(api, router, deps);
+  registerRecoveryFlowRoutes(api, router, deps);
 
   const document = buildOpenApi({ issuer: deps.issuer, version: deps.version, specs: api.specs, scopes: ENROLLMENT_SCOPES });
   router.get(routes.openapi, (ctx) => {

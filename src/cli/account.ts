@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
 import { passwordRuleText, type PasswordRule } from '../domain/account/password-policy.ts';
+import { usernameKey } from '../domain/account/usernames.ts';
 import { english } from '../text/index.ts';
 import type { CliContext } from './context.ts';
 
@@ -64,6 +65,38 @@ export async function addAccount(ctx: CliContext, username: string, options: Add
   }
 }
 
+/** The active account with this username (as typed, in any case), or `account.not_found`. */
+async function accountNamed(ctx: CliContext, username: string) {
+  const services = await ctx.services();
+  const account = await services.stores.models.Account.findOne({ usernameKey: usernameKey(username), status: 'active' }).lean();
+  if (!account) throw new AppError('account.not_found', { message: `no active account "${username}"` });
+  return { services, account };
+}
+
+/** Mails the account a one-time reset link (valid 30 minutes), or answers it to print. */
+export async function resetPassword(
+  ctx: CliContext,
+  username: string,
+  options: { printLink?: boolean },
+): Promise<string | undefined> {
+  const { services, account } = await accountNamed(ctx, username);
+  const { link } = await services.flows.recovery.startForAccount(account._id, { print: options.printLink === true });
+  await services.platform.audit({
+    action: 'operator.reset_password',
+    outcome: 'success',
+    subject: { accountId: account._id },
+    details: { delivery: options.printLink ? 'printed' : 'email' },
+  });
+  return options.printLink ? link : undefined;
+}
+
+/** Ends a sign-in lock or wait of the account's username at once. */
+export async function unlockAccount(ctx: CliContext, username: string): Promise<void> {
+  const { services, account } = await accountNamed(ctx, username);
+  await services.domain.signInThrottle.reset(account.usernameKey);
+  await services.platform.audit({ action: 'operator.unlock', outcome: 'success', subject: { accountId: account._id } });
+}
+
 export function registerAccountCommands(program: Command, ctx: CliContext): void {
   const account = program.command('account').description('manage patient accounts');
 
@@ -81,5 +114,25 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .option('--password-stdin', 'read the password from standard input (one final newline is removed)')
     .action(async (username: string, options: AddAccountOptions) => {
       ctx.print(await addAccount(ctx, username, options));
+    });
+
+  account
+    .command('reset-password')
+    .description('email the account a one-time link (30 minutes) to choose a new password; audited')
+    .argument('<username>', 'the account')
+    .option('--print-link', 'print the link instead of mailing it (give it to the patient yourself)')
+    .action(async (username: string, options: { printLink?: boolean }) => {
+      const link = await resetPassword(ctx, username, options);
+      if (link) ctx.print(link);
+      else ctx.note(`reset link mailed to the email address of ${username}`);
+    });
+
+  account
+    .command('unlock')
+    .description("end the account's sign-in lock (after too many wrong passwords) now; audited")
+    .argument('<username>', 'the account')
+    .action(async (username: string) => {
+      await unlockAccount(ctx, username);
+      ctx.note(`${username} may sign in again`);
     });
 }

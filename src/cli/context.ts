@@ -8,7 +8,7 @@ export interface Output {
 }
 
 /** The parts of the container the commands use; tests may inject any object with these members. */
-export type CliServices = Pick<Container, 'stores' | 'platform' | 'domain' | 'oidc'>;
+export type CliServices = Pick<Container, 'stores' | 'platform' | 'domain' | 'oidc' | 'flows'>;
 
 export interface CliIO {
   stdout: Output;

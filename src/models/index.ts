@@ -12,6 +12,7 @@ import { auditEventModel } from './audit-event.ts';
 import { rateCounterModel } from './rate-counter.ts';
 import { launchContextModel } from './launch-context.ts';
 import { signInThrottleModel } from './sign-in-throttle.ts';
+import { recoveryTicketModel } from './recovery-ticket.ts';
 
 export type { AccountDocument, AccountModel } from './account.ts';
 export type { SigningKeyDocument, SigningKeyModel } from './signing-key.ts';
@@ -26,6 +27,7 @@ export type { RecordLinkDocument } from './record-link.ts';
 export type { AuditEventDocument } from './audit-event.ts';
 export type { LaunchContextDocument } from './launch-context.ts';
 export type { SignInThrottleDocument } from './sign-in-throttle.ts';
+export type { RecoveryTicketDocument } from './recovery-ticket.ts';
 
 export function createModels(connection: Connection) {
   return {
@@ -42,6 +44,7 @@ export function createModels(connection: Connection) {
     RateCounter: rateCounterModel(connection),
     LaunchContext: launchContextModel(connection),
     SignInThrottle: signInThrottleModel(connection),
+    RecoveryTicket: recoveryTicketModel(connection),
   };
 }
 

@@ -10,5 +10,7 @@ export interface OidcStore {
   /** Start-up: the indexes the store's lookups need, and expiry of what it keeps. */
   ensureIndexes(expiry: ExpiryManager): Promise<void>;
   listClientIds(): Promise<string[]>;
+  /** Ends every session and revokes every grant, code and token of an account (a password reset); answers how many went. */
+  revokeAccount(accountId: string): Promise<number>;
   close?(): Promise<void> | void;
 }

@@ -49,13 +49,23 @@ export const en = {
     'This way of verifying is not available for your record. Use your date of birth and PIN.',
   'error.sms.too_soon': 'A code was just sent. Wait a few seconds before asking for a new one.',
   'error.sms.limit_reached': 'Too many codes were requested. Try again later or use your PIN.',
-  'error.sms.unavailable': 'We could not send the text message just now. Try again in a moment.',
   'error.registration.already_claimed': 'Your registration link has expired. Ask your doctor to enroll you again.',
   'error.username.invalid': 'Choose a username of 3 to 64 characters: letters, digits, and . _ - @ +',
   'error.security_answer.invalid': 'Answer your security question (at least 2 characters).',
   'error.record.not_found': 'No record of this practice has this id.',
   'error.record_link.not_found': 'This record has no link with this id.',
   'error.patient.not_linked': 'Choose one of the records shown.',
+  'error.account.not_found': 'No such account.',
+  'error.registration.too_many_usernames':
+    "Too many usernames were tried. Wait an hour, or ask your doctor's office to enroll you again.",
+  'error.registration.nothing_to_recover': 'These records do not belong to an account yet: link them to one or create one.',
+  'error.recovery.locked':
+    "For your security we stopped this password reset after too many wrong answers. Start again later, or ask your doctor's office to enroll you again.",
+  'error.recovery.no_email':
+    'This account has no email address: print the link instead (--print-link) and give it to the patient.',
+  'error.recovery.too_many_emails': 'We already sent several emails. Check your inbox and spam folder, or try again in an hour.',
+  'error.recovery.link_unusable':
+    'This password reset link was already used or has expired. Ask for a new one: links work once, within 30 minutes.',
   'error.server.busy': 'The service is busy. Try again in a moment.',
   'error.server.unavailable': 'The service is temporarily unavailable. Try again shortly.',
   'error.server.internal': 'Something went wrong on our side. Try again shortly.',
@@ -83,11 +93,18 @@ export const en = {
   'field.phone': 'Phone number',
   'field.phone.hint': 'For example (415) 555-0123',
   'field.code': 'Security code',
+  'field.identifier': 'Username or email address',
+  'field.identifier.hint': 'If an account matches, we email it a link to choose a new password.',
+  'field.email': 'Email address',
+  'field.answer': 'Your answer',
+  'field.token': 'Link code',
   'field.choice': 'Do you already have a patient portal account?',
   'field.choice.link': 'Link the records to an existing account',
   'field.choice.create': 'Create a new account',
+  'field.choice.reset': 'Reset the password of my account that already has these records',
   'field.login': 'Username',
   'field.password': 'Password',
+  'field.new_password': 'New password',
   'field.securityQuestion': 'Security question',
   'field.securityAnswer': 'Your answer',
   'field.username': 'Username',
@@ -124,6 +141,8 @@ export const en = {
   // --- sign-in interaction ----------------------------------------------------------------------------
   'page.login.title': 'Sign in',
   'page.login.intro': 'Sign in to continue to <b>{client}</b>.',
+  'page.login.forgot_password': 'Forgot your password?',
+  'page.login.forgot_username': 'Forgot your username?',
   'page.login.submit': 'Sign in',
   'page.login.register': "New here? <a>Register with the link from your doctor's office</a>",
   'page.login.cancel': 'Cancel and go back',
@@ -160,6 +179,49 @@ export const en = {
   'page.logged_out.text_client': 'You have signed out of {client}. You can close this window.',
 
   // --- registration ----------------------------------------------------------------------------------
+  'page.recovery.title': 'Reset your password',
+  'page.recovery.heading': 'Forgot your password or username?',
+  'page.recovery.password_heading': 'Forgot your password?',
+  'page.recovery.password_intro':
+    'Enter your username or the email address on your account. If an account matches, we email it a link to choose a new password.',
+  'page.recovery.send_link': 'Email me a reset link',
+  'page.recovery.username_heading': 'Forgot your username?',
+  'page.recovery.username_intro': 'Enter the email address on your account, and we email you every username tied to it.',
+  'page.recovery.send_username': 'Email me my username',
+  'page.recovery.no_email_heading': 'No access to your email?',
+  'page.recovery.no_email_intro':
+    "Enter the phone number and date of birth your doctor's office has on file. We text a security code to that phone; then you answer your security question and choose a new password.",
+  'page.recovery.send_code': 'Text me a code',
+  'page.recovery.no_contact_heading': 'No email and no phone?',
+  'page.recovery.no_contact_text':
+    "Ask your doctor's office to enroll you again. When you open the new registration email and verify your identity, you can reset the password of the account that already has your records, or create a new one.",
+  'page.recovery.link_sent_heading': 'Check your email',
+  'page.recovery.link_sent_text':
+    'If an account matches what you entered, we sent a link to choose a new password to the email address on it. The link works once, within 30 minutes.',
+  'page.recovery.check_spam': 'Nothing after a few minutes? Check your spam folder, or try again below.',
+  'page.recovery.try_again_heading': 'Try again',
+  'page.recovery.username_sent_heading': 'Check your email',
+  'page.recovery.username_sent_text': 'If any account uses that email address, we sent its username there.',
+  'page.recovery.password_too_heading': 'Forgot your password too?',
+  'page.recovery.code_intro':
+    'If the phone number and date of birth match our records, we sent a 6-digit code to {phone}. It expires in 10 minutes.',
+  'page.recovery.question_heading': 'Answer your security question',
+  'page.recovery.question_intro': 'You chose this question when you created your account.',
+  'page.recovery.question_submit': 'Continue',
+  'page.recovery.new_password_heading': 'Choose a new password',
+  'page.recovery.your_username': 'Your username is {username}.',
+  'page.recovery.new_password_submit': 'Save new password',
+  'page.recovery.completed_heading': 'Your password was changed',
+  'page.recovery.completed_text':
+    'Every device signed in to your account was signed out. Continue to sign in with your new password.',
+  'page.recovery.done_text':
+    'Every device signed in to your account was signed out. Sign in again from your patient portal with your new password.',
+  'page.recovery.office_needed_heading': 'We cannot reset this password here',
+  'page.recovery.locked_heading': 'Password reset stopped',
+  'page.recovery.link_intro': 'Continue to choose a new password for your account.',
+  'page.recovery.link_continue': 'Continue',
+  'page.recovery.start_again': 'Ask for a new link',
+  'page.recovery.back_to_sign_in': 'Back to sign in',
   'page.registration.title': 'Register',
   'page.registration.completed_title': "You're registered",
   'page.awaiting_verification_method.heading': 'Verify your identity',
@@ -188,6 +250,14 @@ export const en = {
   'page.awaiting_account_choice.link_hint':
     'One account can show records from several doctors and from family members, such as your children.',
   'page.awaiting_account_choice.continue': 'Continue',
+  'page.awaiting_account_choice.already_yours':
+    'These records already belong to a patient portal account. If it is yours and you cannot sign in to it, reset its password now: you will be signed in with it.',
+  'page.awaiting_account_choice.reset_hint': 'Every device signed in to that account will be signed out.',
+  'page.awaiting_reset_password.heading': 'Choose a new password',
+  'page.awaiting_reset_password.intro':
+    'Choose a new password for the account that has these records. You will be signed in with it, and every other device will be signed out.',
+  'page.awaiting_reset_password.submit': 'Save password and sign in',
+  'page.awaiting_reset_password.create_instead': 'Create a new account instead',
   'page.awaiting_link_login.heading': 'Link to your existing account',
   'page.awaiting_link_login.intro': 'Sign in to the account these records should be added to.',
   'page.awaiting_link_login.submit': 'Link records',
@@ -215,6 +285,29 @@ export const en = {
   // --- messages sent to the patient ------------------------------------------------------------
   'sms.registration_code':
     '{code} is your patient portal security code for {practice}. It expires in 10 minutes. Never share it.',
+  'email.recovery.subject': 'Reset your patient portal password',
+  'email.recovery.heading': 'Choose a new password',
+  'email.recovery.intro':
+    'Someone asked to reset the password of the patient portal account {username}. If it was you, choose a new password with the button below.',
+  'email.recovery.expiry':
+    'The button works once, within 30 minutes. If you did not ask, ignore this email: your password stays as it is.',
+  'email.recovery.button': 'Choose a new password',
+  'email.recovery.why': 'You received this email because a password reset was requested for an account with this email address.',
+  'email.username.subject': 'Your patient portal username',
+  'email.username.heading': 'Your username',
+  'email.username.intro': 'These patient portal usernames are tied to this email address:',
+  'email.username.sign_in': 'Sign in with one of them at {issuer}. If you did not ask for this reminder, you can ignore it.',
+  'email.username.why': 'You received this email because a username reminder was requested for this email address.',
+  'email.password_changed.subject': 'Your patient portal password was changed',
+  'email.password_changed.heading': 'Your password was changed',
+  'email.password_changed.intro':
+    'The password of your patient portal account {username} was just changed, and every device signed in to it was signed out.',
+  'email.password_changed.not_you':
+    "If you did not change it, reset your password now with “Forgot your password?” on the sign-in page, and call your doctor's office.",
+  'email.password_changed.why': 'You received this email because it is the email address on file for this account.',
+  'sms.recovery_code': 'Your patient portal password reset code is {code}. It expires in 10 minutes. Never share it.',
+  'sms.password_changed':
+    "Your patient portal password was just changed. If this wasn't you, reset it with “Forgot your password?” and call your doctor's office.",
   'email.registration.subject': 'Access your health records from {practice}',
   'email.registration.heading': 'Your health records are ready',
   'email.registration.intro': '{practice} has given you access to your health records in the patient portal.',

@@ -72,7 +72,7 @@ export function interactionPages(deps: {
     if (!accountId) return false;
     deps.cookies.handoff.clear(ctx);
     ctx.status = 303;
-    ctx.redirect(await deps.interaction.completeWithRegistration(interaction, accountId));
+    ctx.redirect(await deps.interaction.completeWithAccount(interaction, accountId));
     return true;
   }
 

@@ -42,7 +42,12 @@ beforeAll(async () => {
   // The same database over a pool of ten connections: consumption must still have one winner
   // (FerretDB's conditional updates are not atomic across connections; a unique insert is).
   pooled = await connectDatabase(tdb.uri, { dbName: tdb.dbName });
-  subject = { Adapter: createMongoOidcAdapter(db, now), others: [createMongoOidcAdapter(pooled.db!, now)] };
+  const store = createMongoOidcStore(db, now);
+  subject = {
+    Adapter: store.Adapter,
+    others: [createMongoOidcAdapter(pooled.db!, now)],
+    revokeAccount: (accountId) => store.revokeAccount(accountId),
+  };
 });
 
 beforeEach(() => {

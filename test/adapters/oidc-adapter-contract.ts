@@ -8,6 +8,8 @@ export interface ContractSubject {
   Adapter: new (model: string) => Adapter;
   /** The same store reached through other connections (another pool, another process's handle): races are run across them. */
   others?: (new (model: string) => Adapter)[];
+  /** The store's "end everything of this account" (a password reset). */
+  revokeAccount: (accountId: string) => Promise<number>;
 }
 
 export const START = new Date('2030-01-01T00:00:00.000Z');
@@ -23,6 +25,31 @@ export function oidcAdapterContract(name: string, subject: () => ContractSubject
   describe(`${name}: the adapter contract`, () => {
     beforeEach(() => {
       clock.at = START;
+    });
+
+    test("revokeAccount ends every session, grant, code and token of that account, and nobody else's", async () => {
+      const owner = uniqueId('account');
+      const other = uniqueId('account');
+      const kept: [string, string][] = [];
+      const gone: [string, string][] = [];
+      for (const model of ['Session', 'Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken']) {
+        for (const [accountId, list] of [
+          [owner, gone],
+          [other, kept],
+        ] as const) {
+          const id = uniqueId(model);
+          await adapter(model).upsert(id, { jti: id, accountId, grantId: uniqueId('g') }, 3600);
+          list.push([model, id]);
+        }
+      }
+      const client = uniqueId('client');
+      await adapter('Client').upsert(client, { client_id: client }, 0);
+
+      expect(await subject().revokeAccount(owner)).toBe(5);
+      for (const [model, id] of gone) expect(await adapter(model).find(id)).toBeUndefined();
+      for (const [model, id] of kept) expect(await adapter(model).find(id)).toMatchObject({ accountId: other });
+      expect(await adapter('Client').find(client)).toEqual({ client_id: client });
+      expect(await subject().revokeAccount(owner)).toBe(0);
     });
 
     test('upsert and find round-trip a payload with dotted and URL keys, nested objects and arrays', async () => {

@@ -41,6 +41,11 @@ const UNSCOPED_OPERATIONS = [
   ['post', '/api/flows/registration/{id}'],
   ['get', '/interaction/{uid}/api'],
   ['post', '/interaction/{uid}/api'],
+  ['post', '/api/flows/recovery'],
+  ['post', '/interaction/{uid}/api/recovery'],
+  ['post', '/api/flows/recovery/link'],
+  ['get', '/api/flows/recovery/{id}'],
+  ['post', '/api/flows/recovery/{id}'],
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -76,7 +81,7 @@ test('describes exactly the routes served: the practice API with its scopes, the
   expect(Object.keys(submit.responses['4XX'].content['application/json'].schema.properties).sort()).toEqual(['error', 'flow']);
   expect(
     submit.requestBody.content['application/json'].schema.oneOf ?? submit.requestBody.content['application/json'].schema.anyOf,
-  ).toHaveLength(8);
+  ).toHaveLength(9);
   for (const [method, path, scope] of EXPECTED_OPERATIONS) {
     const operation = doc.paths[path][method];
     expect(operation.summary).toEqual(expect.any(String));

@@ -47,8 +47,9 @@ let usernames = 0;
 const freshUsername = () => `new.user.${Date.now().toString(36)}.${++usernames}`;
 
 /** Drives a new flow (new enrollment) into `state` through the API only. */
-async function reach(state: RegistrationState, options: { phone?: boolean } = {}): Promise<Reached> {
-  const enrolled = await enroll(h, patient(options.phone === false ? { phone: undefined } : {}));
+async function reach(state: RegistrationState, options: { phone?: boolean; held?: boolean } = {}): Promise<Reached> {
+  const held = options.held ?? state === 'awaiting_reset_password';
+  const enrolled = held ? await reenrolled() : await enroll(h, patient(options.phone === false ? { phone: undefined } : {}));
   let flow = await startApiFlow(h, enrolled);
   const go = async (body: Record<string, unknown>) => {
     flow = await step(h, flow.id, body);
@@ -77,12 +78,26 @@ async function reach(state: RegistrationState, options: { phone?: boolean } = {}
       await go({ action: 'choose_method', method: 'pin' });
       await go({ action: 'verify_pin', dateOfBirth: enrolled.dob, pin: enrolled.pin });
       if (state === 'awaiting_link_login') await go({ action: 'choose_account', choice: 'link' });
+      if (state === 'awaiting_reset_password') await go({ action: 'choose_account', choice: 'reset' });
       if (state === 'awaiting_new_account' || state === 'completed') await go({ action: 'choose_account', choice: 'create' });
       if (state === 'completed') await go(createAccountInput(freshUsername()));
     }
   }
   expect(flow.state).toBe(state);
   return { enrolled, flow };
+}
+
+/** A second enrollment of a record whose first one made an account (no email: the link comes from the answer). */
+async function reenrolled(): Promise<Enrolled> {
+  const p = patient({ email: undefined });
+  const first = await enroll(h, p);
+  let flow = await startApiFlow(h, first);
+  flow = await step(h, flow.id, { action: 'choose_method', method: 'pin' });
+  flow = await step(h, flow.id, { action: 'verify_pin', dateOfBirth: first.dob, pin: first.pin });
+  flow = await step(h, flow.id, { action: 'choose_account', choice: 'create' });
+  flow = await step(h, flow.id, createAccountInput(freshUsername()));
+  expect(flow.state).toBe('completed');
+  return enroll(h, p);
 }
 
 interface Row {
@@ -198,10 +213,10 @@ const TABLE: Row[] = [
     before: async () => {
       h.twilio.behaviour = { kind: 'error', status: 500, code: 20500, message: 'Internal Server Error' };
     },
+    // The text goes after the answer: the answer is a sent code's, whatever the provider does.
     input: ({ enrolled }) => ({ phone: enrolled.patient.phone, dateOfBirth: enrolled.dob }),
-    to: 'awaiting_phone',
-    status: 503,
-    error: 'sms.unavailable',
+    to: 'awaiting_sms_code',
+    status: 200,
   },
   {
     // Not counted at send_code (that would reveal a match); every pretend code then fails at verify_code.
@@ -331,6 +346,49 @@ const TABLE: Row[] = [
     status: 200,
   },
   {
+    name: 'reset, on a re-enrollment',
+    from: 'awaiting_account_choice',
+    action: 'choose_account',
+    setup: () => reach('awaiting_account_choice', { held: true }),
+    input: () => ({ choice: 'reset' }),
+    to: 'awaiting_reset_password',
+    status: 200,
+  },
+  {
+    name: 'reset, with no account holding the record',
+    from: 'awaiting_account_choice',
+    action: 'choose_account',
+    input: () => ({ choice: 'reset' }),
+    to: 'awaiting_account_choice',
+    status: 400,
+    error: 'registration.nothing_to_recover',
+  },
+  {
+    name: 'new password',
+    from: 'awaiting_reset_password',
+    action: 'reset_password',
+    input: () => ({ password: 'Brand-New-Pass-42' }),
+    to: 'completed',
+    status: 200,
+  },
+  {
+    name: 'weak password',
+    from: 'awaiting_reset_password',
+    action: 'reset_password',
+    input: () => ({ password: 'password' }),
+    to: 'awaiting_reset_password',
+    status: 400,
+    error: 'password.policy_violation',
+  },
+  {
+    name: 'create instead',
+    from: 'awaiting_reset_password',
+    action: 'choose_account',
+    input: () => ({ choice: 'create' }),
+    to: 'awaiting_new_account',
+    status: 200,
+  },
+  {
     name: 'wrong credentials',
     from: 'awaiting_link_login',
     action: 'link_account',
@@ -408,6 +466,7 @@ const SAMPLE_INPUT: Record<RegistrationActionName, Record<string, unknown>> = {
   resend_code: {},
   verify_code: { code: '123456' },
   choose_account: { choice: 'create' },
+  reset_password: { password: PASSWORD },
   link_account: { login: EXISTING.username, password: EXISTING.password },
   create_account: createAccountInput('never.created', PASSWORD),
 };
@@ -479,7 +538,7 @@ test('every pair not in the table fails with flow.invalid_transition and changes
     expect(after?.state).toBe(state);
     expect(after?.version).toBe(before?.version);
   }
-  // 9 states × 8 actions, less the allowed pairs.
+  // Every state × every action, less the allowed pairs.
   const allowedCount = REGISTRATION_STATES.reduce((sum, state) => sum + ALLOWED_ACTIONS[state].length, 0);
   expect(refused).toHaveLength(REGISTRATION_STATES.length * ACTIONS.length - allowedCount);
   // No account was created and no code was sent by a refused action.

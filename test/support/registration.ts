@@ -30,12 +30,15 @@ export interface Harness {
 }
 
 /** A server on its own database with SMS through the real twilio SDK against the stand-in (300 ms timeout). */
-export async function startHarness(options: { practiceId?: string; practiceName?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { practiceId?: string; practiceName?: string; background?: 'detached' | 'awaited' } = {},
+): Promise<Harness> {
   const clock = new Clock();
   const twilio = await startTwilioStandIn();
   const server = await startTestServer({
     now: clock.now,
     smsSender: createTwilioSmsSender({ ...TEST_TWILIO, apiUrl: twilio.url, timeoutMs: 300 }),
+    ...(options.background ? { background: options.background } : {}),
   });
   const practice = await createTestPractice(server, {
     id: options.practiceId ?? 'riverside',
@@ -148,6 +151,7 @@ export interface FlowJson {
   verificationMethods: string[];
   maskedPhone?: string;
   username?: string;
+  canRecover?: boolean;
   redirectTo?: string;
   actions: { action: string; fields: { name: string }[] }[];
   messages: { code: string; text: string; field?: string; context?: Record<string, unknown> }[];

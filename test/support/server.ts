@@ -38,6 +38,11 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** The clock of our own code (not oidc-provider's). */
   now?: () => Date;
+  /**
+   * After-the-answer work (texts, recovery emails): `awaited` (the default here) runs it before
+   * the answer, so a test reads the text as soon as the answer arrives; `detached` as in production.
+   */
+  background?: 'detached' | 'awaited';
   /** Serve HTTPS with a throwaway certificate (clients trust `ca`). */
   tls?: boolean;
   /** SMS: e.g. the Twilio SDK pointed at the test stand-in (test/support/twilio-stand-in.ts). Unset: SMS is off. */
@@ -59,7 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     NODE_ENV: 'test',
     ISSUER: issuer,
     PORT: String(port),
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.DEBUG_LOG_LEVEL ?? 'silent',
     COOKIE_KEYS: TEST_COOKIE_KEY,
     ...env,
   });
@@ -74,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       mailTransport: createSmtpMailTransport({ url: smtp.url, from: config.mailFrom }),
       smsSender: options.smsSender ?? null,
       ...(options.now ? { now: options.now } : {}),
+      background: options.background ?? 'awaited',
     });
     server.on('request', createApp(container).callback());
     return container;

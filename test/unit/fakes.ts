@@ -42,6 +42,10 @@ export function memoryFlowStore(): FlowStore & { docs: Map<string, FlowDocument>
       Object.assign(doc, copy(changes), { version: version + 1 });
       return true;
     },
+    async rebind(id, mode, bindingHash) {
+      const doc = docs.get(id);
+      if (doc) Object.assign(doc, { mode, bindingHash });
+    },
     async setOnce(id, field, value) {
       const doc = docs.get(id);
       if (!doc || doc.internal[field] != null) return false;
@@ -152,6 +156,15 @@ export function memoryAccounts() {
       byKey.set(usernameKey(input.username), account);
       return account;
     },
+    /** The recovery's new password, by the same rules (sessions and notices are not modelled here). */
+    async resetPassword(accountId: string, password: string) {
+      const account = [...byKey.values()].find((candidate) => candidate._id === accountId);
+      if (!account) throw new AppError('account.not_found');
+      const rules = checkPassword(password, { username: account.username });
+      if (rules.length > 0) throw new AppError('password.policy_violation', { data: { rules } });
+      account.password = password;
+      return { account, revoked: 0 };
+    },
     async signIn(login: string, password: string): Promise<SignInResult> {
       const account = byKey.get(usernameKey(login));
       if (account && account.password === password) return { ok: true, account };
@@ -172,9 +185,10 @@ export function memoryRecordLinks(accounts: ReturnType<typeof memoryAccounts>) {
     async link(accountId: string, enrollment: { patientRecordId: string }) {
       links.push({ accountId, patientRecordId: enrollment.patientRecordId });
     },
-    async mostRecentUsername(patientRecordId: string) {
+    async holderOf(patientRecordId: string) {
       const last = links.filter((link) => link.patientRecordId === patientRecordId).at(-1);
-      return [...accounts.byKey.values()].find((account) => account._id === last?.accountId)?.username;
+      const account = [...accounts.byKey.values()].find((candidate) => candidate._id === last?.accountId);
+      return account ? { accountId: account._id, username: account.username } : undefined;
     },
   };
 }

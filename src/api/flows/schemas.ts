@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INTERACTION_STATES } from '../../flows/interaction/states.ts';
+import { RECOVERY_STATES, recoveryPublic } from '../../flows/recovery/states.ts';
 import { REGISTRATION_STATES, registrationPublic } from '../../flows/registration/states.ts';
 
 /** An action's field as every flow's JSON describes it, with its label in the requested language (Kratos' ui.nodes). */
@@ -36,6 +37,18 @@ export const registrationView = flowView.extend({
   passwordRules: z.array(z.object({ rule: z.string(), text: z.string() })).optional(),
 });
 
+export const recoveryView = flowView.extend({
+  kind: z.literal('recovery'),
+  state: z.enum(RECOVERY_STATES),
+  ...recoveryPublic.omit({ securityQuestion: true }).shape,
+  securityQuestion: z
+    .object({ id: z.string(), text: z.string() })
+    .optional()
+    .describe('The question to answer, in the request language.'),
+  signInUrl: z.string().optional().describe('Started from a sign-in: the way back to it.'),
+  passwordRules: z.array(z.object({ rule: z.string(), text: z.string() })).optional(),
+});
+
 export const interactionView = flowView.extend({
   kind: z.literal('interaction'),
   state: z.enum(INTERACTION_STATES),
@@ -49,6 +62,11 @@ export const interactionView = flowView.extend({
     .optional(),
   redirectTo: z.string().optional().describe('Once done: where the user agent continues.'),
   loginHint: z.string().optional().describe("The relying party's login_hint: the username to pre-fill."),
+  recovery: z
+    .object({ page: z.string(), api: z.string() })
+    .describe(
+      '"Forgot your password or username?": the page, and the JSON endpoint that starts the same recovery for this sign-in.',
+    ),
 });
 
 /** A handled failure of a flow action: the error, and the flow as it now is (its messages say the same). */

@@ -5,6 +5,7 @@ import type { AccountDocument, Models } from '../../models/index.ts';
 import { isDuplicateKeyError } from '../../database/errors.ts';
 import type { PasswordHasher } from '../../platform/password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
+import { normaliseAnswer } from './security-questions.ts';
 import type { Attempt, SignInThrottle } from './sign-in-throttle.ts';
 import { isValidUsername, usernameKey } from './usernames.ts';
 
@@ -46,6 +47,14 @@ export interface Accounts {
    * Throws `server.busy` when too many password checks already wait.
    */
   signIn(username: string, password: string, from: { ip?: string | undefined }): Promise<SignInResult>;
+  /** Active accounts a recovery may concern: the one with this username, or every one with this email. */
+  findForRecovery(identifier: string): Promise<AccountDocument[]>;
+  /** Active accounts whose phone number on file is this one (E.164). */
+  findByPhone(phone: string): Promise<AccountDocument[]>;
+  /** Whether `answer` is the account's security answer (normalised as at registration). */
+  checkSecurityAnswer(account: AccountDocument, answer: string): Promise<boolean>;
+  /** Replaces the password, by the same rules as at registration (`password.policy_violation`). */
+  setPassword(accountId: string, password: string): Promise<AccountDocument>;
 }
 
 /**
@@ -59,6 +68,8 @@ export const ACCOUNT_CACHE_TTL_MS = 30_000;
 export function createAccounts(deps: { models: Models; hasher: PasswordHasher; throttle: SignInThrottle }): Accounts {
   const { Account } = deps.models;
   const cache = new LRUCache<string, AccountDocument>({ max: 10_000, ttl: ACCOUNT_CACHE_TTL_MS });
+
+  const active = { status: 'active' } as const;
 
   const accounts: Accounts = {
     async create(input) {
@@ -95,6 +106,46 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
       const account = await Account.findById(id).lean<AccountDocument>();
       if (account) cache.set(id, account);
       return account;
+    },
+
+    async findForRecovery(identifier) {
+      const trimmed = identifier.normalize('NFKC').trim();
+      if (!trimmed) return [];
+      if (!trimmed.includes('@')) {
+        const byUsername = await Account.findOne({ usernameKey: usernameKey(trimmed), ...active }).lean<AccountDocument>();
+        return byUsername ? [byUsername] : [];
+      }
+      // An email may be someone's username too; both count. Emails match whatever their case.
+      const exactly = new RegExp(`^${trimmed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
+      return Account.find({ $or: [{ usernameKey: usernameKey(trimmed) }, { email: exactly }], ...active })
+        .limit(20)
+        .lean<AccountDocument[]>();
+    },
+
+    async findByPhone(phone) {
+      return Account.find({ phoneNumber: phone, ...active })
+        .limit(20)
+        .lean<AccountDocument[]>();
+    },
+
+    async checkSecurityAnswer(account, answer) {
+      const answerHash = account.securityQuestion?.answerHash;
+      if (!answerHash) {
+        await deps.hasher.verifyDummy(answer);
+        return false;
+      }
+      return (await deps.hasher.verify(answerHash, normaliseAnswer(answer))).ok;
+    },
+
+    async setPassword(accountId, password) {
+      const account = await Account.findOne({ _id: accountId, ...active }).lean<AccountDocument>();
+      if (!account) throw new AppError('account.not_found');
+      const violations = checkPassword(password, { username: account.username, email: account.email ?? undefined });
+      if (violations.length > 0) throw new AppError('password.policy_violation', { data: { rules: violations } });
+      const passwordHash = await deps.hasher.hash(password);
+      await Account.updateOne({ _id: accountId }, { $set: { passwordHash } });
+      cache.delete(accountId);
+      return { ...account, passwordHash };
     },
 
     async signIn(username, password, from) {

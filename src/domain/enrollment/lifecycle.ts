@@ -236,7 +236,14 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
       return Enrollment.findOneAndUpdate(
         { _id: id, practiceId, ...when('reissue') },
         {
-          $set: { ...credentials, status: statusAfter('reissue'), 'events.invitedAt': at, 'events.reissuedAt': at },
+          // A new link starts afresh: earlier failed checks do not count against it.
+          $set: {
+            ...credentials,
+            status: statusAfter('reissue'),
+            failedVerifications: 0,
+            'events.invitedAt': at,
+            'events.reissuedAt': at,
+          },
           $unset: { 'events.openedAt': 1, 'events.verifiedAt': 1, 'events.lockedAt': 1 },
         },
         { returnDocument: 'after' },

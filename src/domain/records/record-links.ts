@@ -103,12 +103,30 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
       });
     },
 
-    /** The username of the account that most recently got this record: the "most recent username" to pre-fill. */
-    async mostRecentUsername(patientRecordId: string): Promise<string | undefined> {
-      const [latest] = await RecordLink.find({ patientRecordId }).sort({ createdAt: -1 }).limit(1).lean<RecordLinkDocument[]>();
-      if (!latest) return undefined;
-      const account = await Account.findById(latest.accountId).lean<AccountDocument>();
-      return account?.status === 'active' ? account.username : undefined;
+    /** The active account that holds this record as its own (`self`): whom a re-enrollment of the record may recover. */
+    async holderOf(patientRecordId: string): Promise<{ accountId: string; username: string } | undefined> {
+      const links = await RecordLink.find({ patientRecordId, relationship: 'self', ...active() })
+        .sort({ createdAt: -1 })
+        .limit(5)
+        .lean<RecordLinkDocument[]>();
+      for (const link of links) {
+        const account = await Account.findById(link.accountId).lean<AccountDocument>();
+        if (account?.status === 'active') return { accountId: account._id, username: account.username };
+      }
+      return undefined;
+    },
+
+    /** Of these accounts, those whose own record (an active `self` link) says they were born on `dateOfBirth` (YYYY-MM-DD). */
+    async bornOn(accountIds: string[], dateOfBirth: string): Promise<string[]> {
+      const links = await RecordLink.find({ accountId: { $in: accountIds }, relationship: 'self', ...active() }).lean<
+        RecordLinkDocument[]
+      >();
+      if (links.length === 0) return [];
+      const records = await PatientRecord.find({ _id: { $in: links.map((link) => link.patientRecordId) }, dateOfBirth })
+        .select({ _id: 1 })
+        .lean<{ _id: string }[]>();
+      const born = new Set(records.map((record) => record._id));
+      return [...new Set(links.filter((link) => born.has(link.patientRecordId)).map((link) => link.accountId))];
     },
 
     /** A practice's view of who holds access to one of its records. */

@@ -293,6 +293,40 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
       return { flow: saved as RecordOf<D>, ...(outcome.error ? { error: outcome.error } : {}) };
     },
 
+    /**
+     * Hands a flow to the client that proved it may continue it some other way (a mailed link's
+     * secret): from now on it answers to that client's mode and binding, and no longer to the old.
+     */
+    async rebind<D extends AnyFlowDefinition>(def: D, id: string, access: FlowAccess): Promise<RecordOf<D>> {
+      const doc = await find(def, id);
+      if (!doc) throw new AppError(def.errors.notFound);
+      if (new Date(doc.expiresAt).getTime() <= now().getTime()) throw new AppError(def.errors.expired);
+      const bindingHash = access.mode === 'browser' && access.bindingSecret ? bindingHashOf(access.bindingSecret) : undefined;
+      await store.rebind(id, access.mode, bindingHash);
+      return load(def, id, access);
+    },
+
+    /**
+     * Spends a completed flow's one-time hand-off of its account to a sign-in: answers the
+     * account id once, within `ttlMs` of completion, to the browser that ran the flow (or anyone,
+     * for an API flow) and, when the flow belongs to a sign-in, only to that sign-in.
+     */
+    async handOff<D extends AnyFlowDefinition>(
+      def: D,
+      id: string,
+      claim: { bindingSecret: string | undefined; interactionUid: string | undefined; ttlMs: number },
+    ): Promise<string | undefined> {
+      const flow =
+        (await load(def, id, { mode: 'browser', bindingSecret: claim.bindingSecret }).catch(() => undefined)) ??
+        (await load(def, id, { mode: 'api' }).catch(() => undefined));
+      const accountId = (flow?.internal as { accountId?: string } | undefined)?.accountId;
+      if (!flow || !(def.terminal as string[]).includes(flow.state) || flow.state !== 'completed' || !accountId) return undefined;
+      if (flow.interactionUid && flow.interactionUid !== claim.interactionUid) return undefined;
+      if (now().getTime() - (flow.expiresAt.getTime() - def.ttlMs) > claim.ttlMs) return undefined;
+      if (!(await store.setOnce(flow.id, 'handedOffAt', now().toISOString()))) return undefined;
+      return accountId;
+    },
+
     /** Checks a form's CSRF token for a flow (submit does it too; this is for forms refused before they reach a flow). */
     verifyCsrf: (flowId: string, token: unknown) => deps.csrf.verify(flowId, token),
 

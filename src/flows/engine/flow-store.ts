@@ -34,6 +34,13 @@ export function createFlowStore(models: Models) {
       const result = await Flow.updateOne({ _id: id, version }, { $set: changes, $inc: { version: 1 } });
       return result.matchedCount === 1;
     },
+    /** Hands a flow to another client: its mode and browser binding (a mailed link opened elsewhere). */
+    async rebind(id: string, mode: FlowDocument['mode'], bindingHash: string | undefined): Promise<void> {
+      await Flow.updateOne(
+        { _id: id },
+        bindingHash ? { $set: { mode, bindingHash } } : { $set: { mode }, $unset: { bindingHash: 1 } },
+      );
+    },
     /** Sets one internal field if it is still unset (e.g. spend a one-time hand-off). */
     async setOnce(id: string, field: string, value: unknown): Promise<boolean> {
       const path = `internal.${field}`;

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/app-error.ts';
 import { signInFailureDetails, type Accounts } from '../../domain/account/accounts.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
+import { paths } from '../../paths.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import type { InteractionHandle } from '../../ports/interaction.ts';
 import type { Translate } from '../../text/index.ts';
@@ -42,6 +43,8 @@ export interface InteractionView extends FlowViewBase<InteractionState> {
   redirectTo?: string;
   /** The relying party's `login_hint`: the username to pre-fill. */
   loginHint?: string;
+  /** "Forgot your password or username?": the page, and the JSON endpoint that starts it for this sign-in. */
+  recovery: { page: string; api: string };
 }
 
 type InteractionFlow = FlowRecord<InteractionState, InteractionPublic, InteractionInternal>;
@@ -175,6 +178,7 @@ export function createInteractionFlow(deps: {
       ...base,
       uid: interaction.uid,
       prompt: interaction.prompt,
+      recovery: { page: paths.interactionRecover(interaction.uid), api: paths.interactionRecoverApi(interaction.uid) },
       client: { id: interaction.client.id, name: interaction.client.name },
       scopes: interaction.scopes,
       requestedScopes: interaction.missing.scopes,
@@ -208,8 +212,8 @@ export function createInteractionFlow(deps: {
     },
 
     /** Finishes the sign-in with an account a registration just created or linked (its one-time hand-off). */
-    completeWithRegistration: (interaction: InteractionHandle, accountId: string) =>
-      interaction.completeLogin(accountId, ['pwd']),
+    /** Completes the sign-in with the account a registration or a recovery just made, linked or reset. */
+    completeWithAccount: (interaction: InteractionHandle, accountId: string) => interaction.completeLogin(accountId, ['pwd']),
   };
 }
 

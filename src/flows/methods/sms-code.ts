@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.ts';
+import type { Later } from '../../platform/background.ts';
 import type { RateLimits } from '../../platform/rate-limits.ts';
 import { SmsError, type SmsSender } from '../../ports/sms.ts';
 import {
@@ -35,6 +36,8 @@ export function createSmsCodeMethod(deps: {
   /** Undefined when SMS is not configured: flows then offer no SMS method. */
   sender: SmsSender | undefined;
   rateLimits: Pick<RateLimits, 'take'>;
+  /** Runs the send after the answer (see below). */
+  later: Later;
 }) {
   return {
     available: () => deps.sender !== undefined,
@@ -64,25 +67,27 @@ export function createSmsCodeMethod(deps: {
       const { phone } = input;
       const maskedPhone = phone ? maskPhone(phone) : undefined;
       const sentAt = new Date(at).toISOString();
-      // The per-number daily limit applies to any number typed, so its answer says nothing about a match.
-      if (
-        phone &&
-        !(await deps.rateLimits.take(`sms:${phone}`, SMS_SENDS_PER_PHONE.limit, SMS_SENDS_PER_PHONE.windowMs)).allowed
-      ) {
-        return { ok: false, error: new AppError('sms.limit_reached'), reason: 'phone_limit' };
-      }
-      if (!input.detailsMatch || !phone || phone !== input.onFile || !deps.sender) {
+      const { sender } = deps;
+      if (!input.detailsMatch || !phone || phone !== input.onFile || !sender) {
         // Pretend: same answer, same next page; no code exists, so every code will fail.
         const state = { smsPhone: undefined, codeHash: undefined, codeExpiresAt: undefined, smsSends: [...sends, sentAt] };
         return { ok: true, matched: false, maskedPhone, state };
       }
       const { code, hash } = deps.codes.issue(input.flowId, phone);
-      try {
-        await deps.sender.send(phone, input.text(code));
-      } catch (error) {
-        const reason = error instanceof SmsError && !error.retryable ? 'rejected' : 'unavailable';
-        return { ok: false, error: new AppError('sms.unavailable', { cause: error }), reason };
-      }
+      // Sent after the answer: a provider's latency (or the per-number count) would otherwise tell
+      // a match from a pretend send. The per-number daily limit counts only texts that go to the
+      // number on file, so whoever types someone's number without the rest of their details cannot
+      // spend it; beyond it the code is not sent. A failed send is logged; the person asks again.
+      await deps.later('security code text', async () => {
+        const quota = await deps.rateLimits.take(`sms:${phone}`, SMS_SENDS_PER_PHONE.limit, SMS_SENDS_PER_PHONE.windowMs);
+        if (!quota.allowed) throw new Error('the number had its texts for today');
+        try {
+          await sender.send(phone, input.text(code));
+        } catch (error) {
+          const rejected = error instanceof SmsError && !error.retryable;
+          throw new Error(rejected ? 'the provider rejected the text' : 'the provider is unavailable', { cause: error });
+        }
+      });
       const state = {
         smsPhone: phone,
         codeHash: hash,

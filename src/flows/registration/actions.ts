@@ -18,7 +18,8 @@ export const registrationAction = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.literal('resend_code') }),
   z.object({ action: z.literal('verify_code'), code: z.string().trim().max(20) }),
-  z.object({ action: z.literal('choose_account'), choice: z.enum(['link', 'create']) }),
+  z.object({ action: z.literal('choose_account'), choice: z.enum(['link', 'create', 'reset']) }),
+  z.object({ action: z.literal('reset_password'), password: z.string().max(1024) }),
   z.object({ action: z.literal('link_account'), login: z.string().trim().max(256), password: z.string().max(1024) }),
   z.object({
     action: z.literal('create_account'),
@@ -62,9 +63,11 @@ export const ACTION_FIELDS: Record<RegistrationActionName, FieldDescriptor[]> = 
       options: [
         { value: 'link', label: 'field.choice.link' },
         { value: 'create', label: 'field.choice.create' },
+        { value: 'reset', label: 'field.choice.reset' },
       ],
     }),
   ],
+  reset_password: [field('password', 'password', { hint: 'field.new_password.hint' })],
   link_account: [field('login', 'text'), field('password', 'password')],
   create_account: [
     field('securityQuestion', 'choice', {
@@ -85,6 +88,7 @@ export const ALLOWED_ACTIONS: Record<RegistrationState, readonly RegistrationAct
   awaiting_account_choice: ['choose_account'],
   awaiting_link_login: ['link_account', 'choose_account'],
   awaiting_new_account: ['create_account', 'choose_account'],
+  awaiting_reset_password: ['reset_password', 'choose_account'],
   completed: [],
   locked: [],
 };

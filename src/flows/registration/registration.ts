@@ -80,6 +80,8 @@ export function createRegistration(deps: RegistrationDeps) {
     async context(flow) {
       const found = flow.subject.enrollmentId ? await deps.enrollments.withRecord(flow.subject.enrollmentId) : undefined;
       if (!found) throw new AppError('link.expired');
+      // Reissued since this flow opened: the old link, and every flow opened from it, is dead.
+      if (flow.internal.linkHash && found.enrollment.tokenHash !== flow.internal.linkHash) throw new AppError('link.expired');
       return found;
     },
     transitions: registrationTransitions(deps),
@@ -147,7 +149,7 @@ export function createRegistration(deps: RegistrationDeps) {
             practice: { name: practice.name },
             verificationMethods: record.phone && deps.smsCode.available() ? ['pin', 'sms'] : ['pin'],
           },
-          internal: {},
+          internal: { linkHash: enrollment.tokenHash },
           subject: { enrollmentId: enrollment._id },
           interactionUid: input.interactionUid,
           bindingSecret,
@@ -187,15 +189,7 @@ export function createRegistration(deps: RegistrationDeps) {
       bindingSecret: string | undefined,
       interactionUid: string | undefined,
     ): Promise<string | undefined> {
-      const flow =
-        (await engine.load(definition, id, { mode: 'browser', bindingSecret }).catch(() => undefined)) ??
-        (await engine.load(definition, id, { mode: 'api' }).catch(() => undefined));
-      const accountId = flow?.internal.accountId;
-      if (!flow || flow.state !== 'completed' || !accountId) return undefined;
-      if (flow.interactionUid && flow.interactionUid !== interactionUid) return undefined;
-      if (deps.now().getTime() - engine.lastStepAt(definition, flow).getTime() > HANDOFF_TTL_MS) return undefined;
-      if (!(await engine.takeOnce(flow.id, 'handedOffAt', deps.now().toISOString()))) return undefined;
-      return accountId;
+      return engine.handOff(definition, id, { bindingSecret, interactionUid, ttlMs: HANDOFF_TTL_MS });
     },
   };
 }

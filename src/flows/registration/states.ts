@@ -9,6 +9,7 @@ export const REGISTRATION_STATES = [
   'awaiting_account_choice',
   'awaiting_link_login',
   'awaiting_new_account',
+  'awaiting_reset_password',
   'completed',
   'locked',
 ] as const;
@@ -21,8 +22,13 @@ export const registrationPublic = z.object({
   practice: z.object({ name: z.string() }),
   verificationMethods: z.array(z.enum(VERIFICATION_METHODS)),
   maskedPhone: z.string().optional(),
-  /** Pre-filled: the email on file or the record's most recent username; after completion, the account's. */
+  /** Pre-filled: the username of the patient's own account that holds the record (a re-enrollment), else the email on file; after completion, the account's. */
   username: z.string().optional(),
+  /**
+   * The record is already some account's own (a re-enrollment): the patient may reset that
+   * account's password instead of linking or creating (its username is not shown until then).
+   */
+  canRecover: z.boolean().optional(),
   /** Where a completed registration continues. */
   redirectTo: z.string().optional(),
 });
@@ -35,8 +41,14 @@ export const registrationInternal = z.object({
   codeHash: z.string().optional(),
   codeExpiresAt: z.string().optional(),
   smsSends: z.array(z.string()).optional(),
-  /** The account created or linked. */
+  /** The account created, linked or recovered. */
   accountId: z.string().optional(),
+  /** The hash of the link this flow was opened from: a reissue (a new link) ends the flow. */
+  linkHash: z.string().optional(),
+  /** Usernames found taken so far (each one tells something: limited per flow). */
+  usernamesTaken: z.number().optional(),
+  /** A re-enrollment: the account that already holds the record as its own. */
+  holderAccountId: z.string().optional(),
   /** One-time hand-off of the new sign-in to oidc-provider (set when spent). */
   handedOffAt: z.string().optional(),
 });

@@ -3,6 +3,7 @@ import { signInFailureDetails, type Accounts } from '../../domain/account/accoun
 import { normaliseAnswer } from '../../domain/account/security-questions.ts';
 import type { EnrollmentWithRecord } from '../../domain/enrollment/enrollments.ts';
 import type { EnrollmentLifecycle } from '../../domain/enrollment/lifecycle.ts';
+import type { ResetPassword } from '../../domain/account/password-reset.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
 import { parseUsDate } from '../../domain/verification/date-of-birth.ts';
 import { verifyDobAndPin } from '../../domain/verification/dob-and-pin.ts';
@@ -14,12 +15,17 @@ import type { SmsCodeMethod } from '../methods/sms-code.ts';
 import type { RegistrationAction } from './actions.ts';
 import type { RegistrationInternal, RegistrationPublic, RegistrationState } from './states.ts';
 
+/** "Username has already been taken" answers one registration may get. */
+export const MAX_USERNAMES_TAKEN = 10;
+
 /** Everything a transition may use, injected (the clock too, so tests control time). */
 export interface TransitionDeps {
   hasher: PasswordHasher;
   accounts: Pick<Accounts, 'create' | 'signIn'>;
   lifecycle: Pick<EnrollmentLifecycle, 'recordFailure' | 'markVerified' | 'claim' | 'release' | 'complete' | 'currentStatus'>;
-  recordLinks: Pick<RecordLinks, 'link' | 'mostRecentUsername'>;
+  recordLinks: Pick<RecordLinks, 'link' | 'holderOf'>;
+  /** A re-enrollment's recovery: a new password for the account that holds the record. */
+  resetPassword: ResetPassword;
   smsCode: SmsCodeMethod;
   /** The language of messages sent to the patient. */
   text: Translate;
@@ -72,11 +78,16 @@ async function verified(
           audit: { action, outcome: 'failure', details: { reason: 'enrollment_unusable' } },
         };
   }
-  const username = (await deps.recordLinks.mostRecentUsername(ctx.record._id)) ?? ctx.record.email ?? undefined;
+  // A re-enrollment of a record that is already an account's own may recover that account. Only
+  // then is the "most recent username" pre-filled: whoever proved to be this patient may reset
+  // that account anyway, while the username of an account holding the record for someone else
+  // (a parent's, for a child's record) is never shown to whoever registers for it next.
+  const holder = ctx.enrollment.relationship === 'self' ? await deps.recordLinks.holderOf(ctx.record._id) : undefined;
+  const username = holder?.username ?? ctx.record.email ?? undefined;
   return {
     state: 'awaiting_account_choice',
-    public: username ? { username } : {},
-    internal: deps.smsCode.spent(),
+    public: { ...(username ? { username } : {}), canRecover: holder !== undefined },
+    internal: { ...deps.smsCode.spent(), ...(holder ? { holderAccountId: holder.accountId } : {}) },
     audit: { action, outcome: 'success' },
   };
 }
@@ -208,9 +219,18 @@ export function registrationTransitions(
       return verified(flow, ctx, deps, 'registration.verify_code');
     },
 
-    async choose_account(_flow, input) {
+    async choose_account(flow, input) {
+      if (input.choice === 'reset' && !flow.internal.holderAccountId) {
+        return {
+          state: flow.state,
+          error: new AppError('registration.nothing_to_recover'),
+          field: 'choice',
+          audit: { action: 'registration.choose_account', outcome: 'failure', details: { choice: input.choice } },
+        };
+      }
+      const next = { link: 'awaiting_link_login', create: 'awaiting_new_account', reset: 'awaiting_reset_password' } as const;
       return {
-        state: input.choice === 'link' ? 'awaiting_link_login' : 'awaiting_new_account',
+        state: next[input.choice],
         audit: { action: 'registration.choose_account', outcome: 'success', details: { choice: input.choice } },
       };
     },
@@ -229,14 +249,41 @@ export function registrationTransitions(
       });
     },
 
+    async reset_password(flow, input, ctx) {
+      const holder = flow.internal.holderAccountId;
+      if (!holder) throw new AppError('registration.nothing_to_recover');
+      return finish(flow, ctx, deps, 'registration.reset_password', async () => {
+        try {
+          const { account } = await deps.resetPassword(holder, input.password, deps.text);
+          return { accountId: account._id, username: account.username };
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== 'password.policy_violation') throw error;
+          return {
+            state: flow.state,
+            error,
+            field: 'password',
+            audit: { action: 'registration.reset_password', outcome: 'failure', details: { reason: error.code } },
+          };
+        }
+      });
+    },
+
     async create_account(flow, input, ctx) {
-      const fail = (error: AppError, field: string): RegistrationOutcome => ({
+      const fail = (
+        error: AppError,
+        field: string,
+        internal: Partial<RegistrationFlowRecord['internal']> = {},
+      ): RegistrationOutcome => ({
         state: flow.state,
         error,
         field,
         public: { username: input.username },
+        internal,
         audit: { action: 'registration.create_account', outcome: 'failure', details: { reason: error.code } },
       });
+      // Each "already taken" tells whether a username exists: a flow may hear it only so often.
+      const taken = flow.internal.usernamesTaken ?? 0;
+      if (taken >= MAX_USERNAMES_TAKEN) return fail(new AppError('registration.too_many_usernames'), 'username');
       if (normaliseAnswer(input.securityAnswer).length < 2)
         return fail(new AppError('security_answer.invalid'), 'securityAnswer');
       return finish(flow, ctx, deps, 'registration.create_account', async () => {
@@ -256,6 +303,9 @@ export function registrationTransitions(
             'username.invalid': 'username',
             'password.policy_violation': 'password',
           };
+          if (error instanceof AppError && error.code === 'account.username_taken') {
+            return fail(error, 'username', { usernamesTaken: taken + 1 });
+          }
           if (error instanceof AppError && fields[error.code]) return fail(error, fields[error.code]!);
           throw error;
         }
