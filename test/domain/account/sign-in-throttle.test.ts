@@ -145,6 +145,30 @@ describe('per username', () => {
   });
 });
 
+describe('what a best-timed attacker gets per username', () => {
+  test('32 guesses in the first hour, 100 in all (about 18 hours), then none until a reset', async () => {
+    const { username, ip } = await freshAccount();
+    const start = clock.now().getTime();
+    const checkedAt: number[] = [];
+    while (clock.now().getTime() - start < 48 * 60 * MINUTE) {
+      const result = await accounts.signIn(username, WRONG, { ip });
+      if (!result.ok && (result.reason === 'wrong_password' || result.reason === 'unknown_username')) {
+        checkedAt.push(clock.now().getTime() - start);
+        continue;
+      }
+      // Refused: wait exactly as long as the throttle says (an attacker can read Retry-After-like timing).
+      const { notBefore } = await throttle.status(username);
+      if (!notBefore || notBefore.getTime() - start > 48 * 60 * MINUTE) break;
+      clock.advance(notBefore.getTime() - clock.now().getTime());
+    }
+    const firstHour = checkedAt.filter((at) => at < 60 * MINUTE).length;
+    expect(firstHour).toBe(32);
+    expect(checkedAt).toHaveLength(MAX_CONSECUTIVE_FAILURES);
+    expect(Math.round(checkedAt.at(-1)! / (60 * MINUTE))).toBe(18);
+    expect(reasonOf(await accounts.signIn(username, PASSWORD, { ip }))).toBe('locked');
+  });
+});
+
 describe('races and instances', () => {
   test('40 guesses at once on one username, over 5 rounds: exactly 5 are checked each time (the lease serialises them)', async () => {
     for (let round = 0; round < 5; round++) {
