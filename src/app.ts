@@ -86,6 +86,8 @@ export function createApp(container: Container): Koa {
     pageRouters.push(demoPortalPages({ issuer: config.issuer, pages: view, secureCookies: secure }));
   }
 
+  // Work a request hands to the background (an email or text only a match causes) starts after it.
+  app.use((_ctx, next) => container.platform.background.afterRequest(next));
   app.use(language());
   // Every answer, oidc-provider's included (its responses are written on the same response object).
   app.use(securityHeaders({ hsts: secure }));

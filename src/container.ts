@@ -77,8 +77,10 @@ export async function createContainer(deps: ContainerDeps) {
   const signingKeys = createSigningKeys({ models });
   const jwks = await signingKeys.loadOrCreate();
   const audit = createAudit({ models, now, logger });
+  const background = createBackground({ logger, awaited: deps.background === 'awaited' });
   const platform = {
     now,
+    background,
     hasher,
     secrets,
     signingKeys,
@@ -113,7 +115,6 @@ export async function createContainer(deps: ContainerDeps) {
     now,
     pollIntervalMs: config.mailPollIntervalMs,
   });
-  const background = createBackground({ logger, awaited: deps.background === 'awaited' });
   const later = background.run;
   const recoveryTickets = createRecoveryTickets({ models, secrets, now });
   const accountNotices = createAccountNotices({
@@ -217,7 +218,7 @@ export async function createContainer(deps: ContainerDeps) {
     oidc,
     async close() {
       expiry.stop();
-      await background.close();
+      await background.idle();
       await invitations.stop();
       deps.mailTransport.close?.();
       await oidcStore.close?.();

@@ -378,19 +378,21 @@ describe('re-enrollment of a record someone else holds', () => {
 
 describe('timing: what only a match causes happens after the answer', () => {
   // A server as production runs it (texts and emails detached from the answer), and a text
-  // provider that takes 100 ms: a match must not show in how long the answer takes.
+  // provider that takes 50 ms: a match must not show in how long the answer takes.
   let detached: Harness;
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
   beforeAll(async () => {
     detached = await startHarness({ practiceId: 'timing', background: 'detached' });
-    detached.twilio.behaviour = { kind: 'hang', ms: 100 };
+    detached.twilio.behaviour = { kind: 'hang', ms: 50 };
   });
   afterAll(async () => {
     await detached?.close();
   });
 
   async function timed(body: Record<string, unknown>): Promise<number> {
+    // Each try alone: the previous one's text or email has gone.
+    await detached.server.services.platform.background.idle();
     const flow = (await supertest(detached.server.issuer).post('/api/flows/recovery').send({})).body as RecoveryJson;
     const began = process.hrtime.bigint();
     const res = await supertest(detached.server.issuer).post(`/api/flows/recovery/${flow.id}`).send(body);
@@ -432,7 +434,7 @@ describe('timing: what only a match causes happens after the answer', () => {
     }
     expect(Math.abs(median(timings.matching) - median(timings.other))).toBeLessThan(5);
     // The texts did go (after their answers).
-    await detached.server.services.stores.models.AuditEvent.db.db!.command({ ping: 1 });
+    await detached.server.services.platform.background.idle();
     expect(detached.twilio.messages.filter((message) => message.to === enrolled.patient.phone).length).toBeGreaterThan(0);
   });
 });
