@@ -28,6 +28,7 @@ export function createEmbeddedOidcStore(mongo: MongoOidcStore, sqlite: SqliteOid
     listClientIds: () => mongo.listClientIds(),
     // Sessions, grants, codes and tokens are all short-lived models: SQLite holds them.
     revokeAccount: (accountId) => sqlite.revokeAccount(accountId),
+    listForAccount: (accountId, model) => sqlite.listForAccount(accountId, model),
     close: () => sqlite.close(),
   };
 }

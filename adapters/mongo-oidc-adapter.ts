@@ -74,6 +74,14 @@ export function createMongoOidcStore(db: mongo.Db, now: () => Date = () => new D
           .toArray()
       ).map((doc) => doc._id);
     },
+    /** The live artifacts of one model that belong to an account (its sessions, its grants). */
+    async listForAccount(accountId: string, model: string): Promise<AdapterPayload[]> {
+      const at = now().getTime();
+      const found = await db.collection<StoredArtifact>(oidcCollectionName(model)).find({ accountId }).limit(200).toArray();
+      return found
+        .filter((doc) => !doc.expiresAt || doc.expiresAt.getTime() > at)
+        .map((doc) => JSON.parse(doc.data) as AdapterPayload);
+    },
     /** Ends every session and revokes every grant, code and token of an account; answers how many artifacts went. */
     async revokeAccount(accountId: string, models: readonly string[] = OIDC_MODELS): Promise<number> {
       const results = await Promise.all(

@@ -84,6 +84,9 @@ export function createSqliteOidcStore(options: SqliteOidcStoreOptions) {
     ),
     /** Every session, grant, code and token of one account (its password was reset). */
     revokeAccount: db.prepare('DELETE FROM oidc_artifacts WHERE account_id = ?'),
+    listForAccount: db.prepare(
+      'SELECT payload, grant_id, expires_at, consumed_at FROM oidc_artifacts WHERE account_id = ? AND model = ? LIMIT 200',
+    ),
     purge: db.prepare('DELETE FROM oidc_artifacts WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     count: db.prepare('SELECT model, COUNT(*) AS rows FROM oidc_artifacts GROUP BY model'),
   } satisfies Record<string, StatementSync>;
@@ -164,6 +167,12 @@ export function createSqliteOidcStore(options: SqliteOidcStoreOptions) {
     /** Ends every session and revokes every grant, code and token of an account; answers how many artifacts went. */
     async revokeAccount(accountId: string): Promise<number> {
       return Number(statements.revokeAccount.run(accountId).changes);
+    },
+    /** The live artifacts of one model that belong to an account (its sessions, its grants). */
+    async listForAccount(accountId: string, model: string): Promise<AdapterPayload[]> {
+      return (statements.listForAccount.all(accountId, model) as unknown as Row[])
+        .map((row) => live(row))
+        .filter((payload): payload is AdapterPayload => payload !== undefined);
     },
     /** Rows per model, for operators and benchmarks. */
     counts(): Record<string, number> {

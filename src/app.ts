@@ -17,6 +17,7 @@ import { devOutboxPages } from './web/dev/outbox-page.ts';
 import { interactionPages } from './web/interaction-pages.ts';
 import { createPages } from './web/page.ts';
 import { createRegistrationEntry } from './web/registration-entry.ts';
+import { accountPages } from './web/account-pages.ts';
 import { recoveryPages } from './web/recovery-pages.ts';
 import { registrationPages } from './web/registration-pages.ts';
 
@@ -50,6 +51,8 @@ export function createApp(container: Container): Koa {
     recordLinks: container.domain.recordLinks,
     registration: container.flows.registration,
     recovery: container.flows.recovery,
+    settings: container.flows.settings,
+    sessions: container.oidc.accountSessions,
     interaction: container.flows.interaction,
     bridge: container.oidc.bridge,
     cookies,
@@ -62,6 +65,13 @@ export function createApp(container: Container): Koa {
       engine: container.flows.engine,
       registration: container.flows.registration,
       enterRegistration,
+      cookies,
+      pages: view,
+    }),
+    accountPages({
+      issuer: config.issuer,
+      settings: container.flows.settings,
+      sessions: container.oidc.accountSessions,
       cookies,
       pages: view,
     }),

@@ -21,6 +21,11 @@ import { createAccountNotices } from './domain/account/account-notices.ts';
 import { createPasswordReset } from './domain/account/password-reset.ts';
 import { createRecoveryTickets } from './domain/account/recovery-tickets.ts';
 import { createRecovery } from './flows/recovery/recovery.ts';
+import { createSettings } from './flows/settings/settings.ts';
+import { createProfile } from './domain/account/profile.ts';
+import { createActivity } from './domain/account/activity.ts';
+import { createAccountSessions } from './oidc/account-sessions.ts';
+import { accountClientMetadata } from './oidc/account-client.ts';
 import { paths } from './paths.ts';
 import { createEnrollments } from './domain/enrollment/enrollments.ts';
 import { createInvitationEmailRenderer } from './domain/enrollment/invitation-email.ts';
@@ -137,6 +142,8 @@ export async function createContainer(deps: ContainerDeps) {
     recoveryTickets,
     accountNotices,
     resetPassword,
+    profile: createProfile({ models, hasher, accounts }),
+    activity: createActivity({ models }),
     recordLinks,
     launchContexts: createLaunchContexts({ models, recordLinks }),
     lifecycle,
@@ -163,7 +170,14 @@ export async function createContainer(deps: ContainerDeps) {
       adapter: new oidcStore.Adapter('Client'),
       listIds: () => oidcStore.listClientIds(),
     }),
+    accountSessions: createAccountSessions({
+      provider,
+      store: oidcStore,
+      onNotifyFailed: (clientId, err) => logger.warn({ err, clientId }, 'back-channel logout not delivered'),
+    }),
   };
+  // The account centre signs patients in as a client of this provider (src/oidc/account-client.ts).
+  await oidc.clients.ensure(accountClientMetadata(config.issuer));
 
   const engine = createFlowEngine({ store: createFlowStore(models), audit, now, csrf: createCsrf(config.cookieKeys[0] ?? '') });
   const smsCode = createSmsCodeMethod({
@@ -205,6 +219,22 @@ export async function createContainer(deps: ContainerDeps) {
       text: english,
     }),
     interaction: createInteractionFlow({ engine, accounts, recordLinks, now }),
+    settings: createSettings({
+      engine,
+      accounts,
+      profile: domain.profile,
+      activity: domain.activity,
+      sessions: oidc.accountSessions,
+      recordLinks,
+      tickets: recoveryTickets,
+      redeem: (token, purpose) => recoveryTickets.redeem(token, purpose),
+      notices: accountNotices,
+      smsCode,
+      later,
+      audit,
+      emailLinkUrl: (token) => `${config.issuer}${paths.accountEmailLink(token)}`,
+      text: english,
+    }),
   };
 
   return {

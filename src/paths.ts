@@ -38,6 +38,14 @@ export const routes = {
   registrationApi: '/api/flows/registration',
   registrationApiFlow: '/api/flows/registration/:id',
 
+  /** The account centre: the page, signing in to it (and again before a sensitive change), confirming a new email. */
+  account: '/account',
+  accountLogin: '/account/login',
+  accountCallback: '/account/callback',
+  accountEmailLink: '/account/email/:token',
+  accountApi: '/api/account',
+  accountApiEmail: '/api/account/email',
+
   openapi: '/api/openapi.json',
   enrollments: '/api/enrollments',
   enrollment: '/api/enrollments/:id',
@@ -69,6 +77,9 @@ export const paths = {
   recoveryLink: (token: string) => `/recover/link/${q(token)}`,
   recoveryDone: () => routes.recoveryDone,
   recoveryApiFlow: (flowId: string) => `/api/flows/recovery/${q(flowId)}`,
+  home: () => '/',
+  accountLogin: (options: { fresh?: boolean } = {}) => (options.fresh ? `${routes.accountLogin}?fresh=1` : routes.accountLogin),
+  accountEmailLink: (token: string) => `/account/email/${q(token)}`,
   registrationLink: (token: string) => `/register/${q(token)}`,
   registrationPage: (flowId: string) => `/register?flow=${q(flowId)}`,
   registrationDone: () => routes.registrationDone,
@@ -85,5 +96,5 @@ export const paths = {
 
 /** Pages (HTML) live under these prefixes; the JSON API under /api and /interaction/:uid/api. */
 export function isPagePath(path: string): boolean {
-  return /^\/(interaction|register|recover|dev|demo)(\/|$)/.test(path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(path);
+  return /^\/(interaction|register|recover|account|dev|demo)(\/|$)/.test(path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(path);
 }

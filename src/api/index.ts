@@ -9,7 +9,10 @@ import type { RecordLinks } from '../domain/records/record-links.ts';
 import type { AccessTokenVerifier } from '../platform/access-tokens.ts';
 import type { Idempotency } from '../platform/idempotency.ts';
 import type { Recovery } from '../flows/recovery/recovery.ts';
+import type { Settings } from '../flows/settings/settings.ts';
+import type { AccountSessions } from '../ports/account-sessions.ts';
 import { registerInteractionRoutes } from './flows/interaction.ts';
+import { registerAccountRoutes } from './account.ts';
 import { registerRecoveryFlowRoutes } from './flows/recovery.ts';
 import { registerRegistrationFlowRoutes } from './flows/registration.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -34,6 +37,8 @@ export function createApi(deps: {
   recordLinks: RecordLinks;
   registration: Registration;
   recovery: Recovery;
+  settings: Settings;
+  sessions: AccountSessions;
   interaction: InteractionFlowService;
   bridge: InteractionBridge;
   cookies: Cookies;
@@ -47,6 +52,7 @@ export function createApi(deps: {
   registerRegistrationFlowRoutes(api, router, deps);
   registerInteractionRoutes(api, router, deps);
   registerRecoveryFlowRoutes(api, router, deps);
+  registerAccountRoutes(api, router, deps);
 
   const document = buildOpenApi({ issuer: deps.issuer, version: deps.version, specs: api.specs, scopes: ENROLLMENT_SCOPES });
   router.get(routes.openapi, (ctx) => {

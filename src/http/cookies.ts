@@ -23,7 +23,21 @@ export function createCookies(options: { secure: boolean }) {
   const HANDOFF = 'registration_handoff';
   const handoffOptions = { ...base, path: routes.interactionCookiePath };
 
+  /** The account centre's sign-in in progress: its state and where to return (path /account, ten minutes). */
+  const ACCOUNT_SIGNIN = 'account_signin';
+  const accountSignInOptions = { ...base, path: routes.account };
+
   return {
+    accountSignIn: {
+      get(ctx: Context): { state: string; returnTo: string } | undefined {
+        const value = ctx.cookies.get(ACCOUNT_SIGNIN, { signed: true });
+        const [state, returnTo] = value?.split(' ') ?? [];
+        return state && returnTo?.startsWith('/account') ? { state, returnTo } : undefined;
+      },
+      set: (ctx: Context, state: string, returnTo: string) =>
+        ctx.cookies.set(ACCOUNT_SIGNIN, `${state} ${returnTo}`, { ...accountSignInOptions, maxAge: 10 * 60 * 1000 }),
+      clear: (ctx: Context) => ctx.cookies.set(ACCOUNT_SIGNIN, '', { ...accountSignInOptions, maxAge: 0 }),
+    },
     binding: {
       get: (ctx: Context, flowId: string) => ctx.cookies.get(bindingName(flowId), { signed: true }),
       set: (ctx: Context, flowId: string, secret: string) =>

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
-/** A portal account: what a patient signs in with. Records are linked to it (later issues). */
+/** A portal account: what a patient signs in with. Records are linked to it (record-link.ts). */
 const accountSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -11,6 +11,15 @@ const accountSchema = new Schema(
     email: { type: String },
     emailVerified: { type: Boolean, default: false },
     phoneNumber: { type: String },
+    phoneVerified: { type: Boolean, default: false },
+    /**
+     * What the patient agreed to receive, per channel and kind. Security notices (a password
+     * change, a new contact) are always sent and are not listed here.
+     */
+    notifications: {
+      email: { records: { type: Boolean, default: true }, appointments: { type: Boolean, default: true } },
+      sms: { records: { type: Boolean, default: false }, appointments: { type: Boolean, default: false } },
+    },
     name: { type: String },
     passwordHash: { type: String, required: true },
     /** For recovery without email: which question, and the argon2 hash of the normalised answer. */
@@ -18,7 +27,8 @@ const accountSchema = new Schema(
       questionId: { type: String },
       answerHash: { type: String },
     },
-    status: { type: String, enum: ['active', 'deactivated'], default: 'active' },
+    /** `deactivated`: refused at sign-in until recovered; `closed`: personal data erased, for good. */
+    status: { type: String, enum: ['active', 'deactivated', 'closed'], default: 'active' },
   },
   { timestamps: true, autoIndex: false, collection: 'accounts', versionKey: false },
 );

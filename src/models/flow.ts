@@ -1,7 +1,7 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
 /** The kinds of self-service flow (src/flows/<kind>/ defines each). */
-export const FLOW_KINDS = ['registration', 'interaction', 'recovery'] as const;
+export const FLOW_KINDS = ['registration', 'interaction', 'recovery', 'settings'] as const;
 
 /**
  * A self-service flow, persisted so it survives restarts and works across instances (the engine

@@ -16,6 +16,9 @@ const recordLinkSchema = new Schema(
     enrollmentId: { type: String, required: true },
     grantedByClientId: { type: String, required: true },
     endsAt: { type: Date },
+    /** Why it ended, when the account's doing: `account_closed`, or `moved` to another account of the patient's (`movedToLinkId`). */
+    endedBecause: { type: String, enum: ['account_closed', 'moved'] },
+    movedToLinkId: { type: String },
   },
   { timestamps: true, autoIndex: false, collection: 'record_links', versionKey: false },
 );

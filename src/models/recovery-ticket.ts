@@ -1,15 +1,19 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
 /**
- * A mailed password-reset link: `_id` is the SHA-256 of the link's secret (the secret itself is
- * only in the email). Redeeming it is deleting it, so exactly one redemption wins. It carries the
- * recovery flow it continues (and through it the sign-in the patient came from).
+ * A mailed single-use link: a password reset (`recovery`), or the confirmation of a new email
+ * address (`email`, carrying that address). `_id` is the SHA-256 of the link's secret (the secret
+ * itself is only in the email). Redeeming it is deleting it, so exactly one redemption wins. It
+ * names the flow it continues (and through it the sign-in the patient came from).
  */
 const recoveryTicketSchema = new Schema(
   {
     _id: { type: String, required: true },
     accountId: { type: String, required: true },
     flowId: { type: String, required: true },
+    purpose: { type: String, enum: ['recovery', 'email'], default: 'recovery' },
+    /** `email`: the address being confirmed. */
+    email: { type: String },
     expiresAt: { type: Date, required: true },
   },
   { autoIndex: false, collection: 'recovery_tickets', versionKey: false },

@@ -3,8 +3,8 @@ import { Schema, type Connection, type InferSchemaType, type Model } from 'mongo
 /**
  * The sign-in throttle of one username (as typed, folded; known or not, so the throttle says
  * nothing about which usernames exist). Two kinds of document share the collection:
- * `signin:<username>`, the run of consecutive failures and until when attempts are refused; and
- * `attempt:<username>`, the lease of the password check in progress, whose unique insert makes
+ * `signin:<hash of the username>`, the run of consecutive failures and until when attempts are refused; and
+ * `attempt:<hash>`, the lease of the password check in progress, whose unique insert makes
  * the checks of one username run one at a time across every instance.
  */
 const signInThrottleSchema = new Schema(

@@ -27,6 +27,11 @@ export function createClientRegistry(provider: Provider, store: { adapter: Adapt
         throw new AppError('client.invalid_metadata', { message: description, data: { reason: description }, cause: error });
       }
     },
+    /** Registers or updates a client this service runs for itself (the account centre). */
+    async ensure(metadata: ClientMetadata): Promise<void> {
+      await provider.Client.validate(metadata);
+      await store.adapter.upsert(metadata.client_id, metadata, 0);
+    },
     async get(clientId: string): Promise<ClientMetadata | undefined> {
       const client = await provider.Client.find(clientId);
       return client ? (client.metadata() as ClientMetadata) : undefined;

@@ -47,7 +47,7 @@ export function createInteractionBridge(provider: Provider) {
         loginHint: typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 256) : undefined,
         accountId: details.session?.accountId,
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.
-        completeLogin: (accountId, amr) => finish({ login: { accountId, amr }, create: {} }, false),
+        completeLogin: (accountId, amr, ts) => finish({ login: { accountId, amr, ts }, create: {} }, false),
         async completeConsent() {
           const accountId = details.session?.accountId;
           if (!accountId) throw new AppError('interaction.invalid_action');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isDuplicateKeyError } from '../database/errors.ts';
 import type { Models } from '../models/index.ts';
 
@@ -20,12 +21,14 @@ export interface Taken {
  */
 export function createRateLimits(deps: { models: Models; now: () => Date }) {
   const { RateCounter } = deps.models;
+  // Keys name phone numbers, emails and addresses: only their hash is stored.
+  const stored = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
   return {
     async take(key: string, limit: number, windowMs: number): Promise<Taken> {
       const at = deps.now().getTime();
       const windowStart = Math.floor(at / windowMs) * windowMs;
       const resetsAt = new Date(windowStart + windowMs);
-      const base = `${key}:${windowStart}`;
+      const base = `${stored(key)}:${windowStart}`;
       const hint = await RateCounter.findById(base).lean();
       for (let n = (hint?.count ?? 0) + 1; n <= limit; n++) {
         try {
@@ -50,7 +53,7 @@ export function createRateLimits(deps: { models: Models; now: () => Date }) {
     /** How many uses the current window has had so far (from the hint: it may lag a racing take). */
     async peek(key: string, windowMs: number): Promise<{ count: number; resetsAt: Date }> {
       const windowStart = Math.floor(deps.now().getTime() / windowMs) * windowMs;
-      const hint = await RateCounter.findById(`${key}:${windowStart}`).lean();
+      const hint = await RateCounter.findById(`${stored(key)}:${windowStart}`).lean();
       return { count: hint?.count ?? 0, resetsAt: new Date(windowStart + windowMs) };
     },
   };

@@ -14,7 +14,8 @@ export interface InteractionHandle {
   loginHint: string | undefined;
   /** Set when someone is already signed in (consent prompts). */
   accountId: string | undefined;
-  completeLogin(accountId: string, amr: string[]): Promise<string>;
+  /** Signs the account in; `loginTs` (seconds, the provider's clock) becomes the session's login time. */
+  completeLogin(accountId: string, amr: string[], loginTs: number): Promise<string>;
   completeConsent(): Promise<string>;
   /** SMART launch: the patient (record link) chosen for this authorization; the token then names its record as `patient`. */
   completePatient(launchRecordLinkId: string): Promise<string>;

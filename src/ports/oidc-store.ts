@@ -1,4 +1,4 @@
-import type { Adapter, Configuration } from 'oidc-provider';
+import type { Adapter, AdapterPayload, Configuration } from 'oidc-provider';
 import type { ExpiryManager } from '../database/expiry.ts';
 
 /**
@@ -12,5 +12,7 @@ export interface OidcStore {
   listClientIds(): Promise<string[]>;
   /** Ends every session and revokes every grant, code and token of an account (a password reset); answers how many went. */
   revokeAccount(accountId: string): Promise<number>;
+  /** The live artifacts of one model (`Session`, `Grant`) that belong to an account. */
+  listForAccount(accountId: string, model: string): Promise<AdapterPayload[]>;
   close?(): Promise<void> | void;
 }

@@ -47,6 +47,7 @@ beforeAll(async () => {
     Adapter: store.Adapter,
     others: [createMongoOidcAdapter(pooled.db!, now)],
     revokeAccount: (accountId) => store.revokeAccount(accountId),
+    listForAccount: (accountId, model) => store.listForAccount(accountId, model),
   };
 });
 

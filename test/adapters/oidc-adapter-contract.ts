@@ -10,6 +10,8 @@ export interface ContractSubject {
   others?: (new (model: string) => Adapter)[];
   /** The store's "end everything of this account" (a password reset). */
   revokeAccount: (accountId: string) => Promise<number>;
+  /** The store's "this account's sessions / grants". */
+  listForAccount: (accountId: string, model: string) => Promise<AdapterPayload[]>;
 }
 
 export const START = new Date('2030-01-01T00:00:00.000Z');
@@ -45,11 +47,21 @@ export function oidcAdapterContract(name: string, subject: () => ContractSubject
       const client = uniqueId('client');
       await adapter('Client').upsert(client, { client_id: client }, 0);
 
-      expect(await subject().revokeAccount(owner)).toBe(5);
+      const sessions = await subject().listForAccount(owner, 'Session');
+      expect(sessions.map((payload) => payload.jti)).toEqual(gone.filter(([model]) => model === 'Session').map(([, id]) => id));
+      expect(await subject().listForAccount(owner, 'Grant')).toHaveLength(1);
+      // An expired one is not listed.
+      const expired = uniqueId('Session');
+      await adapter('Session').upsert(expired, { jti: expired, accountId: owner }, 1);
+      advance(2);
+      expect(await subject().listForAccount(owner, 'Session')).toHaveLength(1);
+
+      expect(await subject().revokeAccount(owner)).toBe(6);
       for (const [model, id] of gone) expect(await adapter(model).find(id)).toBeUndefined();
       for (const [model, id] of kept) expect(await adapter(model).find(id)).toMatchObject({ accountId: other });
       expect(await adapter('Client').find(client)).toEqual({ client_id: client });
       expect(await subject().revokeAccount(owner)).toBe(0);
+      expect(await subject().listForAccount(owner, 'Session')).toEqual([]);
     });
 
     test('upsert and find round-trip a payload with dotted and URL keys, nested objects and arrays', async () => {

@@ -23,7 +23,12 @@ beforeAll(async () => {
   store = createSqliteOidcStore({ file, now });
   // Another handle on the same file, as a second server process on one DATA_DIR has.
   second = createSqliteOidcStore({ file, now });
-  subject = { Adapter: store.Adapter, others: [second.Adapter], revokeAccount: (accountId) => store.revokeAccount(accountId) };
+  subject = {
+    Adapter: store.Adapter,
+    others: [second.Adapter],
+    revokeAccount: (accountId) => store.revokeAccount(accountId),
+    listForAccount: (accountId, model) => store.listForAccount(accountId, model),
+  };
 });
 
 beforeEach(() => {

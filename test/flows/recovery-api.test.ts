@@ -378,13 +378,13 @@ describe('re-enrollment of a record someone else holds', () => {
 
 describe('timing: what only a match causes happens after the answer', () => {
   // A server as production runs it (texts and emails detached from the answer), and a text
-  // provider that takes 50 ms: a match must not show in how long the answer takes.
+  // provider that takes 20 ms: a match must not show in how long the answer takes.
   let detached: Harness;
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
   beforeAll(async () => {
     detached = await startHarness({ practiceId: 'timing', background: 'detached' });
-    detached.twilio.behaviour = { kind: 'hang', ms: 50 };
+    detached.twilio.behaviour = { kind: 'hang', ms: 20 };
   });
   afterAll(async () => {
     await detached?.close();
@@ -415,7 +415,7 @@ describe('timing: what only a match causes happens after the answer', () => {
       );
     }
     expect(Math.abs(median(timings.known) - median(timings.unknown))).toBeLessThan(5);
-  });
+  }, 180_000);
 
   test('send_code: matching and not matching phone + date of birth, median difference under 5 ms over 200 tries', async () => {
     const enrolled = await enroll(detached, patient({ email: undefined }));
@@ -436,5 +436,5 @@ describe('timing: what only a match causes happens after the answer', () => {
     // The texts did go (after their answers).
     await detached.server.services.platform.background.idle();
     expect(detached.twilio.messages.filter((message) => message.to === enrolled.patient.phone).length).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { INTERACTION_STATES } from '../../flows/interaction/states.ts';
 import { RECOVERY_STATES, recoveryPublic } from '../../flows/recovery/states.ts';
+import { SETTINGS_STATES, settingsPublic } from '../../flows/settings/states.ts';
 import { REGISTRATION_STATES, registrationPublic } from '../../flows/registration/states.ts';
 
 /** An action's field as every flow's JSON describes it, with its label in the requested language (Kratos' ui.nodes). */
@@ -47,6 +48,53 @@ export const recoveryView = flowView.extend({
     .describe('The question to answer, in the request language.'),
   signInUrl: z.string().optional().describe('Started from a sign-in: the way back to it.'),
   passwordRules: z.array(z.object({ rule: z.string(), text: z.string() })).optional(),
+});
+
+export const settingsView = flowView.extend({
+  kind: z.literal('settings'),
+  state: z.enum(SETTINGS_STATES),
+  ...settingsPublic.shape,
+  passwordRules: z.array(z.object({ rule: z.string(), text: z.string() })),
+});
+
+const toggles = z.object({ records: z.boolean(), appointments: z.boolean() });
+export const accountOverview = z.object({
+  id: z.string(),
+  username: z.string(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  emailVerified: z.boolean(),
+  phone: z.string().optional().describe('Masked: the last four digits.'),
+  phoneVerified: z.boolean(),
+  securityQuestion: z.object({ id: z.string(), text: z.string() }).optional(),
+  notifications: z.object({ email: toggles, sms: toggles }),
+  practices: z.array(
+    z.object({
+      practiceName: z.string(),
+      records: z.array(z.object({ displayName: z.string(), relationship: z.string(), linkedAt: z.string() })),
+    }),
+  ),
+  sessions: z.array(
+    z.object({
+      id: z.string(),
+      signedInAt: z.string(),
+      expiresAt: z.string(),
+      current: z.boolean(),
+      device: z.string().optional(),
+      apps: z.array(z.string()),
+    }),
+  ),
+  apps: z.array(z.object({ clientId: z.string(), name: z.string(), scopes: z.array(z.string()) })),
+  activity: z.array(
+    z.object({
+      at: z.string(),
+      action: z.string(),
+      outcome: z.enum(['success', 'failure']),
+      device: z.string().optional(),
+      ip: z.string().optional(),
+    }),
+  ),
+  signedInAt: z.string(),
 });
 
 export const interactionView = flowView.extend({

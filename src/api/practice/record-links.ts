@@ -15,6 +15,11 @@ const linkView = z.object({
   createdAt: z.iso.datetime(),
   endsAt: z.iso.datetime().optional(),
   active: z.boolean(),
+  accountStatus: z
+    .enum(['active', 'deactivated', 'closed'])
+    .describe("The account's standing (never its username): deactivated by the patient, or closed (its data erased)."),
+  endedBecause: z.enum(['account_closed', 'moved']).optional().describe('Why the link ended, when the patient ended it.'),
+  movedToLinkId: z.string().optional().describe("Moved to another of the patient's accounts: the new link."),
 });
 
 /** Who holds access to a practice's record, and ending that access (e.g. when a child turns 18). */

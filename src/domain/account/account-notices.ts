@@ -60,6 +60,51 @@ export function createAccountNotices(deps: { mail: MailTransport; sms: SmsSender
       );
     },
 
+    /** The link that confirms a new email address, sent to that address. */
+    emailConfirmation(account: AccountDocument, email: string, link: string, t: Translate): Promise<void> {
+      return send(
+        email,
+        {
+          subject: t('email.confirm_email.subject'),
+          heading: t('email.confirm_email.heading'),
+          paragraphs: [t('email.confirm_email.intro', { username: account.username }), t('email.recovery.expiry')],
+          button: { text: t('email.confirm_email.button'), link },
+          footer: t('email.confirm_email.why'),
+        },
+        t,
+      );
+    },
+
+    /**
+     * "Your <what> was changed", to the contact that was on file before the change (the old email
+     * or number): if someone else made it, the owner hears of it where they still can.
+     */
+    async changed(
+      what: 'email' | 'phone' | 'username' | 'security_question' | 'deactivated' | 'closed' | 'merged',
+      before: { email?: string | null | undefined; phoneNumber?: string | null | undefined },
+      t: Translate,
+    ): Promise<void> {
+      const sends: Promise<void>[] = [];
+      if (before.email) {
+        sends.push(
+          send(
+            before.email,
+            {
+              subject: t('email.changed.subject'),
+              heading: t(`email.changed.${what}`),
+              paragraphs: [t('email.password_changed.not_you')],
+              footer: t('email.password_changed.why'),
+            },
+            t,
+          ),
+        );
+      }
+      if (before.phoneNumber && deps.sms) sends.push(deps.sms.send(before.phoneNumber, t(`email.changed.${what}`)));
+      const results = await Promise.allSettled(sends);
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+
     /** "Your password was changed", to every contact on file (email and phone). */
     async passwordChanged(account: AccountDocument, t: Translate): Promise<void> {
       const sends: Promise<void>[] = [];

@@ -21,7 +21,7 @@ export interface NewAccount {
 }
 
 /** Why a sign-in failed, for the audit trail only: a client sees `error`, the same for the first three. */
-export type SignInFailure = 'unknown_username' | 'wrong_password' | 'waiting' | 'locked' | 'address_limit';
+export type SignInFailure = 'unknown_username' | 'wrong_password' | 'waiting' | 'locked' | 'address_limit' | 'deactivated';
 
 export type SignInResult =
   | { ok: true; account: AccountDocument }
@@ -43,7 +43,8 @@ export interface Accounts {
   /**
    * Checks a username and password, throttled (see sign-in-throttle.ts). A client sees the account,
    * or `login.invalid_credentials` alike for an unknown username, a wrong password and a username
-   * that must wait; `signin.too_many_attempts` when its address sent too many wrong passwords.
+   * that must wait; `signin.too_many_attempts` when its address sent too many wrong passwords;
+   * `account.deactivated` for the right password of a deactivated account.
    * Throws `server.busy` when too many password checks already wait.
    */
   signIn(username: string, password: string, from: { ip?: string | undefined }): Promise<SignInResult>;
@@ -55,6 +56,8 @@ export interface Accounts {
   checkSecurityAnswer(account: AccountDocument, answer: string): Promise<boolean>;
   /** Replaces the password, by the same rules as at registration (`password.policy_violation`). */
   setPassword(accountId: string, password: string): Promise<AccountDocument>;
+  /** Drops this process's copy after a change made elsewhere (profile.ts). */
+  forget(accountId: string): void;
 }
 
 /**
@@ -70,6 +73,8 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
   const cache = new LRUCache<string, AccountDocument>({ max: 10_000, ttl: ACCOUNT_CACHE_TTL_MS });
 
   const active = { status: 'active' } as const;
+  /** A deactivated account may still be recovered (which reactivates it); a closed one is gone. */
+  const recoverable = { status: { $in: ['active', 'deactivated'] as ('active' | 'deactivated')[] } };
 
   const accounts: Accounts = {
     async create(input) {
@@ -112,12 +117,12 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
       const trimmed = identifier.normalize('NFKC').trim();
       if (!trimmed) return [];
       if (!trimmed.includes('@')) {
-        const byUsername = await Account.findOne({ usernameKey: usernameKey(trimmed), ...active }).lean<AccountDocument>();
+        const byUsername = await Account.findOne({ usernameKey: usernameKey(trimmed), ...recoverable }).lean<AccountDocument>();
         return byUsername ? [byUsername] : [];
       }
       // An email may be someone's username too; both count. Emails match whatever their case.
       const exactly = new RegExp(`^${trimmed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
-      return Account.find({ $or: [{ usernameKey: usernameKey(trimmed) }, { email: exactly }], ...active })
+      return Account.find({ $or: [{ usernameKey: usernameKey(trimmed) }, { email: exactly }], ...recoverable })
         .limit(20)
         .lean<AccountDocument[]>();
     },
@@ -138,14 +143,19 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
     },
 
     async setPassword(accountId, password) {
-      const account = await Account.findOne({ _id: accountId, ...active }).lean<AccountDocument>();
+      const account = await Account.findOne({ _id: accountId, ...recoverable }).lean<AccountDocument>();
       if (!account) throw new AppError('account.not_found');
       const violations = checkPassword(password, { username: account.username, email: account.email ?? undefined });
       if (violations.length > 0) throw new AppError('password.policy_violation', { data: { rules: violations } });
       const passwordHash = await deps.hasher.hash(password);
-      await Account.updateOne({ _id: accountId }, { $set: { passwordHash } });
+      // A new password chosen through a recovery reactivates a deactivated account (help topic 18).
+      await Account.updateOne({ _id: accountId }, { $set: { passwordHash, status: 'active' } });
       cache.delete(accountId);
-      return { ...account, passwordHash };
+      return { ...account, passwordHash, status: 'active' };
+    },
+
+    forget(accountId) {
+      cache.delete(accountId);
     },
 
     async signIn(username, password, from) {
@@ -168,7 +178,7 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
   };
 
   async function verifyAttempt(attempt: Attempt, password: string): Promise<SignInResult> {
-    const account = await Account.findOne({ usernameKey: attempt.usernameKey, status: 'active' }).lean<AccountDocument>();
+    const account = await Account.findOne({ usernameKey: attempt.usernameKey, ...recoverable }).lean<AccountDocument>();
     const { ok, rehash } = account ? await deps.hasher.verify(account.passwordHash, password) : { ok: false, rehash: false };
     if (!account) await deps.hasher.verifyDummy(password);
     if (!account || !ok) {
@@ -183,6 +193,10 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
       };
     }
     await deps.throttle.succeeded(attempt);
+    // Only someone who knows the password learns that the account is deactivated, and how to undo it.
+    if (account.status !== 'active') {
+      return { ok: false, error: new AppError('account.deactivated'), reason: 'deactivated', accountId: account._id };
+    }
     if (rehash) {
       const passwordHash = await deps.hasher.hash(password);
       // Only replace the hash we verified, so a concurrent password change wins.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Models, RecoveryTicketDocument } from '../../models/index.ts';
 import type { Secrets } from '../../platform/secrets.ts';
 
-/** A mailed reset link works this long, once (the help article's "reset your password" email). */
+/** A mailed link (a password reset, an email confirmation) works this long, once. */
 export const RECOVERY_LINK_TTL_MS = 30 * 60 * 1000;
 
 /**
@@ -12,13 +12,15 @@ export const RECOVERY_LINK_TTL_MS = 30 * 60 * 1000;
 export function createRecoveryTickets(deps: { models: Models; secrets: Pick<Secrets, 'hashToken'>; now: () => Date }) {
   const { RecoveryTicket } = deps.models;
   return {
-    /** A new link secret for the account, continuing `flowId`. */
-    async issue(accountId: string, flowId: string): Promise<string> {
+    /** A new link secret for the account, continuing `flowId`: a password reset, or (with `email`) confirming that address. */
+    async issue(accountId: string, flowId: string, confirming?: { email: string }): Promise<string> {
       const token = randomBytes(32).toString('base64url');
       await RecoveryTicket.create({
         _id: deps.secrets.hashToken(token),
         accountId,
         flowId,
+        purpose: confirming ? 'email' : 'recovery',
+        ...(confirming ? { email: confirming.email } : {}),
         expiresAt: new Date(deps.now().getTime() + RECOVERY_LINK_TTL_MS),
       });
       return token;
@@ -27,17 +29,21 @@ export function createRecoveryTickets(deps: { models: Models; secrets: Pick<Secr
     /** The flow a live link continues, without spending it (spending is `redeem`'s). */
     async peek(token: string): Promise<{ flowId: string } | undefined> {
       const ticket = await RecoveryTicket.findById(deps.secrets.hashToken(token)).lean<RecoveryTicketDocument>();
-      return ticket && ticket.expiresAt.getTime() > deps.now().getTime() ? { flowId: ticket.flowId } : undefined;
+      const live = ticket && (ticket.purpose ?? 'recovery') === 'recovery' && ticket.expiresAt.getTime() > deps.now().getTime();
+      return live ? { flowId: ticket.flowId } : undefined;
     },
 
-    /** Spends a link: the ticket when it was live and this call removed it; otherwise undefined. */
-    async redeem(token: string): Promise<{ accountId: string; flowId: string } | undefined> {
+    /** Spends a link of this purpose: the ticket when it was live and this call removed it; otherwise undefined. */
+    async redeem(
+      token: string,
+      purpose: 'recovery' | 'email' = 'recovery',
+    ): Promise<{ accountId: string; flowId: string; email?: string } | undefined> {
       const _id = deps.secrets.hashToken(token);
       const ticket = await RecoveryTicket.findById(_id).lean<RecoveryTicketDocument>();
-      if (!ticket) return undefined;
+      if (!ticket || (ticket.purpose ?? 'recovery') !== purpose) return undefined;
       const { deletedCount } = await RecoveryTicket.deleteOne({ _id });
       if (deletedCount !== 1 || ticket.expiresAt.getTime() <= deps.now().getTime()) return undefined;
-      return { accountId: ticket.accountId, flowId: ticket.flowId };
+      return { accountId: ticket.accountId, flowId: ticket.flowId, ...(ticket.email ? { email: ticket.email } : {}) };
     },
 
     /** A new password ends every link still in the mail. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKeyError } from '../../database/errors.ts';
 import type { Models, SignInThrottleDocument } from '../../models/index.ts';
@@ -24,6 +25,12 @@ const LEASE_MS = 10_000;
 /** How long a second attempt on a username waits for the first (a double click) before it is refused. */
 const LEASE_WAIT_MS = 3_000;
 const LEASE_POLL_MS = 10;
+
+/** The documents of one username's throttle; usernames as typed are personal data, so only their hash names them. */
+export function throttleDocumentIds(usernameKey: string): { state: string; lease: string } {
+  const hashed = createHash('sha256').update(usernameKey).digest('base64url').slice(0, 32);
+  return { state: `signin:${hashed}`, lease: `attempt:${hashed}` };
+}
 
 /** Why an attempt is refused before its password is even checked. */
 export type Refusal = { by: 'username'; locked: boolean } | { by: 'address'; retryAfterSeconds: number };
@@ -57,8 +64,8 @@ export function createSignInThrottle(deps: {
 }) {
   const { SignInThrottle } = deps.models;
   const { policy, now } = deps;
-  const stateId = (usernameKey: string) => `signin:${usernameKey}`;
-  const leaseId = (usernameKey: string) => `attempt:${usernameKey}`;
+  const stateId = (usernameKey: string) => throttleDocumentIds(usernameKey).state;
+  const leaseId = (usernameKey: string) => throttleDocumentIds(usernameKey).lease;
   const ipKey = (ip: string) => `signin-ip:${ip}`;
 
   /** How long after the `n`th consecutive failure the next attempt may come. */

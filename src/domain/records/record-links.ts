@@ -20,6 +20,8 @@ export interface LinkedRecord {
   practiceName: string;
   relationship: string;
   displayName: string;
+  /** When the practice gave this account access (ISO). */
+  linkedAt: string;
 }
 
 /** What the practice API shows of a link. */
@@ -32,6 +34,12 @@ export interface RecordLinkView {
   createdAt: string;
   endsAt?: string;
   active: boolean;
+  /** The account's standing (never its username): `active`, `deactivated` or `closed`. */
+  accountStatus: string;
+  /** Why the link ended, when it ended because of the account: `account_closed`, `moved` (to another account of the patient's). */
+  endedBecause?: string;
+  /** When the records moved to another account of the patient's: that account's link. */
+  movedToLinkId?: string;
 }
 
 /** Which patient records an account may see, and on whose authority. */
@@ -39,7 +47,7 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
   const { RecordLink, Account, PatientRecord, Practice } = deps.models;
   const active = () => ({ $or: [{ endsAt: null }, { endsAt: { $gt: deps.now() } }] });
 
-  const viewOf = (link: RecordLinkDocument, recordId: string): RecordLinkView => ({
+  const viewOf = (link: RecordLinkDocument, recordId: string, accountStatus: string): RecordLinkView => ({
     id: link._id,
     recordId,
     relationship: link.relationship,
@@ -48,7 +56,16 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
     createdAt: new Date(link.createdAt).toISOString(),
     ...(link.endsAt ? { endsAt: new Date(link.endsAt).toISOString() } : {}),
     active: !link.endsAt || new Date(link.endsAt).getTime() > deps.now().getTime(),
+    accountStatus,
+    ...(link.endedBecause ? { endedBecause: link.endedBecause } : {}),
+    ...(link.movedToLinkId ? { movedToLinkId: link.movedToLinkId } : {}),
   });
+  async function statusOf(accountIds: string[]): Promise<Map<string, string>> {
+    const accounts = await Account.find({ _id: { $in: [...new Set(accountIds)] } })
+      .select({ _id: 1, status: 1 })
+      .lean<{ _id: string; status: string }[]>();
+    return new Map(accounts.map((account) => [account._id, account.status]));
+  }
 
   return {
     /** Links the enrollment's record to the account; linking an already linked record renews it. */
@@ -98,6 +115,7 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
             practiceName: practiceById.get(link.practiceId)?.name ?? link.practiceId,
             relationship: link.relationship,
             displayName: `${record.givenName} ${record.familyName}`,
+            linkedAt: new Date(link.createdAt).toISOString(),
           },
         ];
       });
@@ -136,7 +154,8 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
       const links = await RecordLink.find({ patientRecordId: record._id, practiceId })
         .sort({ createdAt: 1 })
         .lean<RecordLinkDocument[]>();
-      return links.map((link) => viewOf(link, recordId));
+      const statuses = await statusOf(links.map((link) => link.accountId));
+      return links.map((link) => viewOf(link, recordId, statuses.get(link.accountId) ?? 'closed'));
     },
 
     /** Ends a link (now, or at `endsAt`), e.g. when a child turns 18. The next token no longer carries it. */
@@ -149,7 +168,63 @@ export function createRecordLinks(deps: { models: Models; now: () => Date }) {
         { returnDocument: 'after' },
       ).lean<RecordLinkDocument>();
       if (!updated) throw new AppError('record_link.not_found');
-      return viewOf(updated, recordId);
+      const statuses = await statusOf([updated.accountId]);
+      return viewOf(updated, recordId, statuses.get(updated.accountId) ?? 'closed');
+    },
+
+    /** Ends every active link of an account (it is closed): its practices see why. */
+    async endAllFor(accountId: string, because: 'account_closed'): Promise<number> {
+      const result = await RecordLink.updateMany(
+        { accountId, ...active() },
+        { $set: { endsAt: deps.now(), endedBecause: because } },
+      );
+      return result.modifiedCount;
+    },
+
+    /**
+     * Moves every active link of one account to another of the same patient's (a duplicate
+     * merged). Each record is first linked to the target, then its old link ends pointing to the
+     * new one: interrupted anywhere, every record is still linked to at least one of the two.
+     */
+    async moveAll(fromAccountId: string, toAccountId: string): Promise<number> {
+      const links = await this.activeFor(fromAccountId);
+      for (const link of links) {
+        const fields = {
+          practiceId: link.practiceId,
+          relationship: link.relationship,
+          enrollmentId: link.enrollmentId,
+          grantedByClientId: link.grantedByClientId,
+        };
+        let target = await RecordLink.findOne({
+          accountId: toAccountId,
+          patientRecordId: link.patientRecordId,
+        }).lean<RecordLinkDocument>();
+        if (!target) {
+          try {
+            target = (
+              await RecordLink.create({
+                _id: randomUUID(),
+                accountId: toAccountId,
+                patientRecordId: link.patientRecordId,
+                ...fields,
+              })
+            ).toObject();
+          } catch (error) {
+            if (!isDuplicateKeyError(error)) throw error;
+            target = await RecordLink.findOne({
+              accountId: toAccountId,
+              patientRecordId: link.patientRecordId,
+            }).lean<RecordLinkDocument>();
+          }
+        } else if (target.endsAt) {
+          await RecordLink.updateOne({ _id: target._id }, { $unset: { endsAt: 1, endedBecause: 1, movedToLinkId: 1 } });
+        }
+        await RecordLink.updateOne(
+          { _id: link._id },
+          { $set: { endsAt: deps.now(), endedBecause: 'moved', movedToLinkId: target!._id } },
+        );
+      }
+      return links.length;
     },
   };
 }

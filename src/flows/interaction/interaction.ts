@@ -57,6 +57,9 @@ export type InteractionDefinition = FlowDefinition<
   InteractionHandle
 >;
 
+/** oidc-provider's clock (not injectable), in seconds: what it records as a session's login time. */
+const providerSeconds = () => Math.floor(Date.now() / 1000);
+
 const done = (redirectTo: string, action: string, details?: Record<string, unknown>): InteractionOutcome => ({
   state: 'done',
   public: { redirectTo },
@@ -109,9 +112,13 @@ export function createInteractionFlow(deps: {
         const result = await deps.accounts.signIn(input.login, input.password, from);
         const subject = { clientId: interaction.client.id };
         if (result.ok) {
-          return done(await interaction.completeLogin(result.account._id, ['pwd']), 'signin.login', {
+          // The session's login time, on oidc-provider's clock; recorded so the account centre can
+          // tell which sign-in (and so which device) each session is.
+          const loginTs = providerSeconds();
+          return done(await interaction.completeLogin(result.account._id, ['pwd'], loginTs), 'signin.login', {
             accountId: result.account._id,
             ...subject,
+            loginTs,
           });
         }
         return {
@@ -213,7 +220,8 @@ export function createInteractionFlow(deps: {
 
     /** Finishes the sign-in with an account a registration just created or linked (its one-time hand-off). */
     /** Completes the sign-in with the account a registration or a recovery just made, linked or reset. */
-    completeWithAccount: (interaction: InteractionHandle, accountId: string) => interaction.completeLogin(accountId, ['pwd']),
+    completeWithAccount: (interaction: InteractionHandle, accountId: string) =>
+      interaction.completeLogin(accountId, ['pwd'], providerSeconds()),
   };
 }
 

@@ -5,6 +5,7 @@ import { createAccounts, type Accounts, type SignInResult } from '../../../src/d
 import {
   createSignInThrottle,
   MAX_CONSECUTIVE_FAILURES,
+  throttleDocumentIds,
   type SignInThrottle,
 } from '../../../src/domain/account/sign-in-throttle.ts';
 import { createModels, ensureModelIndexes, type Models } from '../../../src/models/index.ts';
@@ -199,10 +200,11 @@ describe('races and instances', () => {
 
   test('a lease whose holder died is taken over once it expires', async () => {
     const { username } = await freshAccount();
-    await models.SignInThrottle.create({ _id: `attempt:${username}`, expiresAt: new Date(clock.now().getTime() + 10 * SECOND) });
+    const { lease } = throttleDocumentIds(username);
+    await models.SignInThrottle.create({ _id: lease, expiresAt: new Date(clock.now().getTime() + 10 * SECOND) });
     clock.advance(11 * SECOND);
     expect(reasonOf(await accounts.signIn(username, PASSWORD, {}))).toBe('ok');
-    expect(await models.SignInThrottle.countDocuments({ _id: `attempt:${username}` })).toBe(0);
+    expect(await models.SignInThrottle.countDocuments({ _id: lease })).toBe(0);
   });
 });
 

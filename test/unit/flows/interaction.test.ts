@@ -33,6 +33,7 @@ async function world(prompt: string) {
           practiceName: 'Riverside',
           relationship: 'self',
           displayName: 'Ada Lovelace',
+          linkedAt: '2026-06-01T12:00:00.000Z',
         },
       ],
     },
