@@ -18,6 +18,7 @@ import { interactionPages } from './web/interaction-pages.ts';
 import { createPages } from './web/page.ts';
 import { createRegistrationEntry } from './web/registration-entry.ts';
 import { accountPages } from './web/account-pages.ts';
+import { helpPages } from './web/help-pages.ts';
 import { recoveryPages } from './web/recovery-pages.ts';
 import { registrationPages } from './web/registration-pages.ts';
 
@@ -59,6 +60,7 @@ export function createApp(container: Container): Koa {
     now: container.platform.now,
   });
   const pageRouters = [
+    helpPages({ pages: view }),
     interactionPages({
       bridge: container.oidc.bridge,
       interaction: container.flows.interaction,

@@ -22,6 +22,7 @@ import { createPasswordReset } from './domain/account/password-reset.ts';
 import { createRecoveryTickets } from './domain/account/recovery-tickets.ts';
 import { createRecovery } from './flows/recovery/recovery.ts';
 import { createSettings } from './flows/settings/settings.ts';
+import { createClosure } from './flows/settings/closure.ts';
 import { createProfile } from './domain/account/profile.ts';
 import { createActivity } from './domain/account/activity.ts';
 import { createAccountSessions } from './oidc/account-sessions.ts';
@@ -187,8 +188,17 @@ export async function createContainer(deps: ContainerDeps) {
     rateLimits: platform.rateLimits,
     later,
   });
+  const closure = createClosure({
+    profile: domain.profile,
+    sessions: oidc.accountSessions,
+    recordLinks,
+    notices: accountNotices,
+    later,
+    text: english,
+  });
   const flows = {
     engine,
+    closure,
     registration: createRegistration({
       issuer: config.issuer,
       engine,
@@ -226,6 +236,7 @@ export async function createContainer(deps: ContainerDeps) {
       activity: domain.activity,
       sessions: oidc.accountSessions,
       recordLinks,
+      closure,
       tickets: recoveryTickets,
       redeem: (token, purpose) => recoveryTickets.redeem(token, purpose),
       notices: accountNotices,

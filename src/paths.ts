@@ -4,6 +4,10 @@
  * Moving a page is one line here.
  */
 export const routes = {
+  home: '/',
+  help: '/help',
+  helpRecords: '/help/records',
+  helpSecurity: '/help/security',
   healthz: '/healthz',
   readyz: '/readyz',
   smartConfiguration: '/.well-known/smart-configuration',
@@ -77,7 +81,7 @@ export const paths = {
   recoveryLink: (token: string) => `/recover/link/${q(token)}`,
   recoveryDone: () => routes.recoveryDone,
   recoveryApiFlow: (flowId: string) => `/api/flows/recovery/${q(flowId)}`,
-  home: () => '/',
+  home: () => routes.home,
   accountLogin: (options: { fresh?: boolean } = {}) => (options.fresh ? `${routes.accountLogin}?fresh=1` : routes.accountLogin),
   accountEmailLink: (token: string) => `/account/email/${q(token)}`,
   registrationLink: (token: string) => `/register/${q(token)}`,
@@ -96,5 +100,8 @@ export const paths = {
 
 /** Pages (HTML) live under these prefixes; the JSON API under /api and /interaction/:uid/api. */
 export function isPagePath(path: string): boolean {
-  return /^\/(interaction|register|recover|account|dev|demo)(\/|$)/.test(path) && !/^\/interaction\/[^/]+\/api(\/|$)/.test(path);
+  return (
+    (path === '/' || /^\/(interaction|register|recover|account|help|dev|demo)(\/|$)/.test(path)) &&
+    !/^\/interaction\/[^/]+\/api(\/|$)/.test(path)
+  );
 }

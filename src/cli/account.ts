@@ -2,8 +2,10 @@ import { Option, type Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
 import { passwordRuleText, type PasswordRule } from '../domain/account/password-policy.ts';
 import { usernameKey } from '../domain/account/usernames.ts';
+import { maskPhone } from '../domain/verification/sms-code.ts';
+import type { AccountDocument } from '../models/index.ts';
 import { english } from '../text/index.ts';
-import type { CliContext } from './context.ts';
+import { formatFields, formatTable, type CliContext, type CliServices } from './context.ts';
 
 export interface AddAccountOptions {
   email?: string;
@@ -65,12 +67,55 @@ export async function addAccount(ctx: CliContext, username: string, options: Add
   }
 }
 
-/** The active account with this username (as typed, in any case), or `account.not_found`. */
-async function accountNamed(ctx: CliContext, username: string) {
+/** The account with this username (as typed, in any case) in one of `statuses`, or `account.not_found`. */
+async function accountNamed(ctx: CliContext, username: string, statuses: AccountDocument['status'][] = ['active']) {
   const services = await ctx.services();
-  const account = await services.stores.models.Account.findOne({ usernameKey: usernameKey(username), status: 'active' }).lean();
-  if (!account) throw new AppError('account.not_found', { message: `no active account "${username}"` });
+  const account = await services.stores.models.Account.findOne({
+    usernameKey: usernameKey(username),
+    status: { $in: statuses },
+  }).lean<AccountDocument>();
+  if (!account) throw new AppError('account.not_found', { message: `no ${statuses.join(' or ')} account "${username}"` });
   return { services, account };
+}
+
+/** What `account list` and `account show` print of an account (contacts masked: an operator's screen is seen by others). */
+export interface AccountView {
+  id: string;
+  username: string;
+  status: string;
+  email?: string;
+  emailVerified: boolean;
+  phone?: string;
+  createdAt?: string;
+  records?: { practice: string; recordId: string; relationship: string; since: string }[];
+  sessions?: number;
+}
+
+function maskEmail(email: string): string {
+  const [local = '', domain = ''] = email.split('@');
+  return `${local.slice(0, 1)}•••@${domain}`;
+}
+
+function accountView(account: AccountDocument): AccountView {
+  const createdAt = (account as { createdAt?: Date }).createdAt;
+  return {
+    id: account._id,
+    username: account.username,
+    status: account.status,
+    ...(account.email ? { email: maskEmail(account.email) } : {}),
+    emailVerified: account.emailVerified ?? false,
+    ...(account.phoneNumber ? { phone: maskPhone(account.phoneNumber) } : {}),
+    ...(createdAt ? { createdAt: new Date(createdAt).toISOString() } : {}),
+  };
+}
+
+async function operatorAudit(services: CliServices, action: string, accountId: string, details?: Record<string, unknown>) {
+  await services.platform.audit({
+    action: `operator.${action}`,
+    outcome: 'success',
+    subject: { accountId },
+    ...(details ? { details } : {}),
+  });
 }
 
 /** Mails the account a one-time reset link (valid 30 minutes), or answers it to print. */
@@ -97,8 +142,123 @@ export async function unlockAccount(ctx: CliContext, username: string): Promise<
   await services.platform.audit({ action: 'operator.unlock', outcome: 'success', subject: { accountId: account._id } });
 }
 
+function requireYes(options: { yes?: boolean }, what: string) {
+  if (!options.yes) throw new AppError('cli.invalid_input', { message: `${what} cannot be undone: add --yes to confirm` });
+}
+
 export function registerAccountCommands(program: Command, ctx: CliContext): void {
   const account = program.command('account').description('manage patient accounts');
+
+  account
+    .command('list')
+    .description('list accounts (newest first), contacts masked')
+    .addOption(new Option('--status <status>', 'only accounts in this status').choices(['active', 'deactivated', 'closed']))
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'print JSON')
+    .action(async (options: { status?: AccountDocument['status']; limit: string; json?: boolean }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+        throw new AppError('cli.invalid_input', { message: '--limit: give 1 to 10000' });
+      const services = await ctx.services();
+      const accounts = await services.stores.models.Account.find(options.status ? { status: options.status } : {})
+        .sort({ createdAt: -1 })
+        .limit(limit)
+        .lean<AccountDocument[]>();
+      const views = accounts.map(accountView);
+      if (options.json) return ctx.printJson(views);
+      if (views.length === 0) return ctx.print('no accounts');
+      const rows = views.map((view) => [view.username, view.status, view.email ?? '-', view.createdAt?.slice(0, 10) ?? '-']);
+      for (const line of formatTable([['USERNAME', 'STATUS', 'EMAIL', 'CREATED'], ...rows])) ctx.print(line);
+    });
+
+  account
+    .command('show')
+    .description('show an account: status, masked contacts, linked records, sessions')
+    .argument('<username>', 'the account')
+    .option('--json', 'print JSON')
+    .action(async (username: string, options: { json?: boolean }) => {
+      const { services, account: found } = await accountNamed(ctx, username, ['active', 'deactivated']);
+      const [records, sessions] = await Promise.all([
+        services.domain.recordLinks.describeActive(found._id),
+        services.oidc.accountSessions.list(found._id),
+      ]);
+      const view: AccountView = {
+        ...accountView(found),
+        records: records.map((record) => ({
+          practice: record.practiceName,
+          recordId: record.recordId,
+          relationship: record.relationship,
+          since: record.linkedAt,
+        })),
+        sessions: sessions.length,
+      };
+      if (options.json) return ctx.printJson(view);
+      for (const line of formatFields([
+        ['id', view.id],
+        ['username', view.username],
+        ['status', view.status],
+        ['email', view.email ? `${view.email}${view.emailVerified ? ' (verified)' : ''}` : undefined],
+        ['phone', view.phone],
+        ['created', view.createdAt],
+        ['sessions', String(view.sessions)],
+      ]))
+        ctx.print(line);
+      for (const record of view.records ?? [])
+        ctx.print(`record: ${record.practice} ${record.recordId} (${record.relationship}, since ${record.since.slice(0, 10)})`);
+    });
+
+  account
+    .command('disable')
+    .description('deactivate an account: sign-in refused, every session and app ended; audited')
+    .argument('<username>', 'the account')
+    .action(async (username: string) => {
+      const { services, account: found } = await accountNamed(ctx, username);
+      await services.flows.closure.deactivate(found);
+      await operatorAudit(services, 'disable', found._id);
+      ctx.note(`${found.username} is deactivated (a password reset or \`account enable\` reactivates it)`);
+    });
+
+  account
+    .command('enable')
+    .description('reactivate a deactivated account; audited')
+    .argument('<username>', 'the account')
+    .action(async (username: string) => {
+      const { services, account: found } = await accountNamed(ctx, username, ['deactivated']);
+      await services.domain.profile.reactivate(found._id);
+      await operatorAudit(services, 'enable', found._id);
+      ctx.note(`${found.username} may sign in again`);
+    });
+
+  account
+    .command('close')
+    .description(
+      'close an account for good: record links end, sessions and apps end, personal data erased (the audit trail stays); audited',
+    )
+    .argument('<username>', 'the account')
+    .option('--yes', 'confirm: this cannot be undone')
+    .action(async (username: string, options: { yes?: boolean }) => {
+      requireYes(options, 'closing an account');
+      const { services, account: found } = await accountNamed(ctx, username, ['active', 'deactivated']);
+      await services.flows.closure.close(found);
+      await operatorAudit(services, 'close', found._id);
+      ctx.note(`account ${found._id} is closed and its personal data erased`);
+    });
+
+  account
+    .command('merge')
+    .description("move every record of one account into another of the same patient's, then close the first; audited")
+    .argument('<from>', 'the duplicate account (closed afterwards)')
+    .argument('<into>', 'the account that keeps the records')
+    .option('--yes', 'confirm: this cannot be undone')
+    .action(async (fromName: string, intoName: string, options: { yes?: boolean }) => {
+      requireYes(options, 'merging accounts');
+      const { services, account: from } = await accountNamed(ctx, fromName, ['active', 'deactivated']);
+      const { account: into } = await accountNamed(ctx, intoName);
+      if (from._id === into._id) throw new AppError('settings.merge_same_account', { message: 'give two different accounts' });
+      const { moved } = await services.flows.closure.merge(from, into);
+      await operatorAudit(services, 'merge', from._id, { intoAccountId: into._id, recordsMoved: moved });
+      ctx.note(`${moved} record link(s) moved to ${into.username}; account ${from._id} is closed`);
+    });
 
   account
     .command('add')

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { routes } from '../paths.ts';
-import type { ClientMetadata } from './clients.ts';
 
 /**
  * The account centre signs patients in the way every portal does: as a client of this provider
@@ -10,7 +9,7 @@ import type { ClientMetadata } from './clients.ts';
  */
 export const ACCOUNT_CLIENT_ID = 'patient-idp-account';
 
-export function accountClientMetadata(issuer: string): ClientMetadata {
+export function accountClientMetadata(issuer: string): Record<string, unknown> & { client_id: string } {
   return {
     client_id: ACCOUNT_CLIENT_ID,
     client_name: 'Your patient portal account',

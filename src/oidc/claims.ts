@@ -1,6 +1,7 @@
 import type { Configuration } from 'oidc-provider';
 import type { Accounts } from '../domain/account/accounts.ts';
 import type { RecordLinks } from '../domain/records/record-links.ts';
+import { notificationsOf } from '../domain/account/profile.ts';
 
 /** Which claims each scope releases (README: "Scopes and claims"). */
 export const SCOPE_CLAIMS = {
@@ -9,9 +10,11 @@ export const SCOPE_CLAIMS = {
   email: ['email', 'email_verified'],
   /** Offered because relying parties ask for it (OpenID Connect Core 5.4); no postal address is kept, so it releases nothing. */
   address: ['address'],
-  phone: ['phone_number'],
+  phone: ['phone_number', 'phone_number_verified'],
   records: ['records'],
   fhirUser: ['fhirUser'],
+  /** What the patient agreed to receive besides security notices (the account centre's "Notifications"). */
+  notifications: ['notification_preferences'],
 } as const;
 
 /**
@@ -52,6 +55,8 @@ export function createFindAccount(deps: {
           email: account.email ?? undefined,
           email_verified: account.email ? account.emailVerified : undefined,
           phone_number: account.phoneNumber ?? undefined,
+          phone_number_verified: account.phoneNumber ? (account.phoneVerified ?? false) : undefined,
+          notification_preferences: notificationsOf(account),
           updated_at: account.updatedAt ? Math.floor(new Date(account.updatedAt).getTime() / 1000) : undefined,
         };
       },

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Adapter } from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
+import { ACCOUNT_CLIENT_ID } from './account-client.ts';
 
 /** Client registration metadata (RFC 7591 names), validated by oidc-provider itself before it is stored. */
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
@@ -36,12 +37,14 @@ export function createClientRegistry(provider: Provider, store: { adapter: Adapt
       const client = await provider.Client.find(clientId);
       return client ? (client.metadata() as ClientMetadata) : undefined;
     },
+    /** The operators' clients (the account centre's own client is not one: it is registered at every start). */
     async list(): Promise<ClientMetadata[]> {
-      const found = await Promise.all((await store.listIds()).map((id) => this.get(id)));
+      const ids = (await store.listIds()).filter((id) => id !== ACCOUNT_CLIENT_ID);
+      const found = await Promise.all(ids.map((id) => this.get(id)));
       return found.filter((client): client is ClientMetadata => client !== undefined);
     },
     async remove(clientId: string): Promise<void> {
-      if (!(await provider.Client.find(clientId))) throw new AppError('client.not_found');
+      if (clientId === ACCOUNT_CLIENT_ID || !(await provider.Client.find(clientId))) throw new AppError('client.not_found');
       await store.adapter.destroy(clientId);
     },
   };

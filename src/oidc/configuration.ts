@@ -4,7 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { Accounts } from '../domain/account/accounts.ts';
 import type { LaunchContexts } from '../domain/records/launch-contexts.ts';
 import type { RecordLinks } from '../domain/records/record-links.ts';
-import { paths } from '../paths.ts';
+import { paths, routes } from '../paths.ts';
 import type { ProviderPages } from '../ports/provider-pages.ts';
 import { createFindAccount, SCOPE_CLAIMS } from './claims.ts';
 import { createGrantLoader } from './grants.ts';
@@ -111,7 +111,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     responseTypes: ['code'],
     /** oidc-provider does not publish the prompts it supports; Prompt Create 1.0 asks discovery to list them. */
-    discovery: { prompt_values_supported: ['none', 'login', 'consent', 'create'] },
+    discovery: {
+      prompt_values_supported: ['none', 'login', 'consent', 'create'],
+      /** Not a registered name: where a portal may send a patient to manage their account (like Keycloak's account console). */
+      account_url: `${config.issuer}${routes.account}`,
+    },
     /** PKCE with S256 (the only method offered; `plain` is refused) for every authorization code request, confidential clients included (OAuth 2.1, ASVS 5 10.4.6). */
     pkce: { required: () => true },
     /** A client with one registered redirect URI must still send it (OpenID Connect Core 3.1.2.1). */

@@ -15,6 +15,7 @@ export const OIDC_SCOPES = [
   'address',
   'phone',
   'records',
+  'notifications',
   ...SMART_OIDC_SCOPES,
 ] as const;
 

@@ -86,6 +86,7 @@ export const en = {
   'scope.phone': 'See your phone number',
   'scope.offline_access': 'Stay connected when you are not using it',
   'scope.records': 'See which health records you can access (yours and your family’s)',
+  'scope.notifications': 'See which messages you agreed to receive (email, text)',
   'scope.fhirUser': 'Know which patient record is yours',
   'scope.launch/patient': 'Know which patient’s records you chose to open',
 
@@ -110,8 +111,8 @@ export const en = {
   'field.smsRecords': 'Text me about new records',
   'field.smsAppointments': 'Text me about appointments',
   'field.clientId': 'App',
-  'field.other_login': 'Username of your other account',
-  'field.other_password': 'Password of your other account',
+  'field.otherLogin': 'Username of your other account',
+  'field.otherPassword': 'Password of your other account',
   'field.identifier': 'Username or email address',
   'field.identifier.hint': 'If an account matches, we email it a link to choose a new password.',
   'field.email': 'Email address',
@@ -120,7 +121,7 @@ export const en = {
   'field.choice': 'Do you already have a patient portal account?',
   'field.choice.link': 'Link the records to an existing account',
   'field.choice.create': 'Create a new account',
-  'field.choice.reset': 'Reset the password of my account that already has these records',
+  'field.choice.reset': "I can't sign in: reset the password of the account that has these records",
   'field.login': 'Username',
   'field.password': 'Password',
   'field.new_password': 'New password',
@@ -348,6 +349,134 @@ export const en = {
   'activity.operator': 'Change by the support team',
   'activity.outcome_success': 'succeeded',
   'activity.outcome_failure': 'failed',
+  'layout.footer_nav': 'Help and account',
+  'layout.help': 'Help',
+  'layout.account': 'Your account',
+  'layout.records_source': 'Where your information comes from',
+  'layout.security': 'How your records are kept secure',
+  'page.home.title': 'Welcome',
+  'page.home.heading': 'Your patient portal account',
+  'page.home.intro':
+    "This service signs you in to your doctor's patient portal and to the health apps you choose. Your doctor's office enrolls you; you register once with the email they send.",
+  'page.home.start_heading': 'What would you like to do?',
+  'page.home.account': 'See and manage your account',
+  'page.home.recover': 'Reset your password or find your username',
+  'page.home.register': 'Register with the email from your doctor’s office',
+  'page.home.help': 'Help with your account',
+  'page.help.title': 'Help',
+  'page.help.heading': 'Accounts and settings: help',
+  'page.help.intro': 'Answers to the questions patients ask most about their portal account.',
+  'page.help.topics': 'Topics',
+  'page.help.back': 'All help topics',
+  'help.t1.q': 'Why do I need to reset my password?',
+  'help.t1.a':
+    'Reset it if you forgot it, if sign-in paused after several wrong tries, or if you think someone else knows it. <a>Reset your password</a> by email, or without email with your phone and security question.',
+  'help.t2.q': 'How do I create a unique email address for logging into the portal?',
+  'help.t2.a':
+    'Each account signs in with its own username, which may be an email address. Family members who share one email can each choose a different username. You can change your email or username on <a>your account page</a>.',
+  'help.t3.q': 'Once my doctor has enrolled me, what are the next steps to set up my account?',
+  'help.t3.a':
+    'Open the registration email from your doctor’s office and select Access your records. Verify your identity with your date of birth and PIN (or your phone and a texted code), then link the records to an existing account or create one.',
+  'help.t4.q': 'How do I link my records and my family’s records in one account?',
+  'help.t4.a':
+    'When you register with each email from an office, choose Link to an existing account and sign in: the records join that account. An office can enroll your child or dependent with you as their parent or representative.',
+  'help.t5.q': 'I do not have access to my email address to reset my password or retrieve my username',
+  'help.t5.a':
+    'Use No access to your email on the <a>reset page</a>: enter the phone number and date of birth on file, the code we text you, and your security answer. Without email or phone, ask your doctor’s office to enroll you again: the new email lets you reset your password.',
+  'help.t6.q': 'How can I view multiple records that I’ve linked into one account?',
+  'help.t6.a':
+    'Your portal shows every linked record; when an app asks which patient to open, you choose. <a>Your account page</a> lists them by practice and person.',
+  'help.t7.q': 'How can I reset my account?',
+  'help.t7.a':
+    '<a>Reset your password</a> to regain access (it also reactivates a deactivated account). To combine a second account with your first, or to close it, use your account page.',
+  'help.t8.q': 'How do I edit my contact information?',
+  'help.t8.a':
+    'On <a>your account page</a>, under Contact information: a new email is confirmed by a link sent to it, a new phone by a texted code. Your previous address or number is told.',
+  'help.t9.q': 'How do I get a username or password? I never received it',
+  'help.t9.a':
+    'You choose them when you register with the email from your doctor’s office. Forgot them? <a>Find your username or reset your password</a>. Never got the email? Ask the office to send a new one.',
+  'help.t10.q': 'How can I register my account without a PIN?',
+  'help.t10.a':
+    'Choose My phone number and date of birth when you verify your identity: we text a security code to the phone your doctor’s office has on file.',
+  'help.t11.q': 'How do I log out of my patient portal account?',
+  'help.t11.a':
+    'Use your portal’s sign-out. To sign out everywhere at once (every device and app), use Sign out of all devices on <a>your account page</a>.',
+  'help.t12.q': 'Where does this health information come from, and how do I edit it?',
+  'help.t12.a':
+    'From your doctor’s office’s health record system; only the office can correct it. <a>Where your information comes from</a>.',
+  'help.t13.q': 'How do I set up an account for my child?',
+  'help.t13.a':
+    'Ask your child’s doctor’s office to enroll the child with you as parent. Open the email they send and link the child’s records to your account.',
+  'help.t14.q': 'I missed my security code when verifying my identity. How do I request a new code?',
+  'help.t14.a':
+    'Select Send a new code on the code page (30 seconds after the last one, up to 5 in 10 minutes), or use your PIN instead.',
+  'help.t15.q': 'I do not currently have access to the phone number on file. How do I register?',
+  'help.t15.a':
+    'Register with your date of birth and the PIN from your doctor’s office instead, and ask the office to update your phone number.',
+  'help.t16.q': 'I accidentally created a new account instead of linking to an existing one. How can I link the accounts?',
+  'help.t16.a':
+    'Sign in to the new account, open <a>your account page</a>, and under Another account with your records? sign in to your other account and confirm: the records move there and the new account closes.',
+  'help.t17.q': 'I’ve moved and have a different phone number. How can I access my records?',
+  'help.t17.a':
+    'Sign in as usual and change your number on <a>your account page</a>. Tell your doctor’s office too, so your record has it.',
+  'help.t18.q': 'How do I deactivate my patient portal account?',
+  'help.t18.a': 'On <a>your account page</a>, select Deactivate my account and confirm. To use it again, reset its password.',
+  'help.t19.q': 'Is there a way to set my notification preferences?',
+  'help.t19.a':
+    'Yes: under Notifications on <a>your account page</a>, choose the email and text messages you want. Security notices are always sent.',
+  'help.t20.q': 'How do I sign up for a patient portal account?',
+  'help.t20.a': 'Ask your doctor’s office to give you access: they send you a registration email, and you register from it.',
+  'help.t21.q': 'How do I change my username?',
+  'help.t21.a': 'On <a>your account page</a>, under Signing in. The old username stops working at once.',
+  'help.t22.q': 'How are my health records kept secure?',
+  'help.t22.a': 'Read <a>how your records are kept secure</a>, in plain words.',
+  'help.t23.q': 'How do I opt out of all aspects of the patient portal?',
+  'help.t23.a':
+    'On <a>your account page</a>, select Close my account and opt out: every access ends, your personal data is erased, and no more mail or texts are sent.',
+  'help.t24.q': 'Can the same email address be used to grant access to multiple records (family members)?',
+  'help.t24.a':
+    'Yes. An office may send several registration emails to one address; link them all to one account, or give each person their own username.',
+  'help.t25.q': 'What happens if I deleted the registration email?',
+  'help.t25.a':
+    'Ask your doctor’s office to send a new one. The new email has a new link and PIN, and the old link stops working.',
+  'help.t26.q': 'My password does not meet security requirements',
+  'help.t26.a':
+    'Use at least 8 characters with one UPPERCASE letter and a number or symbol. It must not be a common password or contain your username.',
+  'help.t27.q': 'How do I register my account?',
+  'help.t27.a':
+    'Open the email from your doctor’s office, select Access your records, verify your identity, then link the records to an existing account or create a new one (security question, username, password). You are then signed in.',
+  'help.t28.q': 'How can I access my records?',
+  'help.t28.a':
+    'Sign in at your doctor’s patient portal or a health app you trust. <a>Your account page</a> shows which records your account can see.',
+  'page.help_records.title': 'Where your information comes from',
+  'page.help_records.heading': 'Where your health information comes from',
+  'page.help_records.p1':
+    'Your health records come from your doctor’s office: their electronic health record system shares them with your portal when they give you access.',
+  'page.help_records.p2':
+    'We do not change your records. If something is wrong or missing, call your doctor’s office: only they can correct it, and the correction reaches your portal from them.',
+  'page.help_records.p3': 'Your account (username, contacts, password, preferences) is ours; you change it on your account page.',
+  'page.help_records.p4':
+    'Each practice decides who may see the records it shares (you, or you for your child), and can end that access.',
+  'page.help_security.title': 'How your records are kept secure',
+  'page.help_security.heading': 'How your records are kept secure',
+  'page.help_security.stored_heading': 'What we keep',
+  'page.help_security.stored':
+    'Your username, the contacts you gave, your notification choices, and which records your account may see. Your health records stay with your doctor’s office.',
+  'page.help_security.passwords_heading': 'Passwords and answers',
+  'page.help_security.passwords':
+    'Your password, PINs and security answer are kept only as one-way hashes (argon2id): nobody, us included, can read them back. Repeated wrong passwords pause sign-in.',
+  'page.help_security.transit_heading': 'On the way',
+  'page.help_security.transit':
+    'Everything between your browser, this service and your apps travels encrypted (HTTPS). Apps get short-lived tokens, never your password.',
+  'page.help_security.access_heading': 'Who can see what',
+  'page.help_security.access':
+    'You choose which apps may use your account, and can remove their access any time. Your doctor’s office sees that you have an account, never your username or password.',
+  'page.help_security.audit_heading': 'A record of every sign-in',
+  'page.help_security.audit':
+    'Every sign-in, failed attempt and account change is recorded; you see your recent activity on your account page.',
+  'page.help_security.you_heading': 'What you can do',
+  'page.help_security.you':
+    'Use a password you use nowhere else, keep your email and phone up to date, and sign out of all devices if you think someone else used your account.',
   'page.registration.title': 'Register',
   'page.registration.completed_title': "You're registered",
   'page.awaiting_verification_method.heading': 'Verify your identity',
@@ -377,7 +506,7 @@ export const en = {
     'One account can show records from several doctors and from family members, such as your children.',
   'page.awaiting_account_choice.continue': 'Continue',
   'page.awaiting_account_choice.already_yours':
-    'These records already belong to a patient portal account. If it is yours and you cannot sign in to it, reset its password now: you will be signed in with it.',
+    'These records already belong to a patient portal account. Link them by signing in to it; if you cannot sign in, reset its password here and you will be signed in with it.',
   'page.awaiting_account_choice.reset_hint': 'Every device signed in to that account will be signed out.',
   'page.awaiting_reset_password.heading': 'Choose a new password',
   'page.awaiting_reset_password.intro':

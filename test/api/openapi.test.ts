@@ -46,6 +46,9 @@ const UNSCOPED_OPERATIONS = [
   ['post', '/api/flows/recovery/link'],
   ['get', '/api/flows/recovery/{id}'],
   ['post', '/api/flows/recovery/{id}'],
+  ['get', '/api/account'],
+  ['post', '/api/account'],
+  ['post', '/api/account/email'],
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

@@ -222,7 +222,9 @@ test(
     await submit(page, 'Verify');
     expect(await page.locator('main').innerText()).toContain(english('page.awaiting_account_choice.already_yours'));
     await browsing.checkpoint(page, 'r-account-choice-recoverable');
-    expect(await page.getByLabel(english('field.choice.reset')).isChecked()).toBe(true);
+    // Linking (signing in) is the default; the reset is for a patient who cannot sign in.
+    expect(await page.getByLabel(english('field.choice.link')).isChecked()).toBe(true);
+    await page.getByLabel(english('field.choice.reset')).check();
     await submit(page, 'Continue');
     expect(await headingOf(page)).toBe(english('page.awaiting_reset_password.heading'));
     await browsing.checkpoint(page, 'r-reset-password');

@@ -5,6 +5,7 @@
 // deactivation, closing (no personal data left in any collection) and merging a duplicate.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import * as oidc from 'openid-client';
+import supertest from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { english } from '../../src/text/index.ts';
 import { createAgent, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
@@ -80,6 +81,18 @@ async function registered(): Promise<{ username: string; phone: string; accountI
   expect((await step(h, flow.id, createAccountInput(username))).state).toBe('completed');
   const account = await h.server.services.stores.models.Account.findOne({ username }).lean();
   return { username, phone: enrolled.patient.phone!, accountId: account!._id };
+}
+
+/** Like `registered`, with the practice's record id. */
+async function registeredWithRecord(): Promise<{ username: string; accountId: string; recordId: string }> {
+  const enrolled = await enroll(h, patient({ email: undefined }));
+  let flow = await apiFlowVerifiedByPin(h, enrolled);
+  flow = await step(h, flow.id, { action: 'choose_account', choice: 'create' });
+  serial += 1;
+  const username = `leaving.${serial}`;
+  expect((await step(h, flow.id, createAccountInput(username))).state).toBe('completed');
+  const account = await h.server.services.stores.models.Account.findOne({ username }).lean();
+  return { username, accountId: account!._id, recordId: enrolled.patient.recordId };
 }
 
 /** A browser signed in to the account centre (through its own client, as /account does). */
@@ -347,5 +360,191 @@ describe('sessions and apps', () => {
     expect(logoutTokens.length).toBe(before + 1);
     const res = await agent.get('/api/account').set('Accept', 'application/json');
     expect([res.status, res.body.error.code]).toEqual([401, 'account.signin_required']);
+  });
+});
+
+/** The practice API's view of a record's links. */
+async function practiceLinks(recordId: string) {
+  const res = await supertest(h.server.issuer).get(`/api/records/${recordId}/links`).set('Authorization', `Bearer ${h.apiToken}`);
+  expect(res.status).toBe(200);
+  return res.body.items as {
+    id: string;
+    active: boolean;
+    accountStatus: string;
+    endedBecause?: string;
+    movedToLinkId?: string;
+  }[];
+}
+
+describe('leaving', () => {
+  test('deactivate: confirmed on its own page, then sign-in is refused with a clear message and the practice sees it; a recovery reactivates', async () => {
+    const { username, recordId } = await registeredWithRecord();
+    const agent = await signedIn(username);
+    const asked = await change(agent, { action: 'deactivate' });
+    expect([asked.status, asked.body.state]).toEqual([200, 'confirming_deactivation']);
+    const kept = await change(agent, { action: 'cancel' });
+    expect(kept.body.state).toBe('ready');
+    await change(agent, { action: 'deactivate' });
+    const done = await change(agent, { action: 'confirm' });
+    expect([done.status, done.body.state]).toEqual([200, 'deactivated']);
+
+    expect(await h.server.services.domain.accounts.signIn(username, PASSWORD, {})).toMatchObject({
+      ok: false,
+      reason: 'deactivated',
+      error: { code: 'account.deactivated', status: 403 },
+    });
+    expect(await h.server.services.domain.accounts.signIn(username, 'Wrong-Pass-1', {})).toMatchObject({
+      ok: false,
+      reason: 'wrong_password',
+    });
+    expect((await practiceLinks(recordId)).map((link) => link.accountStatus)).toEqual(['deactivated']);
+
+    // A password reset (here an operator's link) reactivates it.
+    const account = await h.server.services.stores.models.Account.findOne({ username }).lean();
+    const { link } = await h.server.services.flows.recovery.startForAccount(account!._id, { print: true });
+    const opened = await h.server.services.flows.recovery.openLink(link.split('/').at(-1)!, { mode: 'api' }, english);
+    await h.server.services.flows.recovery.submit(
+      opened.flow.id,
+      { mode: 'api' },
+      { action: 'set_password', password: NEW_PASSWORD },
+      english,
+    );
+    expect(await h.server.services.domain.accounts.signIn(username, NEW_PASSWORD, {})).toMatchObject({ ok: true });
+    expect((await practiceLinks(recordId)).map((link) => link.accountStatus)).toEqual(['active']);
+  });
+
+  test('close and opt out: record links end, apps lose access, and no personal data of the account is left in any collection', async () => {
+    const { username, recordId, accountId } = await registeredWithRecord();
+    const agent = await signedIn(username);
+    // The account's own contacts, distinct from the practice's record (which the practice keeps).
+    serial += 1;
+    const email = `leaving.${serial}@example.org`;
+    await change(agent, { action: 'change_email', email });
+    const token = /\/account\/email\/([A-Za-z0-9_-]{43})/.exec(
+      (await mailTo(email, english('email.confirm_email.subject'))).text ?? '',
+    )![1]!;
+    await supertest(h.server.issuer).post('/api/account/email').send({ token });
+    const phone = `+1415555${String(3000 + serial).slice(-4)}`;
+    await change(agent, { action: 'change_phone', phone });
+    await change(agent, { action: 'verify_phone', code: h.twilio.lastCodeFor(phone) });
+
+    const asked = await change(agent, { action: 'close_account' });
+    expect(asked.body.state).toBe('confirming_closure');
+    const closed = await change(agent, { action: 'confirm' });
+    expect([closed.status, closed.body.state]).toEqual([200, 'closed']);
+
+    expect(await practiceLinks(recordId)).toEqual([
+      expect.objectContaining({ active: false, accountStatus: 'closed', endedBecause: 'account_closed' }),
+    ]);
+    expect(await h.server.services.domain.accounts.signIn(username, PASSWORD, {})).toMatchObject({
+      ok: false,
+      reason: 'unknown_username',
+    });
+    // Every collection, every document: nothing names the account's username, email or phone.
+    const db = h.server.services.stores.models.Account.db.db!;
+    const found: string[] = [];
+    for (const { name } of await db.listCollections().toArray()) {
+      for (const doc of await db.collection(name).find({}).toArray()) {
+        const text = JSON.stringify(doc).toLowerCase();
+        for (const personal of [username, email, phone])
+          if (text.includes(personal.toLowerCase())) found.push(`${name}: ${personal}`);
+      }
+    }
+    for (const model of ['Session', 'Grant', 'AccessToken', 'RefreshToken', 'Interaction']) {
+      for (const artifact of await h.server.oidcArtifacts.list(model)) {
+        if (artifact.payload.accountId === accountId) found.push(`oidc ${model}`);
+      }
+    }
+    expect(found).toEqual([]);
+    // The audit trail stays, under the account id only.
+    expect(await h.server.services.stores.models.AuditEvent.countDocuments({ 'subject.accountId': accountId })).toBeGreaterThan(
+      0,
+    );
+  });
+
+  test('a duplicate merged: the records move to the other account (signed in to both), the practice sees one account, the emptied one is closed', async () => {
+    const first = await registeredWithRecord();
+    const second = await registeredWithRecord();
+    const agent = await signedIn(first.username);
+    const wrong = await change(agent, { action: 'merge_into', otherLogin: second.username, otherPassword: 'Wrong-Pass-1' });
+    expect([wrong.status, wrong.body.error.code]).toEqual([401, 'login.invalid_credentials']);
+    const same = await change(agent, { action: 'merge_into', otherLogin: first.username, otherPassword: PASSWORD });
+    expect([same.status, same.body.error.code]).toEqual([400, 'settings.merge_same_account']);
+    const asked = await change(agent, { action: 'merge_into', otherLogin: second.username, otherPassword: PASSWORD });
+    expect(asked.body).toMatchObject({ state: 'confirming_merge', mergeInto: { username: second.username, records: 1 } });
+    const merged = await change(agent, { action: 'confirm' });
+    expect([merged.status, merged.body.state]).toEqual([200, 'merged']);
+
+    const records = await h.server.services.domain.recordLinks.describeActive(second.accountId);
+    expect(records.map((record) => record.recordId).sort()).toEqual([first.recordId, second.recordId].sort());
+    const links = await practiceLinks(first.recordId);
+    const moved = links.find((link) => link.endedBecause === 'moved')!;
+    expect(moved).toMatchObject({ active: false, accountStatus: 'closed' });
+    expect(links.find((link) => link.id === moved.movedToLinkId)).toMatchObject({ active: true, accountStatus: 'active' });
+    expect(await h.server.services.domain.accounts.signIn(second.username, PASSWORD, {})).toMatchObject({ ok: true });
+  });
+});
+
+describe('bad input: a 4xx with a stable code, nothing changed', () => {
+  test('the account API and pages', async () => {
+    const anonymous = createAgent(h.server.issuer);
+    const noSession = await anonymous
+      .post('/api/account')
+      .set('Accept', 'application/json')
+      .send({ action: 'sign_out_everywhere' });
+    expect([noSession.status, noSession.body.error.code]).toEqual([401, 'account.signin_required']);
+
+    const { username } = await registered();
+    const agent = await signedIn(username);
+    const cases: [Record<string, unknown> | string, number, string][] = [
+      [{ action: 'nope' }, 400, 'guard.invalid_input'],
+      [{ action: 'change_email', email: 'not an email' }, 400, 'guard.invalid_input'],
+      [{ action: 'remove_app', clientId: 'x'.repeat(200) }, 400, 'guard.invalid_input'],
+      [{ action: 'change_phone', phone: '12' }, 400, 'phone.invalid'],
+      [{ action: 'confirm' }, 400, 'flow.invalid_transition'],
+      [{ action: 'change_question', securityQuestion: 'first_pet', securityAnswer: '!' }, 400, 'security_answer.invalid'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await change(agent, body as Record<string, unknown>);
+      expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status, code });
+    }
+    const text = await agent.post('/api/account').set('Content-Type', 'text/plain').send('action=confirm');
+    expect([text.status, text.body.error.code]).toEqual([415, 'guard.unsupported_media_type']);
+    // A form without its CSRF token.
+    const form = await agent
+      .post('/account')
+      .set('Accept', 'application/json')
+      .type('form')
+      .send({ action: 'sign_out_everywhere' });
+    expect([form.status, form.body.error.code]).toEqual([403, 'csrf.invalid']);
+    expect((await overview(agent)).flow.state).toBe('ready');
+
+    const email = await createAgent(h.server.issuer).post('/api/account/email').send({});
+    expect([email.status, email.body.error.code]).toEqual([400, 'guard.invalid_input']);
+    const unknown = await createAgent(h.server.issuer)
+      .post('/api/account/email')
+      .send({ token: 'x'.repeat(43) });
+    expect([unknown.status, unknown.body.error.code]).toEqual([410, 'recovery.link_unusable']);
+  });
+
+  test('the recovery API', async () => {
+    const http = () => supertest(h.server.issuer);
+    const extra = await http().post('/api/flows/recovery').send({ interaction: 'x' });
+    expect([extra.status, extra.body.error.code]).toEqual([400, 'guard.invalid_input']);
+    const link = await http().post('/api/flows/recovery/link').send({ token: '' });
+    expect([link.status, link.body.error.code]).toEqual([400, 'guard.invalid_input']);
+    const unknownLink = await http()
+      .post('/api/flows/recovery/link')
+      .send({ token: 'x'.repeat(43) });
+    expect([unknownLink.status, unknownLink.body.error.code]).toEqual([410, 'recovery.link_unusable']);
+    const unknownFlow = await http().get(`/api/flows/recovery/${'x'.repeat(43)}`);
+    expect([unknownFlow.status, unknownFlow.body.error.code]).toEqual([404, 'flow.not_found']);
+    const flow = (await http().post('/api/flows/recovery').send({})).body as { id: string };
+    const wrongState = await http()
+      .post(`/api/flows/recovery/${flow.id}`)
+      .send({ action: 'set_password', password: NEW_PASSWORD });
+    expect([wrongState.status, wrongState.body.error.code]).toEqual([400, 'flow.invalid_transition']);
+    const fromUnknownInteraction = await http().post('/interaction/AbCdEfGhIjKlMnOpQrStU/api/recovery').send({});
+    expect([fromUnknownInteraction.status, fromUnknownInteraction.body.error.code]).toEqual([400, 'interaction.not_found']);
   });
 });

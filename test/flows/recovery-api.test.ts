@@ -326,8 +326,9 @@ describe('re-enrollment', () => {
 
     const second = await enroll(h, p);
     let again = await apiFlowVerifiedByPin(h, second);
-    // The patient's own account: its username is the "most recent username" pre-filled.
-    expect(again).toMatchObject({ state: 'awaiting_account_choice', canRecover: true, username });
+    // The account that holds the records is not named before the patient signs in to it or resets it.
+    expect(again).toMatchObject({ state: 'awaiting_account_choice', canRecover: true });
+    expect(again.username).toBeUndefined();
     again = await step(h, again.id, { action: 'choose_account', choice: 'reset' });
     again = await step(h, again.id, { action: 'reset_password', password: NEW_PASSWORD });
     expect(again).toMatchObject({ state: 'completed', username });

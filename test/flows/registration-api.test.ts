@@ -580,7 +580,7 @@ describe('link to an existing account, or create a new one', () => {
     });
   });
 
-  test('create: the username is pre-filled with the most recent username when the record was linked before', async () => {
+  test('create: a record enrolled again is pre-filled with its email on file, never the username of the account that holds it', async () => {
     const first = await enroll(h);
     const flow = await apiFlowVerifiedByPin(h, first);
     await step(h, flow.id, { action: 'choose_account', choice: 'create' });
@@ -590,7 +590,9 @@ describe('link to an existing account, or create a new one', () => {
     // The office enrolls the same record again (same record id), e.g. after the patient lost access.
     const again = await enroll(h, { ...first.patient, email: `new.${first.patient.email}` });
     const verified = await apiFlowVerifiedByPin(h, again);
-    expect(verified.username).toBe(username);
+    // Issues 10 and 11: whoever registers next does not learn the holder's username before signing in to it.
+    expect(verified).toMatchObject({ username: `new.${first.patient.email}`, canRecover: true });
+    expect(JSON.stringify(verified)).not.toContain(username);
     // Without email and never linked: nothing to pre-fill.
     const bare = await apiFlowVerifiedByPin(h, await enroll(h, patient({ email: undefined })));
     expect(bare.username).toBeUndefined();

@@ -463,7 +463,7 @@ describe('link or create', () => {
     expect(completed.text).toContain("You're registered");
   });
 
-  test('the username is pre-filled with the most recent username when the record was linked before', async () => {
+  test('a record enrolled again: the page says it has an account, linking is the default, and the holder is not named', async () => {
     const first = await enroll(h);
     const browser = await verifiedByPin(first);
     await browser.submit({ action: 'choose_account', choice: 'create' });
@@ -472,8 +472,12 @@ describe('link or create', () => {
 
     const again = await enroll(h, { ...first.patient, email: `again.${first.patient.email}` });
     const second = await verifiedByPin(again);
+    const choice = await second.page();
+    expect(textOf(choice.text)).toContain(english('page.awaiting_account_choice.already_yours'));
+    expect(choice.text).toMatch(/<input id="choice-link"[^>]*checked/);
+    expect(choice.text).not.toContain(username);
     const form = await second.submit({ action: 'choose_account', choice: 'create' });
-    expect(inputValue(form.text, 'username')).toBe(username);
+    expect(inputValue(form.text, 'username')).toBe(`again.${first.patient.email}`);
   });
 });
 

@@ -165,6 +165,8 @@ describe('records claim, practice API and ended links', () => {
         grantedByClientId: lakeside.clientId,
         createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         active: true,
+        // The account's standing, never its username.
+        accountStatus: 'active',
       },
     ]);
   });

@@ -84,12 +84,16 @@ export function createProfile(deps: { models: Models; hasher: PasswordHasher; ac
      * still names it. Its flows (which showed its username), reset links and sign-in throttle go too.
      * Record links and sessions are the caller's (they belong to other modules).
      */
-    async close(accountId: string): Promise<void> {
+    async close(accountId: string, options: { exceptFlowId?: string } = {}): Promise<void> {
       const account = await Account.findById(accountId).lean<AccountDocument>();
       if (!account) throw new AppError('account.not_found');
       const throttle = throttleDocumentIds(account.usernameKey);
       await Promise.all([
-        Flow.deleteMany({ 'subject.accountId': accountId }),
+        // The flow closing it (if any) is saved by its own step, which clears what it showed.
+        Flow.deleteMany({
+          'subject.accountId': accountId,
+          ...(options.exceptFlowId ? { _id: { $ne: options.exceptFlowId } } : {}),
+        }),
         RecoveryTicket.deleteMany({ accountId }),
         SignInThrottle.deleteMany({ _id: { $in: [throttle.state, throttle.lease] } }),
       ]);

@@ -153,7 +153,8 @@ export function createRecovery(deps: RecoveryDeps) {
      */
     async startForAccount(accountId: string, options: { print: boolean; context?: AuditContext }): Promise<{ link: string }> {
       const account = await deps.accounts.findById(accountId);
-      if (!account || account.status !== 'active') throw new AppError('account.not_found');
+      // A deactivated account too: its new password reactivates it.
+      if (!account || account.status === 'closed') throw new AppError('account.not_found');
       if (!options.print && !account.email) throw new AppError('recovery.no_email');
       const flow = await engine.create(
         definition,

@@ -22,7 +22,7 @@ export const registrationPublic = z.object({
   practice: z.object({ name: z.string() }),
   verificationMethods: z.array(z.enum(VERIFICATION_METHODS)),
   maskedPhone: z.string().optional(),
-  /** Pre-filled: the username of the patient's own account that holds the record (a re-enrollment), else the email on file; after completion, the account's. */
+  /** Pre-filled: the email on file (never the username of an account that holds the record); after completion, the account's. */
   username: z.string().optional(),
   /**
    * The record is already some account's own (a re-enrollment): the patient may reset that

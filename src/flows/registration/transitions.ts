@@ -78,12 +78,11 @@ async function verified(
           audit: { action, outcome: 'failure', details: { reason: 'enrollment_unusable' } },
         };
   }
-  // A re-enrollment of a record that is already an account's own may recover that account. Only
-  // then is the "most recent username" pre-filled: whoever proved to be this patient may reset
-  // that account anyway, while the username of an account holding the record for someone else
-  // (a parent's, for a child's record) is never shown to whoever registers for it next.
+  // A re-enrollment of a record that is already an account's own may recover that account. That
+  // account is not named to whoever registers (issues 10 and 11): it shows once they sign in to it
+  // or reset its password; the username is pre-filled with the email on file only.
   const holder = ctx.enrollment.relationship === 'self' ? await deps.recordLinks.holderOf(ctx.record._id) : undefined;
-  const username = holder?.username ?? ctx.record.email ?? undefined;
+  const username = ctx.record.email ?? undefined;
   return {
     state: 'awaiting_account_choice',
     public: { ...(username ? { username } : {}), canRecover: holder !== undefined },

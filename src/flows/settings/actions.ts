@@ -34,7 +34,7 @@ export const settingsAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('remove_app'), clientId: z.string().trim().min(1).max(128) }),
   z.object({ action: z.literal('deactivate') }),
   z.object({ action: z.literal('close_account') }),
-  z.object({ action: z.literal('merge_into'), login: z.string().trim().max(256), password: z.string().max(1024) }),
+  z.object({ action: z.literal('merge_into'), otherLogin: z.string().trim().max(256), otherPassword: z.string().max(1024) }),
   z.object({ action: z.literal('confirm') }),
   z.object({ action: z.literal('cancel') }),
 ]);
@@ -70,10 +70,7 @@ export const SETTINGS_FIELDS: Record<SettingsActionName, FieldDescriptor[]> = {
   remove_app: [field('clientId', 'hidden')],
   deactivate: [],
   close_account: [],
-  merge_into: [
-    field('login', 'text', { label: 'field.other_login' }),
-    field('password', 'password', { label: 'field.other_password' }),
-  ],
+  merge_into: [field('otherLogin', 'text'), field('otherPassword', 'password')],
   confirm: [],
   cancel: [],
 };

@@ -4,6 +4,7 @@ import { signInFailureDetails, type Accounts } from '../../domain/account/accoun
 import type { Profile } from '../../domain/account/profile.ts';
 import type { RecoveryTickets } from '../../domain/account/recovery-tickets.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
+import type { Closure } from './closure.ts';
 import { normalisePhone } from '../../domain/verification/sms-code.ts';
 import type { AccountDocument } from '../../models/index.ts';
 import type { Later } from '../../platform/background.ts';
@@ -29,7 +30,8 @@ export interface SettingsTransitionDeps {
   accounts: Pick<Accounts, 'signIn' | 'findById' | 'setPassword'>;
   profile: Profile;
   sessions: Pick<AccountSessions, 'endAll' | 'endOthers' | 'removeApp'>;
-  recordLinks: Pick<RecordLinks, 'moveAll' | 'endAllFor' | 'activeFor'>;
+  recordLinks: Pick<RecordLinks, 'activeFor'>;
+  closure: Closure;
   tickets: Pick<RecoveryTickets, 'issue'>;
   notices: Pick<AccountNotices, 'emailConfirmation' | 'changed' | 'passwordChanged'>;
   smsCode: SmsCodeMethod;
@@ -41,6 +43,14 @@ export interface SettingsTransitionDeps {
 
 type SettingsFlowRecord = FlowRecord<SettingsState, SettingsPublic, SettingsInternal>;
 type SettingsOutcome = Outcome<SettingsState, SettingsPublic, SettingsInternal>;
+
+/** What a closed account's last flow keeps showing: nothing personal. */
+const erased: Partial<SettingsPublic> = {
+  pendingEmail: undefined,
+  maskedPhone: undefined,
+  mergeInto: undefined,
+  done: undefined,
+};
 
 /** The settings transitions, each guarded by the freshness its action needs. */
 export function settingsTransitions(
@@ -234,16 +244,16 @@ export function settingsTransitions(
 
     merge_into: guarded('merge_into', async (flow, input, ctx, from) => {
       // The patient proves they hold the other account too (a throttled sign-in to it).
-      const other = await deps.accounts.signIn(input.login, input.password, from);
+      const other = await deps.accounts.signIn(input.otherLogin, input.otherPassword, from);
       if (!other.ok)
         return {
           state: flow.state,
           error: other.error,
-          field: 'login',
+          field: 'otherLogin',
           audit: audit('merge_into', 'failure', signInFailureDetails(other)),
         };
       if (other.account._id === ctx.account._id)
-        return failure(flow, 'merge_into', new AppError('settings.merge_same_account'), 'login');
+        return failure(flow, 'merge_into', new AppError('settings.merge_same_account'), 'otherLogin');
       const records = (await deps.recordLinks.activeFor(ctx.account._id)).length;
       return {
         state: 'confirming_merge',
@@ -254,24 +264,22 @@ export function settingsTransitions(
     }),
 
     async confirm(flow, _input, ctx) {
-      const accountId = ctx.account._id;
       if (flow.state === 'confirming_deactivation') {
-        await deps.profile.deactivate(accountId);
-        const { notified } = await deps.sessions.endAll(accountId);
-        await tell('deactivated', ctx.account);
+        const { notified } = await deps.closure.deactivate(ctx.account);
         return { state: 'deactivated', audit: audit('deactivated', 'success', { portalsTold: notified }) };
       }
       if (flow.state === 'confirming_merge') {
-        const into = flow.internal.mergeIntoAccountId;
-        if (!into || !(await deps.accounts.findById(into))) return failure(flow, 'merge', new AppError('account.not_found'));
-        // Links first (each record stays linked to at least one account), then the emptied account closes.
-        const moved = await deps.recordLinks.moveAll(accountId, into);
-        await deps.sessions.endAll(into);
-        await closeAccount(ctx.account, 'merged');
-        return { state: 'merged', audit: audit('merged', 'success', { intoAccountId: into, recordsMoved: moved }) };
+        const into = flow.internal.mergeIntoAccountId ? await deps.accounts.findById(flow.internal.mergeIntoAccountId) : null;
+        if (!into || into.status !== 'active') return failure(flow, 'merge', new AppError('account.not_found'));
+        const { moved } = await deps.closure.merge(ctx.account, into, { exceptFlowId: flow.id });
+        return {
+          state: 'merged',
+          public: erased,
+          audit: audit('merged', 'success', { intoAccountId: into._id, recordsMoved: moved }),
+        };
       }
-      await closeAccount(ctx.account, 'closed');
-      return { state: 'closed', audit: audit('closed') };
+      await deps.closure.close(ctx.account, { exceptFlowId: flow.id });
+      return { state: 'closed', public: erased, audit: audit('closed') };
     },
 
     async cancel() {
@@ -283,12 +291,4 @@ export function settingsTransitions(
       };
     },
   };
-
-  /** Close and opt out (help topic 23): links end, sessions end, personal data goes, contacts are told once more. */
-  async function closeAccount(account: AccountDocument, what: 'closed' | 'merged') {
-    await deps.recordLinks.endAllFor(account._id, 'account_closed');
-    await deps.sessions.endAll(account._id);
-    await deps.profile.close(account._id);
-    await tell(what, account);
-  }
 }

@@ -168,13 +168,17 @@ describe('signIn', () => {
     expect(error.code).toBe('login.invalid_credentials');
   });
 
-  test('a deactivated account cannot sign in, even with the right password', async () => {
+  test('a deactivated or closed account cannot sign in, even with the right password', async () => {
     const erin = await accounts.create({ username: 'Erin', password: PASSWORD });
     expect((await signedIn('erin', PASSWORD))._id).toBe(erin._id);
     await models.Account.updateOne({ _id: erin._id }, { $set: { status: 'deactivated' } });
-    const error = await refused('erin', PASSWORD);
-    expect(error.code).toBe('login.invalid_credentials');
-    expect(error.toJSON()).toEqual(new AppError('login.invalid_credentials').toJSON());
+    // The right password learns it is deactivated (and how to undo it); a wrong one learns nothing.
+    expect((await refused('erin', PASSWORD)).code).toBe('account.deactivated');
+    const wrong = await refused('erin', 'Wrong-Password-1');
+    expect(wrong.toJSON()).toEqual(new AppError('login.invalid_credentials').toJSON());
+    // A closed account is gone: even its old password is an unknown username.
+    await models.Account.updateOne({ _id: erin._id }, { $set: { status: 'closed' } });
+    expect((await refused('erin', PASSWORD)).toJSON()).toEqual(new AppError('login.invalid_credentials').toJSON());
   });
 
   test('a login with a hash made with other parameters replaces the stored hash', async () => {
