@@ -24,6 +24,7 @@ import { createRecovery } from './flows/recovery/recovery.ts';
 import { createSettings } from './flows/settings/settings.ts';
 import { createClosure } from './flows/settings/closure.ts';
 import { createProfile } from './domain/account/profile.ts';
+import { createSecondFactor } from './domain/account/second-factor.ts';
 import { createActivity } from './domain/account/activity.ts';
 import { createAccountSessions } from './oidc/account-sessions.ts';
 import { accountClientMetadata } from './oidc/account-client.ts';
@@ -144,6 +145,7 @@ export async function createContainer(deps: ContainerDeps) {
     accountNotices,
     resetPassword,
     profile: createProfile({ models, hasher, accounts }),
+    secondFactor: createSecondFactor({ models, secrets, accounts, now, issuerName: english('layout.site_name') }),
     activity: createActivity({ models }),
     recordLinks,
     launchContexts: createLaunchContexts({ models, recordLinks }),
@@ -209,6 +211,7 @@ export async function createContainer(deps: ContainerDeps) {
       lifecycle,
       recordLinks,
       resetPassword,
+      secondFactor: domain.secondFactor,
       smsCode,
       text: english,
       portalLoginUri: (practiceId) => domain.practices.portalLoginUri(practiceId),
@@ -221,6 +224,7 @@ export async function createContainer(deps: ContainerDeps) {
       tickets: recoveryTickets,
       notices: accountNotices,
       resetPassword,
+      secondFactor: domain.secondFactor,
       smsCode,
       rateLimits: platform.rateLimits,
       linkUrl: (token) => `${config.issuer}${paths.recoveryLink(token)}`,
@@ -228,7 +232,14 @@ export async function createContainer(deps: ContainerDeps) {
       now,
       text: english,
     }),
-    interaction: createInteractionFlow({ engine, accounts, recordLinks, now }),
+    interaction: createInteractionFlow({
+      engine,
+      accounts,
+      recordLinks,
+      secondFactor: domain.secondFactor,
+      throttle: signInThrottle,
+      now,
+    }),
     settings: createSettings({
       engine,
       accounts,
@@ -237,6 +248,7 @@ export async function createContainer(deps: ContainerDeps) {
       sessions: oidc.accountSessions,
       recordLinks,
       closure,
+      secondFactor: domain.secondFactor,
       tickets: recoveryTickets,
       redeem: (token, purpose) => recoveryTickets.redeem(token, purpose),
       notices: accountNotices,

@@ -24,6 +24,7 @@ export interface AddClientOptions {
   postLogoutRedirectUri?: string[];
   backchannelLogoutUri?: string;
   firstParty?: boolean;
+  requireMfa?: boolean;
 }
 
 /** Options an EHR client (`--practice`) does not take: it has no browser flows and no redirects. */
@@ -33,6 +34,7 @@ const NOT_FOR_PRACTICE_CLIENTS = [
   ['postLogoutRedirectUri', '--post-logout-redirect-uri'],
   ['backchannelLogoutUri', '--backchannel-logout-uri'],
   ['firstParty', '--first-party'],
+  ['requireMfa', '--require-mfa'],
 ] as const;
 
 /** RFC 7591 metadata for `client add`; the secret is generated for a confidential client that was given none. */
@@ -68,6 +70,7 @@ export function buildClientMetadata(
     ...(options.postLogoutRedirectUri ? { post_logout_redirect_uris: options.postLogoutRedirectUri } : {}),
     ...(options.backchannelLogoutUri !== undefined ? { backchannel_logout_uri: options.backchannelLogoutUri } : {}),
     first_party: options.firstParty === true,
+    ...(options.requireMfa ? { require_mfa: true } : {}),
   };
   return generatedSecret === undefined ? { metadata } : { metadata, generatedSecret };
 }
@@ -131,6 +134,7 @@ function describeClient(client: ClientMetadata): string[] {
     ['client_name', typeof client.client_name === 'string' ? client.client_name : undefined],
     ['type', isPublic(client) ? 'public (no secret)' : `confidential (${authMethod ?? 'client_secret_basic'})`],
     ['first_party', client.first_party === true ? 'yes' : 'no'],
+    ['require_mfa', client.require_mfa === true ? 'yes' : undefined],
     ['practice_id', typeof client.practice_id === 'string' ? client.practice_id : undefined],
     ['grant_types', list(client.grant_types)],
     ['scope', typeof client.scope === 'string' ? client.scope : undefined],
@@ -164,6 +168,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .option('--post-logout-redirect-uri <uri...>', 'allowed post-logout redirect URI(s)')
     .option('--backchannel-logout-uri <uri>', 'back-channel logout endpoint of the client')
     .option('--first-party', 'our own application: no consent screen')
+    .option('--require-mfa', 'its patients must sign in with two steps (a password-only sign-in gets no token)')
     .option('--json', 'print JSON')
     .addHelpText(
       'after',

@@ -27,6 +27,17 @@ const accountSchema = new Schema(
       questionId: { type: String },
       answerHash: { type: String },
     },
+    /**
+     * Two-step verification by an authenticator app: the secret sealed with TOKEN_SECRET (never
+     * stored readable) and the last time step used (each code works once).
+     */
+    totp: {
+      secretSealed: { type: String },
+      enabledAt: { type: Date },
+      lastTimeStep: { type: Number },
+    },
+    /** Single-use recovery codes (shown once when made), as HMACs. */
+    recoveryCodes: { type: [String], default: undefined },
     /** `deactivated`: refused at sign-in until recovered; `closed`: personal data erased, for good. */
     status: { type: String, enum: ['active', 'deactivated', 'closed'], default: 'active' },
   },

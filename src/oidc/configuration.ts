@@ -6,6 +6,7 @@ import type { LaunchContexts } from '../domain/records/launch-contexts.ts';
 import type { RecordLinks } from '../domain/records/record-links.ts';
 import { paths, routes } from '../paths.ts';
 import type { ProviderPages } from '../ports/provider-pages.ts';
+import { ACR } from '../ports/interaction.ts';
 import { createFindAccount, SCOPE_CLAIMS } from './claims.ts';
 import { createGrantLoader } from './grants.ts';
 import { createInteractionPolicy } from './policy.ts';
@@ -80,7 +81,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     /** Accounts and their claims (claims.ts). */
     findAccount: createFindAccount(deps),
     scopes: [...STATIC_SCOPES],
-    claims: SCOPE_CLAIMS as unknown as NonNullable<Configuration['claims']>,
+    /** A password alone, or two steps (acr_values; the ID token's acr). */
+    acrValues: [ACR.password, ACR.multiFactor],
+    /** Scope claims, and the claims every ID token may carry: how and when the person signed in. */
+    claims: { ...SCOPE_CLAIMS, acr: null, amr: null, auth_time: null, sid: null } as unknown as NonNullable<
+      Configuration['claims']
+    >,
     /** SMART sends the FHIR server as `aud` and a launch context as `launch`; keep them visible. */
     extraParams: ['aud', 'launch'],
     /** Scope claims come from userinfo unless ID_TOKEN_INCLUDES_SCOPE_CLAIMS (or asked with `claims`). */
@@ -144,11 +150,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
 
     extraClientMetadata: {
-      /** first_party: our own portals, which need no consent screen. practice_id: the practice an EHR client acts for. */
-      properties: ['first_party', 'practice_id'],
+      /**
+       * first_party: our own portals, which need no consent screen. practice_id: the practice an
+       * EHR client acts for. require_mfa: the client's patients must sign in with two steps.
+       */
+      properties: ['first_party', 'practice_id', 'require_mfa'],
       validator(_ctx, key, value) {
-        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        if ((key === 'first_party' || key === 'require_mfa') && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
         }
         if (key === 'practice_id' && value !== undefined && (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value))) {
           throw new errors.InvalidClientMetadata('practice_id must be 1 to 64 letters, digits, "-" or "_"');

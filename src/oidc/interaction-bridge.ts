@@ -1,7 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
-import type { InteractionHandle } from '../ports/interaction.ts';
+import { ACR, type InteractionHandle } from '../ports/interaction.ts';
+
+/**
+ * Whether a sign-in for this client and request must use a second factor: the client requires it
+ * (`require_mfa` metadata), or the request asks for the multi-factor class (`acr_values`, or an
+ * `acr` claim request naming it).
+ */
+export function requiresMultiFactor(metadata: Record<string, unknown>, params: Record<string, unknown>): boolean {
+  if (metadata.require_mfa === true) return true;
+  const asked = typeof params.acr_values === 'string' ? params.acr_values.split(' ') : [];
+  if (asked.includes(ACR.multiFactor)) return true;
+  try {
+    const claims =
+      typeof params.claims === 'string'
+        ? (JSON.parse(params.claims) as { id_token?: { acr?: { value?: string; values?: string[] } } })
+        : {};
+    const acr = claims.id_token?.acr;
+    return acr?.value === ACR.multiFactor || (acr?.values ?? []).includes(ACR.multiFactor);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The one place that touches oidc-provider's interaction internals. Every completion returns the
@@ -46,8 +67,9 @@ export function createInteractionBridge(provider: Provider) {
         },
         loginHint: typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 256) : undefined,
         accountId: details.session?.accountId,
+        requiresMultiFactor: requiresMultiFactor(client.metadata(), details.params),
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.
-        completeLogin: (accountId, amr, ts) => finish({ login: { accountId, amr, ts }, create: {} }, false),
+        completeLogin: (accountId, amr, ts, acr) => finish({ login: { accountId, amr, ts, acr }, create: {} }, false),
         async completeConsent() {
           const accountId = details.session?.accountId;
           if (!accountId) throw new AppError('interaction.invalid_action');

@@ -1,5 +1,7 @@
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { RecordLinks } from '../domain/records/record-links.ts';
+import { ACR } from '../ports/interaction.ts';
+import { requiresMultiFactor } from './interaction-bridge.ts';
 import { isPatientScope, isToleratedSmartScope } from './smart/scopes.ts';
 
 /**
@@ -16,6 +18,11 @@ function validateRequest(
 ) {
   const { params, client } = ctx.oidc;
   if (!params) return;
+  // Every ID token says how the person signed in (acr, amr), not only when a client asks.
+  if (ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume') {
+    const oidc = ctx.oidc as unknown as { claims?: { id_token?: Record<string, unknown> } };
+    oidc.claims = { ...oidc.claims, id_token: { acr: null, amr: null, ...oidc.claims?.id_token } };
+  }
   const { aud } = params as { aud?: string };
   // A pushed request (PAR) comes back as a request object whose `aud` is the issuer: not SMART's aud.
   if (aud !== undefined && aud !== deps.issuer && !deps.isFhirServer(aud.replace(/\/+$/, ''))) {
@@ -58,6 +65,16 @@ export function createInteractionPolicy(deps: {
 }) {
   const { Check, Prompt } = interactionPolicy;
   const policy = interactionPolicy.base();
+  // A session signed in with a password alone does not satisfy a client or request that needs
+  // two-step verification: sign in again (the second step is then asked).
+  policy.get('login')!.checks.add(
+    new Check('multi_factor_required', 'two-step verification is required', (ctx) => {
+      const { session, client, params } = ctx.oidc;
+      if (!session?.accountId || !client) return Check.NO_NEED_TO_PROMPT;
+      const needed = requiresMultiFactor(client.metadata(), params as Record<string, unknown>);
+      return needed && session.acr !== ACR.multiFactor ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
   policy.add(new Prompt({ name: 'create', requestable: true }), 0);
   policy.add(
     new Prompt(

@@ -1,4 +1,14 @@
 /**
+ * The authentication context classes a relying party may ask for (`acr_values`, published in
+ * discovery) and an ID token names (`acr`): a password alone, or a password and a second factor
+ * (or a passkey, which is both).
+ */
+export const ACR = {
+  password: 'urn:patient-idp:acr:password',
+  multiFactor: 'urn:patient-idp:acr:mfa',
+} as const;
+
+/**
  * The port through which flows see an oidc-provider interaction (implemented by
  * src/oidc/interaction-bridge.ts): plain data and the ways to finish it.
  */
@@ -14,8 +24,13 @@ export interface InteractionHandle {
   loginHint: string | undefined;
   /** Set when someone is already signed in (consent prompts). */
   accountId: string | undefined;
-  /** Signs the account in; `loginTs` (seconds, the provider's clock) becomes the session's login time. */
-  completeLogin(accountId: string, amr: string[], loginTs: number): Promise<string>;
+  /** The client requires two-step verification (`require_mfa`), or the request asks for it (`acr_values`, an essential `acr`). */
+  requiresMultiFactor: boolean;
+  /**
+   * Signs the account in; `loginTs` (seconds, the provider's clock) becomes the session's login
+   * time; `amr` (RFC 8176) and `acr` say how (they reach the ID token).
+   */
+  completeLogin(accountId: string, amr: string[], loginTs: number, acr: string): Promise<string>;
   completeConsent(): Promise<string>;
   /** SMART launch: the patient (record link) chosen for this authorization; the token then names its record as `patient`. */
   completePatient(launchRecordLinkId: string): Promise<string>;

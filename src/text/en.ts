@@ -19,6 +19,9 @@ export const en = {
   'error.interaction.invalid_action': 'That step is not available at this point of the sign-in.',
   'error.login.invalid_credentials':
     'The username or password is incorrect. After several wrong tries, sign-in pauses for a while: use “Forgot your password?” if you are unsure.',
+  'error.signin.code_invalid': 'That code is not right, or was already used. Enter the current code from your authenticator app.',
+  'error.signin.second_factor_required':
+    'This app requires two-step verification. Set up an authenticator app on your account page, then sign in again.',
   'error.signin.too_many_attempts': 'Too many sign-in attempts came from your network. Wait a minute, then try again.',
   'error.config.invalid': 'The server configuration is not valid.',
   'error.cli.invalid_input': 'The command input is not valid.',
@@ -59,6 +62,8 @@ export const en = {
   'error.account.signin_required': 'Sign in to see your account.',
   'error.account.reauthentication_required': 'For your security, enter your password again before this change.',
   'error.phone.invalid': 'Enter a valid phone number, for example (415) 555-0123.',
+  'error.settings.totp_already_on': 'Two-step verification is already on. Turn it off first to use another app.',
+  'error.settings.totp_not_on': 'Two-step verification is not on.',
   'error.settings.app_not_found': 'That app has no access to your account.',
   'error.settings.merge_same_account': 'That is the account you are signed in to. Sign in to your other account.',
   'error.account.deactivated':
@@ -113,6 +118,9 @@ export const en = {
   'field.clientId': 'App',
   'field.otherLogin': 'Username of your other account',
   'field.otherPassword': 'Password of your other account',
+  'field.totp_code': 'Code from your authenticator app',
+  'field.totp_code.hint': 'The 6-digit code the app shows now.',
+  'field.recovery_code': 'Recovery code',
   'field.identifier': 'Username or email address',
   'field.identifier.hint': 'If an account matches, we email it a link to choose a new password.',
   'field.email': 'Email address',
@@ -159,6 +167,15 @@ export const en = {
   'page.error.default_message': 'The request could not be completed.',
 
   // --- sign-in interaction ----------------------------------------------------------------------------
+  'page.second_factor.title': 'Two-step verification',
+  'page.second_factor.heading': 'Enter your code',
+  'page.second_factor.intro':
+    'Your account has two-step verification. Open your authenticator app and enter the code it shows for this account.',
+  'page.second_factor.submit': 'Verify',
+  'page.second_factor.no_app_heading': 'No access to your app?',
+  'page.second_factor.no_app_intro':
+    'Enter one of the recovery codes you saved when you set up two-step verification. Each works once.',
+  'page.second_factor.use_recovery_code': 'Use recovery code',
   'page.login.title': 'Sign in',
   'page.login.intro': 'Sign in to continue to <b>{client}</b>.',
   'page.login.forgot_password': 'Forgot your password?',
@@ -228,6 +245,7 @@ export const en = {
   'page.recovery.question_heading': 'Answer your security question',
   'page.recovery.question_intro': 'You chose this question when you created your account.',
   'page.recovery.question_submit': 'Continue',
+  'page.recovery.code_instead_heading': 'Have a recovery code? Use it instead',
   'page.recovery.new_password_heading': 'Choose a new password',
   'page.recovery.your_username': 'Your username is {username}.',
   'page.recovery.new_password_submit': 'Save new password',
@@ -274,6 +292,29 @@ export const en = {
   'page.account.change_username': 'Change username',
   'page.account.change_password': 'Change password',
   'page.account.change_question': 'Change security question',
+  'page.account.two_step': 'Two-step verification',
+  'page.account.two_step_off':
+    'Add a second step to your sign-in: a code from an authenticator app on your phone, asked after your password. Some apps require it.',
+  'page.account.two_step_on': 'On: sign-ins ask for a code from your authenticator app. Recovery codes left: {left}.',
+  'page.account.start_totp': 'Set up an authenticator app',
+  'page.account.remove_totp': 'Turn off two-step verification',
+  'page.account.regenerate_codes': 'Make new recovery codes',
+  'page.account.totp_heading': 'Set up your authenticator app',
+  'page.account.totp_step1':
+    'Install an authenticator app on your phone (for example Google Authenticator, Microsoft Authenticator or 1Password).',
+  'page.account.totp_step2': 'In the app, add an account by scanning this code.',
+  'page.account.totp_qr_alt': 'QR code to scan with your authenticator app',
+  'page.account.totp_key': 'Cannot scan? Enter this key in the app instead:',
+  'page.account.totp_step3': 'Enter the 6-digit code the app now shows.',
+  'page.account.totp_confirm': 'Turn on two-step verification',
+  'page.account.totp_cancel': 'Cancel',
+  'page.account.codes_heading': 'Save your recovery codes',
+  'page.account.codes_intro':
+    'If you lose your phone, each of these codes lets you sign in once instead of a code from the app. Keep them somewhere safe, such as a password manager or a printed copy.',
+  'page.account.codes_once': 'They are shown only now. You can make new ones later (the old ones then stop working).',
+  'page.account.codes_saved': 'I have saved my recovery codes',
+  'page.account.done.totp_on': 'Two-step verification is on.',
+  'page.account.done.totp_off': 'Two-step verification is off.',
   'page.account.notifications': 'Notifications',
   'page.account.notifications_intro':
     'Security notices (a new password, a changed contact) are always sent. Choose what else your practices may send you through us.',
@@ -572,6 +613,9 @@ export const en = {
   'email.changed.phone': 'The phone number of your patient portal account was changed.',
   'email.changed.username': 'The username of your patient portal account was changed.',
   'email.changed.security_question': 'The security question of your patient portal account was changed.',
+  'email.changed.second_factor_added': 'Two-step verification was turned on for your patient portal account.',
+  'email.changed.second_factor_removed': 'Two-step verification was turned off for your patient portal account.',
+  'email.changed.recovery_codes': 'New recovery codes were made for your patient portal account; the old ones no longer work.',
   'email.changed.deactivated': 'Your patient portal account was deactivated. Reset its password to use it again.',
   'email.changed.closed': 'Your patient portal account was closed and its personal data erased.',
   'email.changed.merged': 'Your patient portal account was merged into your other account and closed.',

@@ -14,6 +14,12 @@ import { formBody, formString } from './form.ts';
 import type { Pages } from './page.ts';
 
 const TERMINAL: ReadonlySet<string> = new Set(['signed_out', 'deactivated', 'closed', 'merged']);
+/** The states with a page of their own (the rest show the account page). */
+const STATE_TEMPLATES: Record<string, string> = {
+  awaiting_phone_code: 'account/phone-code',
+  confirming_totp: 'account/totp',
+  showing_recovery_codes: 'account/recovery-codes',
+};
 const CONFIRMING: ReadonlySet<string> = new Set(['confirming_deactivation', 'confirming_closure', 'confirming_merge']);
 
 /**
@@ -42,12 +48,7 @@ export function accountPages(deps: {
 
   function show(ctx: Context, view: Awaited<ReturnType<Settings['describe']>>) {
     const { flow, account } = view;
-    const template =
-      flow.state === 'awaiting_phone_code'
-        ? 'account/phone-code'
-        : CONFIRMING.has(flow.state)
-          ? 'account/confirm'
-          : 'account/index';
+    const template = STATE_TEMPLATES[flow.state] ?? (CONFIRMING.has(flow.state) ? 'account/confirm' : 'account/index');
     deps.pages.show(ctx, template, 'page.account.title', {
       ...flow,
       account,

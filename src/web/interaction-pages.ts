@@ -27,6 +27,8 @@ const PROMPT_PAGES: Record<string, { template: string; title: TextId }> = {
   patient: { template: 'interaction/patient', title: 'page.patient.title' },
 };
 
+const SECOND_FACTOR_PAGE = { template: 'interaction/second-factor', title: 'page.second_factor.title' as TextId };
+
 /**
  * The sign-in pages: GET shows the interaction's current prompt; every form posts
  * `{ csrf, action, ... }` to the interaction's own URL and is answered 303 to wherever the flow
@@ -50,7 +52,9 @@ export function interactionPages(deps: {
   }
 
   function show(ctx: Context, view: InteractionView, prompt = view.prompt, extra: Record<string, unknown> = {}) {
-    const { template, title } = PROMPT_PAGES[prompt] ?? PROMPT_PAGES.login!;
+    // After the password, the second step has its own page, whatever the prompt.
+    const { template, title } =
+      view.state === 'second_factor' ? SECOND_FACTOR_PAGE : (PROMPT_PAGES[prompt] ?? PROMPT_PAGES.login!);
     const { t } = ctx.state;
     deps.pages.show(ctx, template, title, {
       ...view,
@@ -107,9 +111,9 @@ export function interactionPages(deps: {
       { ...parsed.data, csrf: formString(body, 'csrf') },
       { form: true, t: ctx.state.t, context: auditContextOf(ctx) },
     );
-    if (!error && flow.redirectTo) {
+    if (!error && (flow.redirectTo || flow.state === 'second_factor')) {
       ctx.status = 303;
-      ctx.redirect(flow.redirectTo);
+      ctx.redirect(flow.redirectTo ?? paths.interaction(interaction.uid));
       return;
     }
     ctx.status = error?.status ?? 400;

@@ -3,6 +3,7 @@
 // the phone code page, the confirmation pages of deactivating, closing and merging, an email
 // confirmation link, signing out everywhere, and the root and help pages.
 import type { Page } from 'playwright-core';
+import { generate } from 'otplib';
 import { english } from '../../src/text/index.ts';
 import { createTwilioSmsSender } from '../../adapters/twilio-sms-sender.ts';
 import { createTestPractice } from '../support/practice.ts';
@@ -15,6 +16,10 @@ import { headingOf, launchBrowsing, submit, type Browsing } from './page-checks.
 const TIMEOUT = 180_000;
 const PASSWORD = 'Sunny-Meadow-42';
 const EVERY_PAGE = [
+  'totp',
+  'recovery-codes',
+  'second-factor',
+  'second-factor-wrong',
   'home',
   'help',
   'help-records',
@@ -141,6 +146,50 @@ test(
     await submit(page, english('page.account.email_link_confirm'));
     expect((await page.getByRole('alert').innerText()).trim()).toBe(english('error.recovery.link_unusable'));
     await context.close();
+  },
+  TIMEOUT,
+);
+
+test(
+  'two-step verification: set up with the QR code page, recovery codes shown once, then the second step at sign-in',
+  async () => {
+    await registered('browser.twostep');
+    const context = await browsing.newContext();
+    const page = await context.newPage();
+    await signIn(page, 'browser.twostep');
+    await submit(page, english('page.account.start_totp'));
+    expect(await headingOf(page)).toBe(english('page.account.totp_heading'));
+    expect(await page.getByRole('img', { name: english('page.account.totp_qr_alt') }).isVisible()).toBe(true);
+    await browsing.checkpoint(page, 't-totp');
+    const secret = (await page.locator('code.secret').innerText()).trim();
+    const codeNow = () => generate({ secret, epoch: Math.floor(harness.clock.now().getTime() / 1000) });
+    await page.getByLabel(english('field.totp_code')).fill(await codeNow());
+    await submit(page, english('page.account.totp_confirm'));
+    expect(await headingOf(page)).toBe(english('page.account.codes_heading'));
+    expect(await page.locator('ul.codes li').count()).toBe(10);
+    await browsing.checkpoint(page, 't-recovery-codes');
+    await submit(page, english('page.account.codes_saved'));
+    expect(await page.getByRole('status').first().innerText()).toBe(english('page.account.done.totp_on'));
+    await context.close();
+
+    // The next sign-in asks for the app's code after the password.
+    const again = await browsing.newContext();
+    const next = await again.newPage();
+    await next.goto(`${server.issuer}/account`);
+    await next.getByLabel('Username').fill('browser.twostep');
+    await next.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await submit(next, 'Sign in');
+    expect(await headingOf(next)).toBe(english('page.second_factor.heading'));
+    await browsing.checkpoint(next, 't-second-factor');
+    await next.getByLabel(english('field.totp_code')).fill('000000');
+    await submit(next, english('page.second_factor.submit'));
+    expect((await next.getByRole('alert').first().innerText()).trim()).toContain(english('error.signin.code_invalid'));
+    await browsing.checkpoint(next, 't-second-factor-wrong');
+    harness.clock.advance(30_000);
+    await next.getByLabel(english('field.totp_code')).fill(await codeNow());
+    await submit(next, english('page.second_factor.submit'));
+    expect(await headingOf(next)).toBe(english('page.account.heading'));
+    await again.close();
   },
   TIMEOUT,
 );

@@ -101,6 +101,13 @@ describe('client add', () => {
     expect(stored).not.toHaveProperty('client_secret');
   });
 
+  test('--require-mfa: its patients must sign in with two steps (stored as require_mfa)', async () => {
+    const result = await cli.run(['client', 'add', 'strict-app', '--redirect-uri', REDIRECT, '--require-mfa']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/require_mfa:\s+yes/);
+    expect(await cli.services.oidc.clients.get('strict-app')).toMatchObject({ require_mfa: true });
+  });
+
   describe('bad input exits 2 with one error line and stores nothing', () => {
     const expectRejected = (argv: string[], code: string, message?: RegExp) =>
       expectRefused(cli, argv, { code, message }, clientCount);

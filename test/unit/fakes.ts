@@ -156,6 +156,9 @@ export function memoryAccounts() {
       byKey.set(usernameKey(input.username), account);
       return account;
     },
+    async findById(id: string) {
+      return [...byKey.values()].find((account) => account._id === id) ?? null;
+    },
     /** The recovery's new password, by the same rules (sessions and notices are not modelled here). */
     async resetPassword(accountId: string, password: string) {
       const account = [...byKey.values()].find((candidate) => candidate._id === accountId);

@@ -55,6 +55,11 @@ export const settingsView = flowView.extend({
   state: z.enum(SETTINGS_STATES),
   ...settingsPublic.shape,
   passwordRules: z.array(z.object({ rule: z.string(), text: z.string() })),
+  totp: z
+    .object({ secret: z.string(), uri: z.string(), qrCode: z.string() })
+    .optional()
+    .describe('Setting up an authenticator app: the key as text, the otpauth URI, and a QR code image (PNG data URL).'),
+  recoveryCodes: z.array(z.string()).optional().describe('New recovery codes: shown this once.'),
 });
 
 const toggles = z.object({ records: z.boolean(), appointments: z.boolean() });
@@ -67,6 +72,7 @@ export const accountOverview = z.object({
   phone: z.string().optional().describe('Masked: the last four digits.'),
   phoneVerified: z.boolean(),
   securityQuestion: z.object({ id: z.string(), text: z.string() }).optional(),
+  secondFactors: z.object({ totp: z.boolean(), recoveryCodesLeft: z.number() }),
   notifications: z.object({ email: toggles, sms: toggles }),
   practices: z.array(
     z.object({
@@ -110,6 +116,10 @@ export const interactionView = flowView.extend({
     .optional(),
   redirectTo: z.string().optional().describe('Once done: where the user agent continues.'),
   loginHint: z.string().optional().describe("The relying party's login_hint: the username to pre-fill."),
+  secondFactors: z
+    .array(z.enum(['totp', 'recovery_code']))
+    .optional()
+    .describe('After the password: the second steps this account may take.'),
   recovery: z
     .object({ page: z.string(), api: z.string() })
     .describe(

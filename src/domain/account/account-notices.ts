@@ -80,7 +80,17 @@ export function createAccountNotices(deps: { mail: MailTransport; sms: SmsSender
      * or number): if someone else made it, the owner hears of it where they still can.
      */
     async changed(
-      what: 'email' | 'phone' | 'username' | 'security_question' | 'deactivated' | 'closed' | 'merged',
+      what:
+        | 'email'
+        | 'phone'
+        | 'username'
+        | 'security_question'
+        | 'second_factor_added'
+        | 'second_factor_removed'
+        | 'recovery_codes'
+        | 'deactivated'
+        | 'closed'
+        | 'merged',
       before: { email?: string | null | undefined; phoneNumber?: string | null | undefined },
       t: Translate,
     ): Promise<void> {

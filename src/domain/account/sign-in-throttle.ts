@@ -177,6 +177,30 @@ export function createSignInThrottle(deps: {
       await SignInThrottle.deleteOne({ _id: stateId(usernameKey) });
     },
 
+    /**
+     * One throttled check of another secret (a second-factor code, under its own `key`): the same
+     * waits, locks and per-address limit as passwords, and a refused check never runs `check`.
+     */
+    async guard(
+      key: string,
+      ip: string | undefined,
+      check: () => Promise<boolean>,
+    ): Promise<{ ok: true } | { ok: false; refusal?: Refusal; failures?: number }> {
+      const begun = await this.begin(key, ip);
+      if ('refusal' in begun) return { ok: false, refusal: begun.refusal };
+      const { attempt } = begun;
+      try {
+        if (await check()) {
+          await this.succeeded(attempt);
+          return { ok: true };
+        }
+        const { failures } = await this.failed(attempt);
+        return { ok: false, failures };
+      } finally {
+        await this.release(attempt);
+      }
+    },
+
     /** What an operator sees: consecutive failures and until when attempts are refused. */
     async status(usernameKey: string): Promise<{ failures: number; notBefore?: Date }> {
       const state = await SignInThrottle.findById(stateId(usernameKey)).lean<SignInThrottleDocument>();

@@ -5,6 +5,9 @@ import type { InteractionState } from './states.ts';
 /** What a client may submit to a sign-in interaction, as `{ action, ... }`: the same for JSON and forms. */
 export const interactionAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('login'), login: z.string().trim().min(1).max(256), password: z.string().min(1).max(1024) }),
+  /** The second step: a code from the authenticator app, or one of the recovery codes. */
+  z.object({ action: z.literal('verify_code'), code: z.string().trim().min(1).max(20) }),
+  z.object({ action: z.literal('use_recovery_code'), code: z.string().trim().min(1).max(40) }),
   z.object({ action: z.literal('consent') }),
   z.object({ action: z.literal('abort') }),
   /** SMART standalone launch: the record (its link id) whose data the app may see. */
@@ -19,6 +22,8 @@ export const INTERACTION_FIELDS: Record<InteractionActionName, FieldDescriptor[]
     { name: 'login', type: 'text', required: true, label: 'field.login' },
     { name: 'password', type: 'password', required: true, label: 'field.password' },
   ],
+  verify_code: [{ name: 'code', type: 'text', required: true, label: 'field.totp_code', hint: 'field.totp_code.hint' }],
+  use_recovery_code: [{ name: 'code', type: 'text', required: true, label: 'field.recovery_code' }],
   consent: [],
   abort: [],
   select_patient: [{ name: 'patient', type: 'choice', required: true, label: 'field.patient' }],
@@ -29,6 +34,7 @@ export const INTERACTION_ACTIONS: Record<InteractionState, readonly InteractionA
   login: ['login', 'abort'],
   // Prompt Create: a patient who already has an account may sign in instead of registering.
   create: ['login', 'abort'],
+  second_factor: ['verify_code', 'use_recovery_code', 'abort'],
   patient: ['select_patient', 'abort'],
   consent: ['consent', 'abort'],
   done: [],

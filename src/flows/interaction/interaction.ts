@@ -3,7 +3,10 @@ import { signInFailureDetails, type Accounts } from '../../domain/account/accoun
 import type { RecordLinks } from '../../domain/records/record-links.ts';
 import { paths } from '../../paths.ts';
 import type { AuditContext } from '../../platform/audit.ts';
-import type { InteractionHandle } from '../../ports/interaction.ts';
+import { ACR, type InteractionHandle } from '../../ports/interaction.ts';
+import { secondFactorsOf, type SecondFactor } from '../../domain/account/second-factor.ts';
+import type { SignInThrottle } from '../../domain/account/sign-in-throttle.ts';
+import type { AccountDocument } from '../../models/index.ts';
 import type { Translate } from '../../text/index.ts';
 import type { FlowAccess, FlowDefinition, FlowRecord, Outcome } from '../engine/definition.ts';
 import type { FlowEngine, FlowViewBase } from '../engine/engine.ts';
@@ -45,6 +48,8 @@ export interface InteractionView extends FlowViewBase<InteractionState> {
   loginHint?: string;
   /** "Forgot your password or username?": the page, and the JSON endpoint that starts it for this sign-in. */
   recovery: { page: string; api: string };
+  /** After the password: the second steps this account may take. */
+  secondFactors?: ('totp' | 'recovery_code')[];
 }
 
 type InteractionFlow = FlowRecord<InteractionState, InteractionPublic, InteractionInternal>;
@@ -74,8 +79,12 @@ const done = (redirectTo: string, action: string, details?: Record<string, unkno
  */
 export function createInteractionFlow(deps: {
   engine: FlowEngine;
-  accounts: Pick<Accounts, 'signIn'>;
+  accounts: Pick<Accounts, 'signIn' | 'findById'>;
   recordLinks: Pick<RecordLinks, 'describeActive'>;
+  /** The second step (null where none is wired, e.g. unit tests of the other prompts). */
+  secondFactor: Pick<SecondFactor, 'useTotp' | 'useRecoveryCode'>;
+  /** Second-step codes are throttled like passwords, under their own key per account. */
+  throttle: Pick<SignInThrottle, 'guard'>;
   now: () => Date;
 }) {
   const { engine } = deps;
@@ -111,22 +120,56 @@ export function createInteractionFlow(deps: {
       async login(flow, input, interaction, from) {
         const result = await deps.accounts.signIn(input.login, input.password, from);
         const subject = { clientId: interaction.client.id };
-        if (result.ok) {
-          // The session's login time, on oidc-provider's clock; recorded so the account centre can
-          // tell which sign-in (and so which device) each session is.
-          const loginTs = providerSeconds();
-          return done(await interaction.completeLogin(result.account._id, ['pwd'], loginTs), 'signin.login', {
-            accountId: result.account._id,
-            ...subject,
-            loginTs,
-          });
+        if (!result.ok) {
+          return {
+            state: flow.state,
+            error: result.error,
+            field: 'login',
+            audit: { action: 'signin.login', outcome: 'failure', details: { ...subject, ...signInFailureDetails(result) } },
+          };
         }
-        return {
-          state: flow.state,
-          error: result.error,
-          field: 'login',
-          audit: { action: 'signin.login', outcome: 'failure', details: { ...subject, ...signInFailureDetails(result) } },
-        };
+        const { account } = result;
+        const factors = secondFactorsOf(account);
+        if (factors.totp) {
+          const secondFactors = ['totp', ...(factors.recoveryCodesLeft > 0 ? ['recovery_code' as const] : [])] as (
+            'totp' | 'recovery_code'
+          )[];
+          return {
+            state: 'second_factor',
+            public: { secondFactors },
+            internal: { accountId: account._id },
+            audit: { action: 'signin.password', outcome: 'success', details: { accountId: account._id, ...subject } },
+          };
+        }
+        if (interaction.requiresMultiFactor) {
+          // The client (or the request) needs two steps and this account has none set up: no token.
+          return {
+            state: flow.state,
+            error: new AppError('signin.second_factor_required'),
+            field: 'login',
+            audit: {
+              action: 'signin.login',
+              outcome: 'failure',
+              details: { accountId: account._id, ...subject, reason: 'second_factor_required' },
+            },
+          };
+        }
+        // The session's login time, on oidc-provider's clock; recorded so the account centre can
+        // tell which sign-in (and so which device) each session is.
+        const loginTs = providerSeconds();
+        return done(await interaction.completeLogin(account._id, ['pwd'], loginTs, ACR.password), 'signin.login', {
+          accountId: account._id,
+          ...subject,
+          loginTs,
+        });
+      },
+      async verify_code(flow, input, interaction, from) {
+        return secondStep(flow, interaction, from, 'totp', async (account) => deps.secondFactor.useTotp(account, input.code));
+      },
+      async use_recovery_code(flow, input, interaction, from) {
+        return secondStep(flow, interaction, from, 'recovery_code', async (account) =>
+          deps.secondFactor.useRecoveryCode(account._id, input.code),
+        );
       },
       async consent(_flow, _input, interaction) {
         return done(await interaction.completeConsent(), 'signin.consent', {
@@ -154,6 +197,41 @@ export function createInteractionFlow(deps: {
       },
     },
   };
+
+  /** A second step: throttled like a password (per account, per address); on success the sign-in completes with two factors. */
+  async function secondStep(
+    flow: InteractionFlow,
+    interaction: InteractionHandle,
+    from: AuditContext,
+    method: 'totp' | 'recovery_code',
+    check: (account: AccountDocument) => Promise<boolean>,
+  ): Promise<InteractionOutcome> {
+    const accountId = flow.internal.accountId;
+    const account = accountId ? await deps.accounts.findById(accountId) : null;
+    if (!account) return done(await interaction.abort('the sign-in is no longer valid'), 'signin.abort');
+    const action = `signin.${method}`;
+    const subject = { accountId: account._id, clientId: interaction.client.id };
+    const checked = await deps.throttle.guard(`second-factor:${account._id}`, from.ip, () => check(account));
+    if (!checked.ok) {
+      const error =
+        checked.refusal?.by === 'address'
+          ? new AppError('signin.too_many_attempts', { data: { retryAfterSeconds: checked.refusal.retryAfterSeconds } })
+          : new AppError('signin.code_invalid');
+      return {
+        state: flow.state,
+        error,
+        field: 'code',
+        audit: { action, outcome: 'failure', details: { ...subject, consecutiveFailures: checked.failures } },
+      };
+    }
+    const loginTs = providerSeconds();
+    const amr = method === 'totp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'];
+    return done(await interaction.completeLogin(account._id, amr, loginTs, ACR.multiFactor), 'signin.login', {
+      ...subject,
+      loginTs,
+      secondFactor: method,
+    });
+  }
 
   /** The definition whose transitions act on this request's interaction. */
   const bound = (interaction: InteractionHandle): InteractionDefinition => ({ ...definition, context: async () => interaction });
@@ -192,6 +270,7 @@ export function createInteractionFlow(deps: {
       ...(flow.state === 'patient' ? { patients: await patientsOf(interaction.accountId) } : {}),
       ...(flow.public.redirectTo ? { redirectTo: flow.public.redirectTo } : {}),
       ...(interaction.loginHint ? { loginHint: interaction.loginHint } : {}),
+      ...(flow.state === 'second_factor' && flow.public.secondFactors ? { secondFactors: flow.public.secondFactors } : {}),
     };
   }
 
@@ -221,7 +300,7 @@ export function createInteractionFlow(deps: {
     /** Finishes the sign-in with an account a registration just created or linked (its one-time hand-off). */
     /** Completes the sign-in with the account a registration or a recovery just made, linked or reset. */
     completeWithAccount: (interaction: InteractionHandle, accountId: string) =>
-      interaction.completeLogin(accountId, ['pwd'], providerSeconds()),
+      interaction.completeLogin(accountId, ['pwd'], providerSeconds(), ACR.password),
   };
 }
 

@@ -2,6 +2,7 @@ import { AppError } from '../../errors/app-error.ts';
 import type { AccountNotices } from '../../domain/account/account-notices.ts';
 import type { Accounts } from '../../domain/account/accounts.ts';
 import type { ResetPassword } from '../../domain/account/password-reset.ts';
+import type { SecondFactor } from '../../domain/account/second-factor.ts';
 import type { RecoveryTickets } from '../../domain/account/recovery-tickets.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
 import { parseUsDate } from '../../domain/verification/date-of-birth.ts';
@@ -26,6 +27,7 @@ export interface RecoveryTransitionDeps {
   tickets: Pick<RecoveryTickets, 'issue' | 'redeem' | 'peek'>;
   notices: Pick<AccountNotices, 'recoveryLink' | 'usernameReminder'>;
   resetPassword: ResetPassword;
+  secondFactor: Pick<SecondFactor, 'useRecoveryCode'>;
   smsCode: SmsCodeMethod;
   rateLimits: Pick<RateLimits, 'take'>;
   /** The full URL of a mailed reset link. */
@@ -219,6 +221,18 @@ export function recoveryTransitions(
         state: 'awaiting_new_password',
         public: { username: account.username },
         audit: { action: 'recovery.answer_question', outcome: 'success' },
+      };
+    },
+
+    async use_recovery_code(flow, input) {
+      const account = flow.internal.accountId ? await deps.accounts.findById(flow.internal.accountId) : null;
+      if (!account || !(await deps.secondFactor.useRecoveryCode(account._id, input.code))) {
+        return failed(flow, 'recovery.use_recovery_code', 'code');
+      }
+      return {
+        state: 'awaiting_new_password',
+        public: { username: account.username },
+        audit: { action: 'recovery.use_recovery_code', outcome: 'success' },
       };
     },
 

@@ -4,6 +4,7 @@ import { normaliseAnswer } from '../../domain/account/security-questions.ts';
 import type { EnrollmentWithRecord } from '../../domain/enrollment/enrollments.ts';
 import type { EnrollmentLifecycle } from '../../domain/enrollment/lifecycle.ts';
 import type { ResetPassword } from '../../domain/account/password-reset.ts';
+import type { SecondFactor } from '../../domain/account/second-factor.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
 import { parseUsDate } from '../../domain/verification/date-of-birth.ts';
 import { verifyDobAndPin } from '../../domain/verification/dob-and-pin.ts';
@@ -26,6 +27,8 @@ export interface TransitionDeps {
   recordLinks: Pick<RecordLinks, 'link' | 'holderOf'>;
   /** A re-enrollment's recovery: a new password for the account that holds the record. */
   resetPassword: ResetPassword;
+  /** ...and, proved by the practice's PIN or the record's phone, the end of its lost second factors. */
+  secondFactor: Pick<SecondFactor, 'removeAll'>;
   smsCode: SmsCodeMethod;
   /** The language of messages sent to the patient. */
   text: Translate;
@@ -254,6 +257,8 @@ export function registrationTransitions(
       return finish(flow, ctx, deps, 'registration.reset_password', async () => {
         try {
           const { account } = await deps.resetPassword(holder, input.password, deps.text);
+          // Losing every factor falls back to this path (help topic 5): the second factors go too.
+          await deps.secondFactor.removeAll(holder);
           return { accountId: account._id, username: account.username };
         } catch (error) {
           if (!(error instanceof AppError) || error.code !== 'password.policy_violation') throw error;

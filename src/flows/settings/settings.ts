@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import QRCode from 'qrcode';
+import { secondFactorsOf } from '../../domain/account/second-factor.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { Activity, ActivityEntry } from '../../domain/account/activity.ts';
 import { notificationsOf, type NotificationPreferences } from '../../domain/account/profile.ts';
@@ -31,6 +33,10 @@ type SettingsFlow = FlowRecord<SettingsState, SettingsPublic, SettingsInternal>;
 
 export interface SettingsView extends FlowViewBase<SettingsState>, SettingsPublic {
   passwordRules: { rule: string; text: string }[];
+  /** Setting up an authenticator app: its key as text, the otpauth URI, and the URI as a QR code image (PNG data URL). */
+  totp?: { secret: string; uri: string; qrCode: string };
+  /** New recovery codes, shown this once. */
+  recoveryCodes?: string[];
 }
 
 /** Everything the account centre shows (help topics 8, 11, 19, 21, 22): the account, its records, sessions, apps, activity. */
@@ -43,6 +49,8 @@ export interface AccountOverview {
   phone?: string;
   phoneVerified: boolean;
   securityQuestion?: { id: string; text: string };
+  /** Two-step verification: an authenticator app, and how many recovery codes are left. */
+  secondFactors: { totp: boolean; recoveryCodesLeft: number };
   notifications: NotificationPreferences;
   /** Linked records, grouped by practice, each with whose record it is and when the practice gave access. */
   practices: { practiceName: string; records: { displayName: string; relationship: string; linkedAt: string }[] }[];
@@ -114,11 +122,18 @@ export function createSettings(deps: SettingsDeps) {
       bindingSecret: signedIn.sessionUid,
     });
 
-  function view(flow: SettingsFlow, t: Translate): SettingsView {
+  async function view(flow: SettingsFlow, t: Translate, username: string): Promise<SettingsView> {
+    const { totpSecretSealed, recoveryCodesSealed } = flow.internal;
+    const enrolment =
+      flow.state === 'confirming_totp' && totpSecretSealed ? deps.secondFactor.enrolment(totpSecretSealed, username) : undefined;
     return {
       ...engine.view(definition, flow, t),
       ...flow.public,
       passwordRules: PASSWORD_RULES.map((rule) => ({ rule, text: passwordRuleText(rule, t) })),
+      ...(enrolment ? { totp: { ...enrolment, qrCode: await QRCode.toDataURL(enrolment.uri, { margin: 1, width: 240 }) } } : {}),
+      ...(flow.state === 'showing_recovery_codes' && recoveryCodesSealed
+        ? { recoveryCodes: deps.secondFactor.openCodes(recoveryCodesSealed) }
+        : {}),
     };
   }
 
@@ -147,6 +162,7 @@ export function createSettings(deps: SettingsDeps) {
       ...(account.phoneNumber ? { phone: maskPhone(account.phoneNumber) } : {}),
       phoneVerified: account.phoneVerified ?? false,
       ...(question ? { securityQuestion: question } : {}),
+      secondFactors: secondFactorsOf(account),
       notifications: notificationsOf(account),
       practices: [...practices.values()],
       sessions: sessions.map((session) => {
@@ -173,7 +189,7 @@ export function createSettings(deps: SettingsDeps) {
     /** The account and its settings flow, for the signed-in session. */
     async describe(signedIn: SignedIn, t: Translate): Promise<{ account: AccountOverview; flow: SettingsView }> {
       const ctx = await contextOf(signedIn);
-      return { account: await overview(ctx, t), flow: view(await current(signedIn), t) };
+      return { account: await overview(ctx, t), flow: await view(await current(signedIn), t, ctx.account.username) };
     },
 
     /** Runs one action of the session's settings flow; a handled failure comes back as `error`. */
@@ -192,7 +208,7 @@ export function createSettings(deps: SettingsDeps) {
         input,
         options.context ?? {},
       );
-      return { flow: view(saved, options.t), ...(error ? { error } : {}) };
+      return { flow: await view(saved, options.t, ctx.account.username), ...(error ? { error } : {}) };
     },
 
     /**

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const SETTINGS_STATES = [
   'ready',
   'awaiting_phone_code',
+  'confirming_totp',
+  'showing_recovery_codes',
   'confirming_deactivation',
   'confirming_closure',
   'confirming_merge',
@@ -37,5 +39,9 @@ export const settingsInternal = z.object({
   failures: z.number().optional(),
   /** Merging: the account the records move into. */
   mergeIntoAccountId: z.string().optional(),
+  /** An authenticator app being set up: its secret, sealed, until the first code confirms it. */
+  totpSecretSealed: z.string().optional(),
+  /** New recovery codes, sealed, until the patient has seen them (once). */
+  recoveryCodesSealed: z.string().optional(),
 });
 export type SettingsInternal = z.infer<typeof settingsInternal>;

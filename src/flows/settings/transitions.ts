@@ -5,6 +5,7 @@ import type { Profile } from '../../domain/account/profile.ts';
 import type { RecoveryTickets } from '../../domain/account/recovery-tickets.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
 import type { Closure } from './closure.ts';
+import { secondFactorsOf, type SecondFactor } from '../../domain/account/second-factor.ts';
 import { normalisePhone } from '../../domain/verification/sms-code.ts';
 import type { AccountDocument } from '../../models/index.ts';
 import type { Later } from '../../platform/background.ts';
@@ -35,6 +36,7 @@ export interface SettingsTransitionDeps {
   tickets: Pick<RecoveryTickets, 'issue'>;
   notices: Pick<AccountNotices, 'emailConfirmation' | 'changed' | 'passwordChanged'>;
   smsCode: SmsCodeMethod;
+  secondFactor: SecondFactor;
   later: Later;
   /** The full URL of an email confirmation link. */
   emailLinkUrl: (token: string) => string;
@@ -215,6 +217,60 @@ export function settingsTransitions(
       return { state: 'ready', public: { done: 'notifications_saved' }, audit: audit('set_notifications') };
     },
 
+    start_totp: guarded('start_totp', async (flow, _input, ctx) => {
+      if (secondFactorsOf(ctx.account).totp) return failure(flow, 'start_totp', new AppError('settings.totp_already_on'));
+      const { secretSealed } = deps.secondFactor.startTotp(ctx.account);
+      return {
+        state: 'confirming_totp',
+        public: { done: undefined },
+        internal: { totpSecretSealed: secretSealed },
+        audit: audit('start_totp'),
+      };
+    }),
+
+    async confirm_totp(flow, input, ctx) {
+      const sealed = flow.internal.totpSecretSealed;
+      if (!sealed || !(await deps.secondFactor.codeMatches(sealed, input.code))) {
+        return failure(flow, 'confirm_totp', new AppError('signin.code_invalid'), 'code');
+      }
+      const { recoveryCodes } = await deps.secondFactor.enableTotp(ctx.account._id, sealed);
+      await tell('second_factor_added', ctx.account);
+      return {
+        state: recoveryCodes ? 'showing_recovery_codes' : 'ready',
+        public: { done: 'totp_on' },
+        internal: {
+          totpSecretSealed: undefined,
+          ...(recoveryCodes ? { recoveryCodesSealed: deps.secondFactor.sealCodes(recoveryCodes) } : {}),
+        },
+        audit: audit('confirm_totp'),
+      };
+    },
+
+    remove_totp: guarded('remove_totp', async (flow, _input, ctx) => {
+      if (!secondFactorsOf(ctx.account).totp) return failure(flow, 'remove_totp', new AppError('settings.totp_not_on'));
+      await deps.secondFactor.disableTotp(ctx.account._id, { keepRecoveryCodes: false });
+      await tell('second_factor_removed', ctx.account);
+      return { state: 'ready', public: { done: 'totp_off' }, audit: audit('remove_totp') };
+    }),
+
+    regenerate_recovery_codes: guarded('regenerate_recovery_codes', async (flow, _input, ctx) => {
+      if (!secondFactorsOf(ctx.account).totp)
+        return failure(flow, 'regenerate_recovery_codes', new AppError('settings.totp_not_on'));
+      const codes = await deps.secondFactor.regenerateRecoveryCodes(ctx.account._id);
+      await tell('recovery_codes', ctx.account);
+      return {
+        state: 'showing_recovery_codes',
+        public: { done: undefined },
+        internal: { recoveryCodesSealed: deps.secondFactor.sealCodes(codes) },
+        audit: audit('regenerate_recovery_codes'),
+      };
+    }),
+
+    async acknowledge_codes() {
+      // Seen once: the codes leave the flow (only their hashes stay, on the account).
+      return { state: 'ready', internal: { recoveryCodesSealed: undefined }, audit: audit('acknowledge_codes') };
+    },
+
     async sign_out_everywhere(_flow, _input, ctx) {
       const { notified } = await deps.sessions.endAll(ctx.account._id);
       return { state: 'signed_out', audit: audit('sign_out_everywhere', 'success', { portalsTold: notified }) };
@@ -286,7 +342,7 @@ export function settingsTransitions(
       return {
         state: 'ready',
         public: { mergeInto: undefined, maskedPhone: undefined, done: undefined },
-        internal: { mergeIntoAccountId: undefined, smsPhone: undefined },
+        internal: { mergeIntoAccountId: undefined, smsPhone: undefined, totpSecretSealed: undefined },
         audit: audit('cancel'),
       };
     },

@@ -37,6 +37,9 @@ async function world(prompt: string) {
         },
       ],
     },
+    // No second factor in these accounts: the second step is the integration tests' (second-factor.test.ts).
+    secondFactor: { useTotp: async () => false, useRecoveryCode: async () => false },
+    throttle: { guard: async (_key, _ip, check) => ((await check()) ? { ok: true } : { ok: false }) },
     now: clock.now,
   });
   const told: string[] = [];
@@ -48,6 +51,7 @@ async function world(prompt: string) {
     missing: { scopes: ['openid'], claims: [] },
     loginHint: undefined,
     accountId: prompt === 'login' || prompt === 'create' ? undefined : patient._id,
+    requiresMultiFactor: false,
     completeLogin: async (accountId) => (told.push(`login ${accountId}`), '/auth/resume-login'),
     completeConsent: async () => (told.push('consent'), '/auth/resume-consent'),
     completePatient: async (id) => (told.push(`patient ${id}`), '/auth/resume-patient'),

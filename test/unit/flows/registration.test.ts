@@ -57,6 +57,7 @@ function world(options: { phone?: boolean; held?: boolean } = {}) {
     lifecycle: enrollment.lifecycle,
     recordLinks,
     resetPassword: (accountId, password) => accounts.resetPassword(accountId, password),
+    secondFactor: { removeAll: async () => undefined },
     smsCode: createSmsCodeMethod({
       now: clock.now,
       codes: createSmsCodes('unit-test-sms-key'),
