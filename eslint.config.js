@@ -88,6 +88,14 @@ export default tseslint.config(
     },
   },
   {
+    // Our pages' one script runs in the browser, as a classic script (no modules, no build).
+    files: ['public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', FormData: 'readonly' },
+    },
+  },
+  {
     files: ['src/**/*.ts', 'adapters/**/*.ts'],
     plugins: { 'import-x': importX },
     settings: {

@@ -25,6 +25,7 @@ import { createSettings } from './flows/settings/settings.ts';
 import { createClosure } from './flows/settings/closure.ts';
 import { createProfile } from './domain/account/profile.ts';
 import { createSecondFactor } from './domain/account/second-factor.ts';
+import { createPasskeys } from './domain/account/passkeys.ts';
 import { createActivity } from './domain/account/activity.ts';
 import { createAccountSessions } from './oidc/account-sessions.ts';
 import { accountClientMetadata } from './oidc/account-client.ts';
@@ -146,6 +147,7 @@ export async function createContainer(deps: ContainerDeps) {
     resetPassword,
     profile: createProfile({ models, hasher, accounts }),
     secondFactor: createSecondFactor({ models, secrets, accounts, now, issuerName: english('layout.site_name') }),
+    passkeys: createPasskeys({ models, accounts, issuer: config.issuer, rpName: english('layout.site_name'), now }),
     activity: createActivity({ models }),
     recordLinks,
     launchContexts: createLaunchContexts({ models, recordLinks }),
@@ -237,6 +239,7 @@ export async function createContainer(deps: ContainerDeps) {
       accounts,
       recordLinks,
       secondFactor: domain.secondFactor,
+      passkeys: domain.passkeys,
       throttle: signInThrottle,
       now,
     }),
@@ -249,6 +252,7 @@ export async function createContainer(deps: ContainerDeps) {
       recordLinks,
       closure,
       secondFactor: domain.secondFactor,
+      passkeys: domain.passkeys,
       tickets: recoveryTickets,
       redeem: (token, purpose) => recoveryTickets.redeem(token, purpose),
       notices: accountNotices,

@@ -12,6 +12,8 @@ export const routes = {
   readyz: '/readyz',
   smartConfiguration: '/.well-known/smart-configuration',
   stylesheet: '/assets/site.css',
+  passkeysScript: '/assets/passkeys.js',
+  webauthnScript: '/assets/webauthn.js',
 
   /** The sign-in interaction (pages and JSON): under oidc-provider's path-scoped interaction cookie. */
   interaction: '/interaction/:uid',
@@ -67,6 +69,7 @@ const q = encodeURIComponent;
 
 export const paths = {
   interaction: (uid: string) => `/interaction/${q(uid)}`,
+  interactionApi: (uid: string) => `/interaction/${q(uid)}/api`,
   /** prompt=create shows the register page; this is its "I already have an account" sign-in form. */
   interactionSignIn: (uid: string) => `/interaction/${q(uid)}?signin`,
   interactionRegister: (uid: string) => `/interaction/${q(uid)}/register`,

@@ -36,6 +36,26 @@ const accountSchema = new Schema(
       enabledAt: { type: Date },
       lastTimeStep: { type: Number },
     },
+    /**
+     * Passkeys (WebAuthn credentials): sign in without a password, or as the second step. `synced`:
+     * the credential is backed up to a cloud keychain (a software key, RFC 8176 `swk`), else device-bound (`hwk`).
+     */
+    passkeys: {
+      type: [
+        {
+          _id: false,
+          credentialId: { type: String, required: true },
+          publicKey: { type: String, required: true },
+          counter: { type: Number, required: true, default: 0 },
+          transports: { type: [String], default: undefined },
+          name: { type: String, required: true },
+          synced: { type: Boolean, default: false },
+          createdAt: { type: Date, required: true },
+          lastUsedAt: { type: Date },
+        },
+      ],
+      default: undefined,
+    },
     /** Single-use recovery codes (shown once when made), as HMACs. */
     recoveryCodes: { type: [String], default: undefined },
     /** `deactivated`: refused at sign-in until recovered; `closed`: personal data erased, for good. */
@@ -43,6 +63,8 @@ const accountSchema = new Schema(
   },
   { timestamps: true, autoIndex: false, collection: 'accounts', versionKey: false },
 );
+// A passkey sign-in names only the credential: find its account.
+accountSchema.index({ 'passkeys.credentialId': 1 });
 
 export type AccountDocument = InferSchemaType<typeof accountSchema> & { _id: string };
 export type AccountModel = Model<AccountDocument>;

@@ -19,6 +19,11 @@ export const en = {
   'error.interaction.invalid_action': 'That step is not available at this point of the sign-in.',
   'error.login.invalid_credentials':
     'The username or password is incorrect. After several wrong tries, sign-in pauses for a while: use “Forgot your password?” if you are unsure.',
+  'error.passkey.invalid': 'The passkey could not be verified. Try again, or sign in with your password.',
+  'error.passkey.exists': 'This passkey is already registered.',
+  'error.passkey.too_many': 'An account may have at most 10 passkeys. Remove one first.',
+  'error.passkey.not_found': 'No such passkey on this account.',
+  'error.passkey.no_challenge': 'Ask for passkey options first, then answer them.',
   'error.signin.code_invalid': 'That code is not right, or was already used. Enter the current code from your authenticator app.',
   'error.signin.second_factor_required':
     'This app requires two-step verification. Set up an authenticator app on your account page, then sign in again.',
@@ -121,6 +126,8 @@ export const en = {
   'field.totp_code': 'Code from your authenticator app',
   'field.totp_code.hint': 'The 6-digit code the app shows now.',
   'field.recovery_code': 'Recovery code',
+  'field.passkey_response': 'Passkey answer',
+  'field.passkey_name': 'Name of this passkey',
   'field.identifier': 'Username or email address',
   'field.identifier.hint': 'If an account matches, we email it a link to choose a new password.',
   'field.email': 'Email address',
@@ -168,11 +175,13 @@ export const en = {
 
   // --- sign-in interaction ----------------------------------------------------------------------------
   'page.second_factor.title': 'Two-step verification',
-  'page.second_factor.heading': 'Enter your code',
+  'page.second_factor.heading': 'Confirm it is you',
   'page.second_factor.intro':
     'Your account has two-step verification. Open your authenticator app and enter the code it shows for this account.',
+  'page.second_factor.passkey_intro': 'Your account has two-step verification. Use one of your passkeys to confirm it is you.',
   'page.second_factor.submit': 'Verify',
-  'page.second_factor.no_app_heading': 'No access to your app?',
+  'page.second_factor.use_passkey': 'Use a passkey',
+  'page.second_factor.no_app_heading': 'Cannot use your app or passkey?',
   'page.second_factor.no_app_intro':
     'Enter one of the recovery codes you saved when you set up two-step verification. Each works once.',
   'page.second_factor.use_recovery_code': 'Use recovery code',
@@ -180,6 +189,7 @@ export const en = {
   'page.login.intro': 'Sign in to continue to <b>{client}</b>.',
   'page.login.forgot_password': 'Forgot your password?',
   'page.login.forgot_username': 'Forgot your username?',
+  'page.login.passkey': 'Sign in with a passkey',
   'page.login.submit': 'Sign in',
   'page.login.register': "New here? <a>Register with the link from your doctor's office</a>",
   'page.login.cancel': 'Cancel and go back',
@@ -295,9 +305,10 @@ export const en = {
   'page.account.two_step': 'Two-step verification',
   'page.account.two_step_off':
     'Add a second step to your sign-in: a code from an authenticator app on your phone, asked after your password. Some apps require it.',
-  'page.account.two_step_on': 'On: sign-ins ask for a code from your authenticator app. Recovery codes left: {left}.',
+  'page.account.two_step_on': 'On: sign-ins ask for a code from your authenticator app (or a passkey, if you added one).',
+  'page.account.recovery_codes_left': 'Recovery codes left: {left}. Each works once, if you cannot use your app or passkeys.',
   'page.account.start_totp': 'Set up an authenticator app',
-  'page.account.remove_totp': 'Turn off two-step verification',
+  'page.account.remove_totp': 'Remove the authenticator app',
   'page.account.regenerate_codes': 'Make new recovery codes',
   'page.account.totp_heading': 'Set up your authenticator app',
   'page.account.totp_step1':
@@ -313,8 +324,20 @@ export const en = {
     'If you lose your phone, each of these codes lets you sign in once instead of a code from the app. Keep them somewhere safe, such as a password manager or a printed copy.',
   'page.account.codes_once': 'They are shown only now. You can make new ones later (the old ones then stop working).',
   'page.account.codes_saved': 'I have saved my recovery codes',
+  'page.account.done.passkey_added': 'Your passkey was added.',
+  'page.account.done.passkey_renamed': 'Your passkey was renamed.',
+  'page.account.done.passkey_removed': 'Your passkey was removed.',
   'page.account.done.totp_on': 'Two-step verification is on.',
   'page.account.done.totp_off': 'Two-step verification is off.',
+  'page.account.passkeys': 'Passkeys',
+  'page.account.passkeys_intro':
+    'A passkey signs you in with your fingerprint, face or device PIN instead of a password, and counts as two-step verification.',
+  'page.account.no_passkeys': 'You have no passkey yet.',
+  'page.account.passkey': '{name}, added {date}',
+  'page.account.passkey_rename_label': 'New name for {name}',
+  'page.account.passkey_rename': 'Rename {name}',
+  'page.account.passkey_remove': 'Remove {name}',
+  'page.account.add_passkey': 'Add a passkey',
   'page.account.notifications': 'Notifications',
   'page.account.notifications_intro':
     'Security notices (a new password, a changed contact) are always sent. Choose what else your practices may send you through us.',

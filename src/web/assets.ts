@@ -1,10 +1,19 @@
 import Router from '@koa/router';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { routes } from '../paths.ts';
 
 const stylesheet = readFileSync(new URL('../../public/site.css', import.meta.url));
+const passkeysScript = readFileSync(new URL('../../public/passkeys.js', import.meta.url));
+// The browser half of @simplewebauthn, as the package builds it (served from our origin: script-src 'self').
+const webauthnEntry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+const webauthnScript = readFileSync(path.join(webauthnEntry, '../../dist/bundle/index.umd.min.js'));
 
-/** The one stylesheet every page links (no inline style anywhere, so the CSP stays strict). */
+/**
+ * The one stylesheet every page links (no inline style anywhere, so the CSP stays strict), and the
+ * two scripts the passkey buttons use (no inline script either: pages work without them).
+ */
 export function assets() {
   const router = new Router();
   router.get(routes.stylesheet, (ctx) => {
@@ -12,5 +21,15 @@ export function assets() {
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = stylesheet;
   });
+  for (const [route, body] of [
+    [routes.passkeysScript, passkeysScript],
+    [routes.webauthnScript, webauthnScript],
+  ] as const) {
+    router.get(route, (ctx) => {
+      ctx.type = 'text/javascript';
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = body;
+    });
+  }
   return router;
 }

@@ -59,6 +59,7 @@ export function interactionPages(deps: {
     deps.pages.show(ctx, template, title, {
       ...view,
       flowUrl: paths.interaction(view.uid),
+      apiUrl: paths.interactionApi(view.uid),
       registerUrl: paths.interactionRegister(view.uid),
       signInUrl: paths.interactionSignIn(view.uid),
       scopeText: (scope: string) => {

@@ -16,6 +16,9 @@ import { selfSignedCertificate } from '../support/self-signed.ts';
 export interface PortalSignIn {
   sub: string;
   preferredUsername: string | undefined;
+  /** How the person signed in, from the ID token. */
+  acr: string | undefined;
+  amr: string[] | undefined;
 }
 
 export interface TestPortal {
@@ -96,7 +99,8 @@ export async function startTestPortal(
     const sub = tokens.claims()!.sub;
     const userinfo = await oidc.fetchUserInfo(configuration, tokens.access_token, sub);
     const preferredUsername = typeof userinfo.preferred_username === 'string' ? userinfo.preferred_username : undefined;
-    signIns.push({ sub, preferredUsername });
+    const claims = tokens.claims()!;
+    signIns.push({ sub, preferredUsername, acr: claims.acr as string | undefined, amr: claims.amr as string[] | undefined });
     send(
       res,
       200,

@@ -635,6 +635,32 @@ describe('updates', () => {
     }
   });
 
+  test('array elements: positional $ is rejected by FerretDB; $pull by a condition document', async () => {
+    const col = db.collection<{ _id: string; keys: { id: string; name: string }[] }>(uniqueName('arrays'));
+    await col.insertOne({
+      _id: 'a',
+      keys: [
+        { id: 'k1', name: 'one' },
+        { id: 'k2', name: 'two' },
+      ],
+    });
+    const positional = (): Promise<unknown> => col.updateOne({ _id: 'a', 'keys.id': 'k1' }, { $set: { 'keys.$.name': 'first' } });
+    if (isFerretDB) {
+      const err = await rejectionOf(positional());
+      expect(err.code).toBe(28);
+      expect(err.message).toMatch(/^Cannot create field '\$' in element/);
+    } else {
+      await positional();
+      expect((await col.findOne({ _id: 'a' }))?.keys[0]?.name).toBe('first');
+    }
+    const pulled = await col.updateOne({ _id: 'a' }, { $pull: { keys: { id: 'k2' } } });
+    const left = (await col.findOne({ _id: 'a' }))?.keys.map((key) => key.id);
+    // FerretDB matches $pull's value by equality only: the condition document removes nothing.
+    expect({ modifiedCount: pulled.modifiedCount, left }).toEqual(
+      isFerretDB ? { modifiedCount: 0, left: ['k1', 'k2'] } : { modifiedCount: 1, left: ['k1'] },
+    );
+  });
+
   test('updateMany, replaceOne, findOneAndDelete, deleteMany, bulkWrite', async () => {
     const col = db.collection<{ _id: string; g?: string; v?: number; r?: boolean }>(uniqueName('misc'));
     await col.insertMany([

@@ -234,6 +234,8 @@ test('the same journey through the headless JSON API', async () => {
           { name: 'password', type: 'password', required: true, label: 'Password' },
         ],
       },
+      { action: 'passkey_options', fields: [] },
+      { action: 'passkey_login', fields: [{ name: 'response', type: 'hidden', required: true, label: 'Passkey answer' }] },
       { action: 'abort', fields: [] },
     ],
   });

@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import supertest from 'supertest';
 import { generate } from 'otplib';
 import { english } from '../../src/text/index.ts';
+import { softwarePasskey } from '../support/software-passkey.ts';
 import { ACR } from '../../src/ports/interaction.ts';
 import { createAgent, interactionUidOf, pathOf, type Agent } from '../support/browser-agent.ts';
 import { discoverClient, exchangeCode, followToInteractionOrCallback, startAuthorization } from '../support/relying-party.ts';
@@ -130,7 +131,11 @@ describe('setting it up', () => {
     const username = await account();
     const { secret } = await withAuthenticator(username);
     const agent = await centre(username, secret);
-    expect((await agent.get('/api/account')).body.account.secondFactors).toEqual({ totp: true, recoveryCodesLeft: 10 });
+    expect((await agent.get('/api/account')).body.account.secondFactors).toEqual({
+      totp: true,
+      passkeys: 0,
+      recoveryCodesLeft: 10,
+    });
     const notice = await h.server.smtp.waitFor(
       (message) =>
         message.subject === english('email.changed.subject') &&
@@ -283,5 +288,134 @@ describe('recovery with it', () => {
     const account = await h.server.services.stores.models.Account.findOne({ username }).lean();
     expect(account?.totp?.secretSealed).toBeUndefined();
     expect(account?.recoveryCodes ?? []).toEqual([]);
+  });
+});
+
+describe('passkeys through the JSON API', () => {
+  /** A passkey added in the account centre (its options checked), the recovery codes acknowledged. */
+  async function withPasskey(username: string) {
+    const key = softwarePasskey(h.server.issuer);
+    const agent = await centre(username);
+    const started = await change(agent, { action: 'passkey_options' });
+    expect(started.status).toBe(200);
+    const options = started.body.passkeyOptions;
+    expect(options).toMatchObject({
+      rp: { id: new URL(h.server.issuer).hostname },
+      user: { name: username },
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+    });
+    const added = await change(agent, { action: 'add_passkey', name: 'Work laptop', response: key.register(options) });
+    expect([added.status, added.body.state]).toEqual([200, 'showing_recovery_codes']);
+    expect(added.body.recoveryCodes).toHaveLength(10);
+    await change(agent, { action: 'acknowledge_codes' });
+    return { key, agent };
+  }
+
+  /** A portal's authorization in a new browser, up to the sign-in prompt. */
+  async function signInPrompt() {
+    const agent = createAgent(h.server.issuer);
+    const request = await startAuthorization(agent, portal, { redirect_uri: REDIRECT_URI, scope: 'openid' });
+    const uid = interactionUidOf(pathOf(request.location, h.server.issuer));
+    const act = (body: Record<string, unknown>) => agent.post(`/interaction/${uid}/api`).send(body);
+    return { agent, request, act };
+  }
+
+  test('added in the account centre, it signs in instead of the password (acr multi-factor, amr hwk user mfa), and is listed', async () => {
+    const username = await account();
+    const { key, agent } = await withPasskey(username);
+    const overview = (await agent.get('/api/account')).body.account;
+    expect(overview.secondFactors).toEqual({ totp: false, passkeys: 1, recoveryCodesLeft: 10 });
+    expect(overview.passkeys).toEqual([expect.objectContaining({ id: key.credentialId, name: 'Work laptop', synced: false })]);
+
+    const { agent: browser, request, act } = await signInPrompt();
+    const options = (await act({ action: 'passkey_options' })).body.passkeyOptions;
+    // Before anyone is known: any discoverable passkey, the person verified.
+    expect(options).toMatchObject({ rpId: new URL(h.server.issuer).hostname, userVerification: 'required' });
+    expect(options.allowCredentials ?? []).toEqual([]);
+    const answer = key.assert(options);
+    const signedIn = await act({ action: 'passkey_login', response: answer });
+    expect([signedIn.status, signedIn.body.state]).toEqual([200, 'done']);
+    const tokens = await finish(browser, portal, request, signedIn.body.redirectTo);
+    expect(tokens.claims()).toMatchObject({ acr: ACR.multiFactor, amr: ['hwk', 'user', 'mfa'] });
+
+    // The same answer again: its challenge was spent (another sign-in gives another challenge).
+    const again = await signInPrompt();
+    await again.act({ action: 'passkey_options' });
+    const replay = await again.act({ action: 'passkey_login', response: answer });
+    expect([replay.status, replay.body.error.code]).toEqual([400, 'passkey.invalid']);
+    const noChallenge = await again.act({ action: 'passkey_login', response: answer });
+    expect([noChallenge.status, noChallenge.body.error.code]).toEqual([400, 'passkey.no_challenge']);
+  });
+
+  test('as the second step: only the account’s own passkeys are offered, another account’s is refused', async () => {
+    const username = await account();
+    const { key } = await withPasskey(username);
+    const other = await withPasskey(await account());
+    const { agent, request, uid, login } = await passwordStep(portal, username);
+    expect([login.status, login.body.state, login.body.secondFactors]).toEqual([
+      200,
+      'second_factor',
+      ['passkey', 'recovery_code'],
+    ]);
+    const act = (body: Record<string, unknown>) => agent.post(`/interaction/${uid}/api`).send(body);
+    const options = (await act({ action: 'passkey_options' })).body.passkeyOptions;
+    expect(options.allowCredentials).toEqual([expect.objectContaining({ id: key.credentialId })]);
+    const foreign = await act({ action: 'passkey_verify', response: other.key.assert(options) });
+    expect([foreign.status, foreign.body.error.code]).toEqual([400, 'passkey.invalid']);
+    const fresh = (await act({ action: 'passkey_options' })).body.passkeyOptions;
+    const ok = await act({ action: 'passkey_verify', response: key.assert(fresh) });
+    expect([ok.status, ok.body.state]).toEqual([200, 'done']);
+    const tokens = await finish(agent, portal, request, ok.body.redirectTo);
+    expect(tokens.claims()).toMatchObject({ acr: ACR.multiFactor, amr: ['pwd', 'hwk', 'user', 'mfa'] });
+  });
+
+  test('refused with a stable code: no challenge, a malformed answer, an unknown key, a key that did not verify the person, a step out of turn', async () => {
+    const username = await account();
+    const { key } = await withPasskey(username);
+    const stranger = softwarePasskey(h.server.issuer);
+    const { act } = await signInPrompt();
+    const noOptions = await act({ action: 'passkey_login', response: key.assert({ challenge: 'made-up' }) });
+    expect([noOptions.status, noOptions.body.error.code]).toEqual([400, 'passkey.no_challenge']);
+    const malformed = await act({ action: 'passkey_login', response: { id: 'x', type: 'password' } });
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'guard.invalid_input']);
+    let options = (await act({ action: 'passkey_options' })).body.passkeyOptions;
+    const unknown = await act({ action: 'passkey_login', response: stranger.assert(options) });
+    expect([unknown.status, unknown.body.error.code]).toEqual([400, 'passkey.invalid']);
+    options = (await act({ action: 'passkey_options' })).body.passkeyOptions;
+    const presenceOnly = await act({ action: 'passkey_login', response: key.assert(options, { userVerified: false }) });
+    expect([presenceOnly.status, presenceOnly.body.error.code]).toEqual([400, 'passkey.invalid']);
+    const outOfTurn = await act({ action: 'passkey_verify', response: key.assert(options) });
+    expect([outOfTurn.status, outOfTurn.body.error.code]).toEqual([400, 'interaction.invalid_action']);
+  });
+
+  test('in the account centre: no challenge, a key already registered, renaming and removing; the last one removed turns two steps off', async () => {
+    const username = await account();
+    const { key, agent } = await withPasskey(username);
+    const unasked = await change(agent, {
+      action: 'add_passkey',
+      name: 'Again',
+      response: key.register({ challenge: 'made-up' }),
+    });
+    expect([unasked.status, unasked.body.error.code]).toEqual([400, 'passkey.no_challenge']);
+    // The same authenticator's credential again (on another account): one account per credential.
+    const otherAgent = await centre(await account());
+    const options = (await change(otherAgent, { action: 'passkey_options' })).body.passkeyOptions;
+    const taken = await change(otherAgent, { action: 'add_passkey', name: 'Shared', response: key.register(options) });
+    expect([taken.status, taken.body.error.code]).toEqual([409, 'passkey.exists']);
+
+    const missing = await change(agent, { action: 'rename_passkey', id: 'no-such-key', name: 'Phone' });
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'passkey.not_found']);
+    const renamed = await change(agent, { action: 'rename_passkey', id: key.credentialId, name: 'Old laptop' });
+    expect([renamed.status, renamed.body.done]).toEqual([200, 'passkey_renamed']);
+    expect((await agent.get('/api/account')).body.account.passkeys[0].name).toBe('Old laptop');
+    const removed = await change(agent, { action: 'remove_passkey', id: key.credentialId });
+    expect([removed.status, removed.body.done]).toEqual([200, 'passkey_removed']);
+    expect((await agent.get('/api/account')).body.account.secondFactors).toEqual({
+      totp: false,
+      passkeys: 0,
+      recoveryCodesLeft: 0,
+    });
+    const { login } = await passwordStep(portal, username);
+    expect([login.status, login.body.state]).toEqual([200, 'done']);
   });
 });

@@ -43,6 +43,8 @@ export interface TestServerOptions {
    * the answer, so a test reads the text as soon as the answer arrives; `detached` as in production.
    */
   background?: 'detached' | 'awaited';
+  /** The issuer's host name (default 127.0.0.1). WebAuthn needs a name, not an IP: `localhost` (still loopback). */
+  hostname?: 'localhost';
   /** Serve HTTPS with a throwaway certificate (clients trust `ca`). */
   tls?: boolean;
   /** SMS: e.g. the Twilio SDK pointed at the test stand-in (test/support/twilio-stand-in.ts). Unset: SMS is off. */
@@ -59,7 +61,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const newServer = () => (tls ? createHttpsServer(tls) : createServer());
   let server = newServer();
   const port = await listenOnLoopback(server);
-  const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const issuer = `${tls ? 'https' : 'http'}://${options.hostname ?? '127.0.0.1'}:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     ISSUER: issuer,

@@ -72,7 +72,10 @@ export const accountOverview = z.object({
   phone: z.string().optional().describe('Masked: the last four digits.'),
   phoneVerified: z.boolean(),
   securityQuestion: z.object({ id: z.string(), text: z.string() }).optional(),
-  secondFactors: z.object({ totp: z.boolean(), recoveryCodesLeft: z.number() }),
+  secondFactors: z.object({ totp: z.boolean(), passkeys: z.number(), recoveryCodesLeft: z.number() }),
+  passkeys: z.array(
+    z.object({ id: z.string(), name: z.string(), synced: z.boolean(), createdAt: z.string(), lastUsedAt: z.string().optional() }),
+  ),
   notifications: z.object({ email: toggles, sms: toggles }),
   practices: z.array(
     z.object({
@@ -117,9 +120,13 @@ export const interactionView = flowView.extend({
   redirectTo: z.string().optional().describe('Once done: where the user agent continues.'),
   loginHint: z.string().optional().describe("The relying party's login_hint: the username to pre-fill."),
   secondFactors: z
-    .array(z.enum(['totp', 'recovery_code']))
+    .array(z.enum(['totp', 'passkey', 'recovery_code']))
     .optional()
     .describe('After the password: the second steps this account may take.'),
+  passkeyOptions: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("WebAuthn request options (JSON) for the browser's passkey prompt."),
   recovery: z
     .object({ page: z.string(), api: z.string() })
     .describe(

@@ -10,17 +10,25 @@ export const RECOVERY_CODE_COUNT = 10;
 const TOTP_TOLERANCE_SECONDS = 30;
 const RECOVERY_CODE_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
-/** The second factors an account has (passkeys are counted by passkeys.ts). */
+/** The second factors an account has. */
 export interface SecondFactors {
   totp: boolean;
+  passkeys: number;
   recoveryCodesLeft: number;
 }
 
 export function secondFactorsOf(account: AccountDocument): SecondFactors {
   return {
     totp: Boolean(account.totp?.secretSealed && account.totp.enabledAt),
+    passkeys: account.passkeys?.length ?? 0,
     recoveryCodesLeft: account.recoveryCodes?.length ?? 0,
   };
+}
+
+/** Whether a sign-in with this account's password must take a second step. */
+export function hasSecondFactor(account: AccountDocument): boolean {
+  const factors = secondFactorsOf(account);
+  return factors.totp || factors.passkeys > 0;
 }
 
 /**
@@ -79,6 +87,16 @@ export function createSecondFactor(deps: {
         epochTolerance: TOTP_TOLERANCE_SECONDS,
       });
       return result.valid;
+    },
+
+    /** The first second factor's recovery codes: made when the account has none (answered to show once). */
+    async ensureRecoveryCodes(accountId: string): Promise<string[] | undefined> {
+      const account = await Account.findById(accountId).lean<AccountDocument>();
+      if (account?.recoveryCodes?.length) return undefined;
+      const codes = newRecoveryCodes();
+      await Account.updateOne({ _id: accountId }, { $set: { recoveryCodes: codes.map(hashCode) } });
+      deps.accounts.forget(accountId);
+      return codes;
     },
 
     /** Turns the app on with a confirmed secret; answers the new recovery codes when the account had none. */
@@ -148,9 +166,9 @@ export function createSecondFactor(deps: {
       return codes;
     },
 
-    /** Losing every factor (the practice re-enrollment path): all of them go. */
+    /** Losing every factor (the practice re-enrollment path): all of them go, passkeys included. */
     async removeAll(accountId: string): Promise<void> {
-      await Account.updateOne({ _id: accountId }, { $unset: { totp: 1, recoveryCodes: 1 } });
+      await Account.updateOne({ _id: accountId }, { $unset: { totp: 1, recoveryCodes: 1, passkeys: 1 } });
       deps.accounts.forget(accountId);
     },
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldDescriptor } from '../engine/definition.ts';
+import { webAuthnResponse } from '../methods/passkey.ts';
 import type { InteractionState } from './states.ts';
 
 /** What a client may submit to a sign-in interaction, as `{ action, ... }`: the same for JSON and forms. */
@@ -8,6 +9,10 @@ export const interactionAction = z.discriminatedUnion('action', [
   /** The second step: a code from the authenticator app, or one of the recovery codes. */
   z.object({ action: z.literal('verify_code'), code: z.string().trim().min(1).max(20) }),
   z.object({ action: z.literal('use_recovery_code'), code: z.string().trim().min(1).max(40) }),
+  /** Passkeys: ask for options (a challenge), then answer them: instead of the password, or as the second step. */
+  z.object({ action: z.literal('passkey_options') }),
+  z.object({ action: z.literal('passkey_login'), response: webAuthnResponse }),
+  z.object({ action: z.literal('passkey_verify'), response: webAuthnResponse }),
   z.object({ action: z.literal('consent') }),
   z.object({ action: z.literal('abort') }),
   /** SMART standalone launch: the record (its link id) whose data the app may see. */
@@ -24,6 +29,9 @@ export const INTERACTION_FIELDS: Record<InteractionActionName, FieldDescriptor[]
   ],
   verify_code: [{ name: 'code', type: 'text', required: true, label: 'field.totp_code', hint: 'field.totp_code.hint' }],
   use_recovery_code: [{ name: 'code', type: 'text', required: true, label: 'field.recovery_code' }],
+  passkey_options: [],
+  passkey_login: [{ name: 'response', type: 'hidden', required: true, label: 'field.passkey_response' }],
+  passkey_verify: [{ name: 'response', type: 'hidden', required: true, label: 'field.passkey_response' }],
   consent: [],
   abort: [],
   select_patient: [{ name: 'patient', type: 'choice', required: true, label: 'field.patient' }],
@@ -31,10 +39,10 @@ export const INTERACTION_FIELDS: Record<InteractionActionName, FieldDescriptor[]
 
 /** Which actions each prompt allows. Any other pair is `interaction.invalid_action`. */
 export const INTERACTION_ACTIONS: Record<InteractionState, readonly InteractionActionName[]> = {
-  login: ['login', 'abort'],
+  login: ['login', 'passkey_options', 'passkey_login', 'abort'],
   // Prompt Create: a patient who already has an account may sign in instead of registering.
-  create: ['login', 'abort'],
-  second_factor: ['verify_code', 'use_recovery_code', 'abort'],
+  create: ['login', 'passkey_options', 'passkey_login', 'abort'],
+  second_factor: ['verify_code', 'passkey_options', 'passkey_verify', 'use_recovery_code', 'abort'],
   patient: ['select_patient', 'abort'],
   consent: ['consent', 'abort'],
   done: [],

@@ -4,14 +4,18 @@ import type { RecordLinks } from '../../domain/records/record-links.ts';
 import { paths } from '../../paths.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import { ACR, type InteractionHandle } from '../../ports/interaction.ts';
-import { secondFactorsOf, type SecondFactor } from '../../domain/account/second-factor.ts';
+import { hasSecondFactor, secondFactorsOf, type SecondFactor } from '../../domain/account/second-factor.ts';
+import type { Passkeys } from '../../domain/account/passkeys.ts';
+import type { z } from 'zod';
 import type { SignInThrottle } from '../../domain/account/sign-in-throttle.ts';
 import type { AccountDocument } from '../../models/index.ts';
 import type { Translate } from '../../text/index.ts';
 import type { FlowAccess, FlowDefinition, FlowRecord, Outcome } from '../engine/definition.ts';
 import type { FlowEngine, FlowViewBase } from '../engine/engine.ts';
 import { INTERACTION_ACTIONS, INTERACTION_FIELDS, type InteractionAction } from './actions.ts';
+import type { webAuthnResponse } from '../methods/passkey.ts';
 import {
+  SECOND_FACTOR_METHODS,
   INTERACTION_STATES,
   interactionInternal,
   interactionPublic,
@@ -49,8 +53,12 @@ export interface InteractionView extends FlowViewBase<InteractionState> {
   /** "Forgot your password or username?": the page, and the JSON endpoint that starts it for this sign-in. */
   recovery: { page: string; api: string };
   /** After the password: the second steps this account may take. */
-  secondFactors?: ('totp' | 'recovery_code')[];
+  secondFactors?: SecondFactorMethod[];
+  /** WebAuthn request options for the browser's passkey prompt, once asked for. */
+  passkeyOptions?: Record<string, unknown>;
 }
+
+type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
 
 type InteractionFlow = FlowRecord<InteractionState, InteractionPublic, InteractionInternal>;
 type InteractionOutcome = Outcome<InteractionState, InteractionPublic, InteractionInternal>;
@@ -83,6 +91,7 @@ export function createInteractionFlow(deps: {
   recordLinks: Pick<RecordLinks, 'describeActive'>;
   /** The second step (null where none is wired, e.g. unit tests of the other prompts). */
   secondFactor: Pick<SecondFactor, 'useTotp' | 'useRecoveryCode'>;
+  passkeys: Pick<Passkeys, 'authenticationOptions' | 'authenticate'>;
   /** Second-step codes are throttled like passwords, under their own key per account. */
   throttle: Pick<SignInThrottle, 'guard'>;
   now: () => Date;
@@ -129,11 +138,14 @@ export function createInteractionFlow(deps: {
           };
         }
         const { account } = result;
-        const factors = secondFactorsOf(account);
-        if (factors.totp) {
-          const secondFactors = ['totp', ...(factors.recoveryCodesLeft > 0 ? ['recovery_code' as const] : [])] as (
-            'totp' | 'recovery_code'
-          )[];
+        if (hasSecondFactor(account)) {
+          const factors = secondFactorsOf(account);
+          const secondFactors = SECOND_FACTOR_METHODS.filter(
+            (method) =>
+              (method === 'totp' && factors.totp) ||
+              (method === 'passkey' && factors.passkeys > 0) ||
+              (method === 'recovery_code' && factors.recoveryCodesLeft > 0),
+          );
           return {
             state: 'second_factor',
             public: { secondFactors },
@@ -162,6 +174,28 @@ export function createInteractionFlow(deps: {
           ...subject,
           loginTs,
         });
+      },
+      async passkey_options(flow, _input, interaction) {
+        // Before the password: any discoverable passkey; as the second step: the account's own.
+        const pending =
+          flow.state === 'second_factor' && flow.internal.accountId
+            ? await deps.accounts.findById(flow.internal.accountId)
+            : null;
+        const options = await deps.passkeys.authenticationOptions(pending ?? undefined);
+        return {
+          state: flow.state,
+          public: { passkeyOptions: options as unknown as Record<string, unknown> },
+          internal: { passkeyChallenge: options.challenge },
+          audit: { action: 'signin.passkey_options', outcome: 'success', details: { clientId: interaction.client.id } },
+        };
+      },
+      async passkey_login(flow, input, interaction, from) {
+        return passkeyStep(flow, interaction, from, input.response, undefined);
+      },
+      async passkey_verify(flow, input, interaction, from) {
+        const account = flow.internal.accountId ? await deps.accounts.findById(flow.internal.accountId) : null;
+        if (!account) return done(await interaction.abort('the sign-in is no longer valid'), 'signin.abort');
+        return passkeyStep(flow, interaction, from, input.response, account);
       },
       async verify_code(flow, input, interaction, from) {
         return secondStep(flow, interaction, from, 'totp', async (account) => deps.secondFactor.useTotp(account, input.code));
@@ -233,6 +267,56 @@ export function createInteractionFlow(deps: {
     });
   }
 
+  /**
+   * A passkey answer: verified against the challenge this flow gave (once), from any registered
+   * passkey or (as the second step) the account's own; throttled per address like passwords. A
+   * passkey with user verification is two factors: the sign-in is the multi-factor class.
+   */
+  async function passkeyStep(
+    flow: InteractionFlow,
+    interaction: InteractionHandle,
+    from: AuditContext,
+    response: z.infer<typeof webAuthnResponse>,
+    expected: AccountDocument | undefined,
+  ): Promise<InteractionOutcome> {
+    const challenge = flow.internal.passkeyChallenge;
+    const spent = { passkeyChallenge: undefined };
+    const failed = (error: AppError): InteractionOutcome => ({
+      state: flow.state,
+      error,
+      internal: spent,
+      audit: { action: 'signin.passkey', outcome: 'failure', details: { clientId: interaction.client.id, reason: error.code } },
+    });
+    if (!challenge) return failed(new AppError('passkey.no_challenge'));
+    let signedIn: Awaited<ReturnType<typeof deps.passkeys.authenticate>> | undefined;
+    const checked = await deps.throttle.guard(`passkey:${expected?._id ?? response.id}`, from.ip, async () => {
+      signedIn = await deps.passkeys.authenticate(response as never, challenge, expected).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'passkey.invalid') return undefined;
+        throw error;
+      });
+      return signedIn !== undefined;
+    });
+    if (!checked.ok || !signedIn) {
+      return failed(
+        checked.ok === false && checked.refusal?.by === 'address'
+          ? new AppError('signin.too_many_attempts', { data: { retryAfterSeconds: checked.refusal.retryAfterSeconds } })
+          : new AppError('passkey.invalid'),
+      );
+    }
+    const loginTs = providerSeconds();
+    const { account, amr } = signedIn;
+    return done(
+      await interaction.completeLogin(account._id, expected ? ['pwd', ...amr] : amr, loginTs, ACR.multiFactor),
+      'signin.login',
+      {
+        accountId: account._id,
+        clientId: interaction.client.id,
+        loginTs,
+        ...(expected ? { secondFactor: 'passkey' } : { passkey: true }),
+      },
+    );
+  }
+
   /** The definition whose transitions act on this request's interaction. */
   const bound = (interaction: InteractionHandle): InteractionDefinition => ({ ...definition, context: async () => interaction });
   const access = (interaction: InteractionHandle, form: boolean): FlowAccess => ({
@@ -271,6 +355,7 @@ export function createInteractionFlow(deps: {
       ...(flow.public.redirectTo ? { redirectTo: flow.public.redirectTo } : {}),
       ...(interaction.loginHint ? { loginHint: interaction.loginHint } : {}),
       ...(flow.state === 'second_factor' && flow.public.secondFactors ? { secondFactors: flow.public.secondFactors } : {}),
+      ...(flow.public.passkeyOptions ? { passkeyOptions: flow.public.passkeyOptions } : {}),
     };
   }
 

@@ -13,18 +13,22 @@ export function isInteractionState(prompt: string): prompt is InteractionState {
 }
 
 /** The second steps a sign-in may take after the password. */
-export const SECOND_FACTOR_METHODS = ['totp', 'recovery_code'] as const;
+export const SECOND_FACTOR_METHODS = ['totp', 'passkey', 'recovery_code'] as const;
 
 export const interactionPublic = z.object({
   /** Where the user agent continues once the interaction is done. */
   redirectTo: z.string().optional(),
   /** After the password: the second steps this account has. */
   secondFactors: z.array(z.enum(SECOND_FACTOR_METHODS)).optional(),
+  /** WebAuthn request options (JSON) for the browser's passkey prompt, once asked for. */
+  passkeyOptions: z.record(z.string(), z.unknown()).optional(),
 });
 export type InteractionPublic = z.infer<typeof interactionPublic>;
 
 export const interactionInternal = z.object({
   /** The account whose password was right, waiting for its second step. */
   accountId: z.string().optional(),
+  /** The challenge of the passkey options last given (used once). */
+  passkeyChallenge: z.string().optional(),
 });
 export type InteractionInternal = z.infer<typeof interactionInternal>;

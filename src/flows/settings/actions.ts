@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SECURITY_QUESTION_IDS } from '../../domain/account/security-questions.ts';
 import type { FieldDescriptor } from '../engine/definition.ts';
 import type { SettingsState } from './states.ts';
+import { webAuthnResponse } from '../methods/passkey.ts';
 
 /** A checkbox as a form sends it ("on", or nothing) or JSON (a boolean). */
 const toggle = z.preprocess((value) => value === true || value === 'on' || value === 'true', z.boolean());
@@ -35,6 +36,10 @@ export const settingsAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('remove_totp') }),
   z.object({ action: z.literal('regenerate_recovery_codes') }),
   z.object({ action: z.literal('acknowledge_codes') }),
+  z.object({ action: z.literal('passkey_options') }),
+  z.object({ action: z.literal('add_passkey'), name: z.string().trim().max(60).default(''), response: webAuthnResponse }),
+  z.object({ action: z.literal('rename_passkey'), id: z.string().min(1).max(1024), name: z.string().trim().min(1).max(60) }),
+  z.object({ action: z.literal('remove_passkey'), id: z.string().min(1).max(1024) }),
   z.object({ action: z.literal('sign_out_everywhere') }),
   z.object({ action: z.literal('remove_app'), clientId: z.string().trim().min(1).max(128) }),
   z.object({ action: z.literal('deactivate') }),
@@ -76,6 +81,16 @@ export const SETTINGS_FIELDS: Record<SettingsActionName, FieldDescriptor[]> = {
   remove_totp: [],
   regenerate_recovery_codes: [],
   acknowledge_codes: [],
+  passkey_options: [],
+  add_passkey: [
+    field('name', 'text', { label: 'field.passkey_name', required: false }),
+    field('response', 'hidden', { label: 'field.passkey_response' }),
+  ],
+  rename_passkey: [
+    field('id', 'hidden', { label: 'field.passkey_name' }),
+    field('name', 'text', { label: 'field.passkey_name' }),
+  ],
+  remove_passkey: [field('id', 'hidden', { label: 'field.passkey_name' })],
   sign_out_everywhere: [],
   remove_app: [field('clientId', 'hidden')],
   deactivate: [],
@@ -95,6 +110,10 @@ const EVERYTHING: readonly SettingsActionName[] = [
   'start_totp',
   'remove_totp',
   'regenerate_recovery_codes',
+  'passkey_options',
+  'add_passkey',
+  'rename_passkey',
+  'remove_passkey',
   'sign_out_everywhere',
   'remove_app',
   'deactivate',
@@ -126,6 +145,8 @@ export const NEEDS_RECENT_SIGN_IN: ReadonlySet<SettingsActionName> = new Set([
   'start_totp',
   'remove_totp',
   'regenerate_recovery_codes',
+  'passkey_options',
+  'remove_passkey',
   'deactivate',
   'close_account',
   'merge_into',

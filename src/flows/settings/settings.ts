@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import QRCode from 'qrcode';
 import { secondFactorsOf } from '../../domain/account/second-factor.ts';
+import { passkeysOf, type PasskeyView } from '../../domain/account/passkeys.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { Activity, ActivityEntry } from '../../domain/account/activity.ts';
 import { notificationsOf, type NotificationPreferences } from '../../domain/account/profile.ts';
@@ -49,8 +50,9 @@ export interface AccountOverview {
   phone?: string;
   phoneVerified: boolean;
   securityQuestion?: { id: string; text: string };
-  /** Two-step verification: an authenticator app, and how many recovery codes are left. */
-  secondFactors: { totp: boolean; recoveryCodesLeft: number };
+  /** Two-step verification: an authenticator app, passkeys, and how many recovery codes are left. */
+  secondFactors: { totp: boolean; passkeys: number; recoveryCodesLeft: number };
+  passkeys: PasskeyView[];
   notifications: NotificationPreferences;
   /** Linked records, grouped by practice, each with whose record it is and when the practice gave access. */
   practices: { practiceName: string; records: { displayName: string; relationship: string; linkedAt: string }[] }[];
@@ -163,6 +165,7 @@ export function createSettings(deps: SettingsDeps) {
       phoneVerified: account.phoneVerified ?? false,
       ...(question ? { securityQuestion: question } : {}),
       secondFactors: secondFactorsOf(account),
+      passkeys: passkeysOf(account),
       notifications: notificationsOf(account),
       practices: [...practices.values()],
       sessions: sessions.map((session) => {

@@ -26,6 +26,8 @@ export const settingsPublic = z.object({
   mergeInto: z.object({ username: z.string(), records: z.number() }).optional(),
   /** What the last action changed (for a confirmation line). */
   done: z.string().optional(),
+  /** WebAuthn creation options (JSON) for the browser's "add a passkey" prompt, once asked for. */
+  passkeyOptions: z.record(z.string(), z.unknown()).optional(),
 });
 export type SettingsPublic = z.infer<typeof settingsPublic>;
 
@@ -43,5 +45,7 @@ export const settingsInternal = z.object({
   totpSecretSealed: z.string().optional(),
   /** New recovery codes, sealed, until the patient has seen them (once). */
   recoveryCodesSealed: z.string().optional(),
+  /** The challenge of the passkey options last given (used once). */
+  passkeyChallenge: z.string().optional(),
 });
 export type SettingsInternal = z.infer<typeof settingsInternal>;

@@ -5,7 +5,8 @@ import type { Profile } from '../../domain/account/profile.ts';
 import type { RecoveryTickets } from '../../domain/account/recovery-tickets.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
 import type { Closure } from './closure.ts';
-import { secondFactorsOf, type SecondFactor } from '../../domain/account/second-factor.ts';
+import { hasSecondFactor, secondFactorsOf, type SecondFactor } from '../../domain/account/second-factor.ts';
+import type { Passkeys } from '../../domain/account/passkeys.ts';
 import { normalisePhone } from '../../domain/verification/sms-code.ts';
 import type { AccountDocument } from '../../models/index.ts';
 import type { Later } from '../../platform/background.ts';
@@ -37,6 +38,7 @@ export interface SettingsTransitionDeps {
   notices: Pick<AccountNotices, 'emailConfirmation' | 'changed' | 'passwordChanged'>;
   smsCode: SmsCodeMethod;
   secondFactor: SecondFactor;
+  passkeys: Pick<Passkeys, 'registrationOptions' | 'register' | 'rename' | 'remove'>;
   later: Later;
   /** The full URL of an email confirmation link. */
   emailLinkUrl: (token: string) => string;
@@ -248,14 +250,13 @@ export function settingsTransitions(
 
     remove_totp: guarded('remove_totp', async (flow, _input, ctx) => {
       if (!secondFactorsOf(ctx.account).totp) return failure(flow, 'remove_totp', new AppError('settings.totp_not_on'));
-      await deps.secondFactor.disableTotp(ctx.account._id, { keepRecoveryCodes: false });
+      await deps.secondFactor.disableTotp(ctx.account._id, { keepRecoveryCodes: secondFactorsOf(ctx.account).passkeys > 0 });
       await tell('second_factor_removed', ctx.account);
       return { state: 'ready', public: { done: 'totp_off' }, audit: audit('remove_totp') };
     }),
 
     regenerate_recovery_codes: guarded('regenerate_recovery_codes', async (flow, _input, ctx) => {
-      if (!secondFactorsOf(ctx.account).totp)
-        return failure(flow, 'regenerate_recovery_codes', new AppError('settings.totp_not_on'));
+      if (!hasSecondFactor(ctx.account)) return failure(flow, 'regenerate_recovery_codes', new AppError('settings.totp_not_on'));
       const codes = await deps.secondFactor.regenerateRecoveryCodes(ctx.account._id);
       await tell('recovery_codes', ctx.account);
       return {
@@ -270,6 +271,61 @@ export function settingsTransitions(
       // Seen once: the codes leave the flow (only their hashes stay, on the account).
       return { state: 'ready', internal: { recoveryCodesSealed: undefined }, audit: audit('acknowledge_codes') };
     },
+
+    passkey_options: guarded('passkey_options', async (flow, _input, ctx) => {
+      try {
+        const options = await deps.passkeys.registrationOptions(ctx.account);
+        return {
+          state: 'ready',
+          public: { passkeyOptions: options as unknown as Record<string, unknown>, done: undefined },
+          internal: { passkeyChallenge: options.challenge },
+          audit: audit('passkey_options'),
+        };
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'passkey.too_many') return failure(flow, 'passkey_options', error);
+        throw error;
+      }
+    }),
+
+    async add_passkey(flow, input, ctx) {
+      const challenge = flow.internal.passkeyChallenge;
+      const spent = { passkeyOptions: undefined };
+      if (!challenge) return failure(flow, 'add_passkey', new AppError('passkey.no_challenge'));
+      const first = !hasSecondFactor(ctx.account);
+      try {
+        await deps.passkeys.register(ctx.account, input.response as never, challenge, input.name);
+      } catch (error) {
+        if (error instanceof AppError && ['passkey.invalid', 'passkey.exists'].includes(error.code)) {
+          return { ...failure(flow, 'add_passkey', error), public: spent, internal: { passkeyChallenge: undefined } };
+        }
+        throw error;
+      }
+      await tell('second_factor_added', ctx.account);
+      const codes = first ? await deps.secondFactor.ensureRecoveryCodes(ctx.account._id) : undefined;
+      return {
+        state: codes ? 'showing_recovery_codes' : 'ready',
+        public: { ...spent, done: 'passkey_added' },
+        internal: { passkeyChallenge: undefined, ...(codes ? { recoveryCodesSealed: deps.secondFactor.sealCodes(codes) } : {}) },
+        audit: audit('add_passkey'),
+      };
+    },
+
+    async rename_passkey(flow, input, ctx) {
+      if (!(await deps.passkeys.rename(ctx.account._id, input.id, input.name)))
+        return failure(flow, 'rename_passkey', new AppError('passkey.not_found'), 'id');
+      return { state: 'ready', public: { done: 'passkey_renamed' }, audit: audit('rename_passkey') };
+    },
+
+    remove_passkey: guarded('remove_passkey', async (flow, input, ctx) => {
+      if (!(await deps.passkeys.remove(ctx.account._id, input.id)))
+        return failure(flow, 'remove_passkey', new AppError('passkey.not_found'), 'id');
+      const factors = secondFactorsOf(ctx.account);
+      // The last second factor gone: its recovery codes go with it.
+      if (!factors.totp && factors.passkeys <= 1)
+        await deps.secondFactor.disableTotp(ctx.account._id, { keepRecoveryCodes: false });
+      await tell('second_factor_removed', ctx.account);
+      return { state: 'ready', public: { done: 'passkey_removed' }, audit: audit('remove_passkey') };
+    }),
 
     async sign_out_everywhere(_flow, _input, ctx) {
       const { notified } = await deps.sessions.endAll(ctx.account._id);

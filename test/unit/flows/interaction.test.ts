@@ -2,6 +2,7 @@
 // stores: each prompt's actions, handled failures on the form, one flow per interaction uid, and
 // the diagram beside the table.
 import { createCsrf } from '../../../src/flows/engine/csrf.ts';
+import { AppError } from '../../../src/errors/app-error.ts';
 import { createFlowEngine } from '../../../src/flows/engine/engine.ts';
 import { INTERACTION_ACTIONS } from '../../../src/flows/interaction/actions.ts';
 import { createInteractionFlow } from '../../../src/flows/interaction/interaction.ts';
@@ -39,6 +40,10 @@ async function world(prompt: string) {
     },
     // No second factor in these accounts: the second step is the integration tests' (second-factor.test.ts).
     secondFactor: { useTotp: async () => false, useRecoveryCode: async () => false },
+    passkeys: {
+      authenticationOptions: async () => ({ challenge: 'challenge', rpId: 'example.org' }),
+      authenticate: async () => Promise.reject(new AppError('passkey.invalid')),
+    },
     throttle: { guard: async (_key, _ip, check) => ((await check()) ? { ok: true } : { ok: false }) },
     now: clock.now,
   });
@@ -140,6 +145,8 @@ test('the view describes the prompt, its fields with labels, and the patients to
           { name: 'password', label: 'Password' },
         ],
       },
+      { action: 'passkey_options', fields: [] },
+      { action: 'passkey_login', fields: [{ name: 'response', type: 'hidden', label: english('field.passkey_response') }] },
       { action: 'abort', fields: [] },
     ],
     csrf: csrf.tokenFor(login.interaction.uid),
