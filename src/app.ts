@@ -10,7 +10,7 @@ import { language } from './http/language.ts';
 import { noStore } from './http/no-store.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { smartDiscovery } from './oidc/smart/discovery.ts';
-import { routes } from './paths.ts';
+import { isPagePath, routes } from './paths.ts';
 import { assets } from './web/assets.ts';
 import { demoPortalPages } from './web/dev/demo-portal.ts';
 import { devOutboxPages } from './web/dev/outbox-page.ts';
@@ -126,6 +126,14 @@ export function createApp(container: Container): Koa {
       throw new AppError('route.method_not_allowed');
     }
     await next();
+  });
+
+  // Nothing of ours answered a page path: the 404 page (in the reader's language), not
+  // oidc-provider's plain "Not Found".
+  app.use(async (ctx, next) => {
+    if (!isPagePath(ctx.path)) return next();
+    ctx.state.pages = true;
+    throw new AppError('route.not_found');
   });
 
   const oidc = container.oidc.provider.callback();

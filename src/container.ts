@@ -118,7 +118,7 @@ export async function createContainer(deps: ContainerDeps) {
     lifecycle,
     enrollments,
     transport: deps.mailTransport,
-    render: createInvitationEmailRenderer(render, english),
+    render: createInvitationEmailRenderer(render),
     logger,
     now,
     pollIntervalMs: config.mailPollIntervalMs,
@@ -198,7 +198,6 @@ export async function createContainer(deps: ContainerDeps) {
     recordLinks,
     notices: accountNotices,
     later,
-    text: english,
   });
   const flows = {
     engine,
@@ -215,7 +214,6 @@ export async function createContainer(deps: ContainerDeps) {
       resetPassword,
       secondFactor: domain.secondFactor,
       smsCode,
-      text: english,
       portalLoginUri: (practiceId) => domain.practices.portalLoginUri(practiceId),
     }),
     recovery: createRecovery({
@@ -232,7 +230,6 @@ export async function createContainer(deps: ContainerDeps) {
       linkUrl: (token) => `${config.issuer}${paths.recoveryLink(token)}`,
       later,
       now,
-      text: english,
     }),
     interaction: createInteractionFlow({
       engine,
@@ -260,7 +257,6 @@ export async function createContainer(deps: ContainerDeps) {
       later,
       audit,
       emailLinkUrl: (token) => `${config.issuer}${paths.accountEmailLink(token)}`,
-      text: english,
     }),
   };
 

@@ -89,7 +89,9 @@ export const paths = {
   accountEmailLink: (token: string) => `/account/email/${q(token)}`,
   registrationLink: (token: string) => `/register/${q(token)}`,
   registrationPage: (flowId: string) => `/register?flow=${q(flowId)}`,
-  registrationDone: () => routes.registrationDone,
+  /** The end of a registration opened from the email: what it did (a new account, records linked, a password reset). */
+  registrationDone: (outcome?: 'created' | 'linked' | 'reset') =>
+    outcome && outcome !== 'created' ? `${routes.registrationDone}?outcome=${outcome}` : routes.registrationDone,
   registrationApiFlow: (flowId: string) => `/api/flows/registration/${q(flowId)}`,
   demoLogin: (prompt?: 'create') => (prompt ? `${routes.demoLogin}?prompt=${prompt}` : routes.demoLogin),
 

@@ -37,7 +37,11 @@ export function registerAccountRoutes(api: ApiRoutes, router: Router, deps: { se
         },
       },
     },
-    async ({ ctx }) => ({ status: 200, body: await deps.settings.describe(await signedIn(ctx), ctx.state.t) }),
+    async ({ ctx }) => {
+      const who = await signedIn(ctx);
+      ctx.state.preferLanguage(await deps.settings.languageOf(who));
+      return { status: 200, body: await deps.settings.describe(who, ctx.state.t) };
+    },
   );
 
   api.add(
@@ -52,7 +56,9 @@ export function registerAccountRoutes(api: ApiRoutes, router: Router, deps: { se
       errorSchema: flowError(settingsView),
     },
     async ({ body, ctx }) => {
-      const { flow, error } = await deps.settings.submit(await signedIn(ctx), body, {
+      const who = await signedIn(ctx);
+      ctx.state.preferLanguage(await deps.settings.languageOf(who));
+      const { flow, error } = await deps.settings.submit(who, body, {
         form: false,
         t: ctx.state.t,
         context: auditContextOf(ctx),

@@ -54,6 +54,8 @@ export const errorCatalogue = {
   'flow.invalid_transition': { status: 400 },
   'flow.conflict': { status: 409 },
   'verification.failed': { status: 400 },
+  'verification.failed_last_attempt': { status: 400 },
+  'date_of_birth.invalid_format': { status: 400 },
   'verification.method_unavailable': { status: 400 },
   'sms.too_soon': { status: 429 },
   'sms.limit_reached': { status: 429 },

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { LOCALES } from '../text/index.ts';
 
 /** A portal account: what a patient signs in with. Records are linked to it (record-link.ts). */
 const accountSchema = new Schema(
@@ -21,6 +22,8 @@ const accountSchema = new Schema(
       sms: { records: { type: Boolean, default: false }, appointments: { type: Boolean, default: false } },
     },
     name: { type: String },
+    /** The language the patient chose (or registered in): pages, emails and texts, and the `locale` claim. */
+    locale: { type: String, enum: LOCALES },
     passwordHash: { type: String, required: true },
     /** For recovery without email: which question, and the argon2 hash of the normalised answer. */
     securityQuestion: {

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { LOCALES } from '../text/index.ts';
 
 /**
  * The one declaration of the enrollment's vocabulary (src/domain/enrollment/lifecycle.ts gives
@@ -42,6 +43,8 @@ const enrollmentSchema = new Schema(
     expiresAt: { type: Date, required: true },
     /** How long each link lives; a reissue gets the same. */
     validityDays: { type: Number, required: true },
+    /** The patient's language, as the practice gave it: the registration email, texts and pages use it. */
+    locale: { type: String, enum: LOCALES },
     createdByClientId: { type: String, required: true },
     /** The idempotency record that created it, if the request carried an Idempotency-Key. */
     idempotencyId: { type: String },

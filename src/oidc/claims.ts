@@ -6,7 +6,7 @@ import { notificationsOf } from '../domain/account/profile.ts';
 /** Which claims each scope releases (README: "Scopes and claims"). */
 export const SCOPE_CLAIMS = {
   openid: ['sub'],
-  profile: ['name', 'preferred_username', 'updated_at'],
+  profile: ['name', 'preferred_username', 'locale', 'updated_at'],
   email: ['email', 'email_verified'],
   /** Offered because relying parties ask for it (OpenID Connect Core 5.4); no postal address is kept, so it releases nothing. */
   address: ['address'],
@@ -57,6 +57,8 @@ export function createFindAccount(deps: {
           phone_number: account.phoneNumber ?? undefined,
           phone_number_verified: account.phoneNumber ? (account.phoneVerified ?? false) : undefined,
           notification_preferences: notificationsOf(account),
+          // The language the patient chose or registered in (BCP 47), when we know it.
+          locale: account.locale ?? undefined,
           updated_at: account.updatedAt ? Math.floor(new Date(account.updatedAt).getTime() / 1000) : undefined,
         };
       },

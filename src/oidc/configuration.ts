@@ -1,4 +1,5 @@
 import Provider, { errors, type Adapter, type Configuration } from 'oidc-provider';
+import { LOCALES } from '../text/index.ts';
 import type { JsonWebKey } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import type { Accounts } from '../domain/account/accounts.ts';
@@ -119,6 +120,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     /** oidc-provider does not publish the prompts it supports; Prompt Create 1.0 asks discovery to list them. */
     discovery: {
       prompt_values_supported: ['none', 'login', 'consent', 'create'],
+      /** `ui_locales` picks the pages' language (then the account's, then Accept-Language); claims are language-neutral. */
+      ui_locales_supported: [...LOCALES],
+      claims_locales_supported: [...LOCALES],
       /** Not a registered name: where a portal may send a patient to manage their account (like Keycloak's account console). */
       account_url: `${config.issuer}${routes.account}`,
     },

@@ -66,6 +66,7 @@ export function createInteractionBridge(provider: Provider) {
           claims: promptDetails.missingOIDCClaims ?? [],
         },
         loginHint: typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 256) : undefined,
+        uiLocales: typeof details.params.ui_locales === 'string' ? details.params.ui_locales.slice(0, 256) : undefined,
         accountId: details.session?.accountId,
         requiresMultiFactor: requiresMultiFactor(client.metadata(), details.params),
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.

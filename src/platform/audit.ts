@@ -5,6 +5,8 @@ import type { Logger } from './logger.ts';
 export interface AuditContext {
   ip?: string | undefined;
   userAgent?: string | undefined;
+  /** The language the requester reads: what a message sent on their behalf falls back to. */
+  locale?: string | undefined;
 }
 
 export interface AuditEntry {

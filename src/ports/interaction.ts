@@ -22,6 +22,8 @@ export interface InteractionHandle {
   missing: { scopes: string[]; claims: string[] };
   /** The relying party's hint of who is signing in (`login_hint`): pre-fills the username. */
   loginHint: string | undefined;
+  /** The languages the relying party asked the pages to be in (`ui_locales`, best first). */
+  uiLocales: string | undefined;
   /** Set when someone is already signed in (consent prompts). */
   accountId: string | undefined;
   /** The client requires two-step verification (`require_mfa`), or the request asks for it (`acr_values`, an essential `acr`). */

@@ -1,14 +1,35 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { en, type TextId } from './en.ts';
+import { es } from './es.ts';
 
 export type { TextId } from './en.ts';
 
 /** The languages there is a catalogue for; the first is the default. */
-export const LOCALES = ['en'] as const;
+export const LOCALES = ['en', 'es'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
 
-const catalogues: Record<Locale, Record<TextId, string>> = { en };
+/** Each language's own name, as the language switcher shows it (never translated). */
+export const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', es: 'Español' };
+
+const catalogues: Record<Locale, Record<TextId, string>> = { en, es };
+
+/** The catalogue language a BCP 47 tag asks for (`es-MX` is `es`), if there is one. */
+export function supportedLocale(tag: string | null | undefined): Locale | undefined {
+  const language = tag?.trim().toLowerCase().split(/[-_]/)[0];
+  return LOCALES.find((locale) => locale === language);
+}
+
+/** The first of these preferences (tags, or space-separated lists such as `ui_locales`) we have a catalogue for. */
+export function firstSupported(...preferences: (string | null | undefined)[]): Locale | undefined {
+  for (const preference of preferences) {
+    for (const tag of preference?.split(/\s+/) ?? []) {
+      const locale = supportedLocale(tag);
+      if (locale) return locale;
+    }
+  }
+  return undefined;
+}
 
 export type TextValues = Record<string, string | number>;
 
@@ -59,8 +80,19 @@ export function translator(locale: Locale = DEFAULT_LOCALE): Translate {
   return t;
 }
 
+const translators = new Map<Locale, Translate>(LOCALES.map((locale) => [locale, translator(locale)]));
+
+/**
+ * The sentences for the first of these preferences we have (an account's or an enrollment's
+ * language, then the request's), else the default language's: what a message to a patient is
+ * written in.
+ */
+export function textIn(...preferences: (string | null | undefined)[]): Translate {
+  return translators.get(firstSupported(...preferences) ?? DEFAULT_LOCALE)!;
+}
+
 /** English, for logs, the CLI and the README tables. */
-export const english = translator('en');
+export const english = textIn('en');
 
 /** True when `id` names a sentence of the catalogue (for ids built from data, such as a scope name). */
 export function isTextId(id: string): id is TextId {

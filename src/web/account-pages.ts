@@ -1,9 +1,11 @@
 import Router from '@koa/router';
+import { LANGUAGE_NAMES, LOCALES } from '../text/index.ts';
 import type { Context } from 'koa';
 import { AppError } from '../errors/app-error.ts';
 import { settingsAction } from '../flows/settings/actions.ts';
 import type { Settings, SettingsView } from '../flows/settings/settings.ts';
 import { auditContextOf } from '../http/audit-context.ts';
+import { keepLanguage } from '../http/language.ts';
 import { parseBody } from '../http/body.ts';
 import type { Cookies } from '../http/cookies.ts';
 import { accountSignInRequest } from '../oidc/account-client.ts';
@@ -55,6 +57,7 @@ export function accountPages(deps: {
       flow,
       flowUrl: routes.account,
       questions: deps.settings.questions(ctx.state.t),
+      languageOptions: LOCALES.map((locale) => ({ locale, name: LANGUAGE_NAMES[locale] })),
       offered: (action: string) => flow.actions.some((entry) => entry.action === action),
       activityLabel: (action: string) => {
         const { t } = ctx.state;
@@ -83,6 +86,7 @@ export function accountPages(deps: {
   router.get(routes.account, async (ctx) => {
     const who = await signedIn(ctx);
     if (!who) return signIn(ctx, { fresh: false });
+    ctx.state.preferLanguage(await deps.settings.languageOf(who));
     const view = await deps.settings.describe(who, ctx.state.t);
     if (TERMINAL.has(view.flow.state)) return ended(ctx, view.flow);
     show(ctx, view);
@@ -92,6 +96,7 @@ export function accountPages(deps: {
     const body = formBody(ctx);
     const who = await signedIn(ctx);
     if (!who) return signIn(ctx, { fresh: false });
+    ctx.state.preferLanguage(await deps.settings.languageOf(who));
     const parsed = settingsAction.safeParse(body);
     if (!parsed.success) {
       const view = await deps.settings.describe(who, ctx.state.t);
@@ -106,6 +111,8 @@ export function accountPages(deps: {
       { form: true, t: ctx.state.t, context: auditContextOf(ctx) },
     );
     if (error?.code === 'account.reauthentication_required') return signIn(ctx, { fresh: true });
+    // The language chosen here is this browser's from now on too (the switcher's cookie).
+    if (!error && parsed.data.action === 'set_language') keepLanguage(ctx, parsed.data.language);
     if (TERMINAL.has(flow.state)) return ended(ctx, flow);
     ctx.status = 303;
     ctx.redirect(error ? `${routes.account}#messages` : routes.account);

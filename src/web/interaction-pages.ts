@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { describeScope } from './scope-text.ts';
 import type { Context } from 'koa';
 import { AppError } from '../errors/app-error.ts';
 import type { FlowEngine } from '../flows/engine/engine.ts';
@@ -12,7 +13,7 @@ import type { Cookies } from '../http/cookies.ts';
 import type { InteractionBridge } from '../oidc/interaction-bridge.ts';
 import { paths, routes } from '../paths.ts';
 import type { InteractionHandle } from '../ports/interaction.ts';
-import { isTextId, type TextId } from '../text/index.ts';
+import type { TextId } from '../text/index.ts';
 import { formBody, formString } from './form.ts';
 import type { Pages } from './page.ts';
 import type { RegistrationEntry } from './registration-entry.ts';
@@ -48,7 +49,9 @@ export function interactionPages(deps: {
   async function load(ctx: Context): Promise<InteractionHandle> {
     const uid = ctx.params.uid ?? '';
     if (!UID.test(uid)) throw new AppError('interaction.not_found');
-    return deps.bridge.load(uid, ctx.req, ctx.res);
+    const interaction = await deps.bridge.load(uid, ctx.req, ctx.res);
+    ctx.state.preferLanguage(interaction.uiLocales);
+    return interaction;
   }
 
   function show(ctx: Context, view: InteractionView, prompt = view.prompt, extra: Record<string, unknown> = {}) {
@@ -62,10 +65,7 @@ export function interactionPages(deps: {
       apiUrl: paths.interactionApi(view.uid),
       registerUrl: paths.interactionRegister(view.uid),
       signInUrl: paths.interactionSignIn(view.uid),
-      scopeText: (scope: string) => {
-        const id = `scope.${scope}`;
-        return isTextId(id) ? t(id) : scope;
-      },
+      scopeText: (scope: string) => describeScope(scope, t),
       ...extra,
     });
   }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { AppError } from '../errors/app-error.ts';
 import type { TextId } from '../text/index.ts';
+import { languageLinks } from './languages.ts';
 import type { Render } from './render.ts';
 
 /**
@@ -11,12 +12,19 @@ export function createPages(render: Render) {
   return {
     show(ctx: Context, template: string, title: TextId, locals: Record<string, unknown> = {}): void {
       ctx.type = 'html';
-      ctx.body = render(template, { t: ctx.state.t, title: ctx.state.t(title), ...locals });
+      const { t } = ctx.state;
+      ctx.body = render(template, { t, title: t(title), languages: languageLinks(ctx, t.locale), ...locals });
     },
     /** The error page: the catalogue's sentence, with the code in small print for support calls. */
     error(ctx: Context, error: AppError): string {
       const { t } = ctx.state;
-      return render('error', { t, title: t('page.error.title'), message: error.text(t), code: error.code });
+      return render('error', {
+        t,
+        title: t('page.error.title'),
+        languages: languageLinks(ctx, t.locale),
+        message: error.text(t),
+        code: error.code,
+      });
     },
   };
 }

@@ -1,36 +1,54 @@
 import type { Context } from 'koa';
-import { DEFAULT_LOCALE, LOCALES, translator, type Locale } from '../text/index.ts';
+import { LANGUAGE_COOKIE } from '../http/language.ts';
+import { LOCALES, supportedLocale, textIn } from '../text/index.ts';
 import type { ProviderPages } from '../ports/provider-pages.ts';
+import { languageLinks } from './languages.ts';
 import type { Render } from './render.ts';
 
-/** oidc-provider's pages run in its own Koa app: the language comes from the request itself. */
-function translate(ctx: Pick<Context, 'acceptsLanguages'>) {
-  const chosen = ctx.acceptsLanguages([...LOCALES]);
-  return translator((chosen || DEFAULT_LOCALE) as Locale);
+/**
+ * oidc-provider's pages run in its own Koa app, outside our middleware: the same choice of
+ * language (the switcher's cookie, the request's `ui_locales`, Accept-Language) made here.
+ */
+function translate(ctx: Context) {
+  const uiLocales = (ctx.oidc?.params as { ui_locales?: unknown } | undefined)?.ui_locales;
+  const accepted = ctx.get('accept-language') ? ctx.acceptsLanguages([...LOCALES]) || undefined : undefined;
+  const t = textIn(
+    supportedLocale(typeof ctx.query.lang === 'string' ? ctx.query.lang : undefined),
+    supportedLocale(ctx.cookies.get(LANGUAGE_COOKIE)),
+    typeof uiLocales === 'string' ? uiLocales : undefined,
+    accepted,
+  );
+  return { t, languages: languageLinks(ctx, t.locale) };
 }
 
 /** The pages oidc-provider renders itself (protocol errors, logout), drawn with our templates. */
 export function createProviderPages(render: Render): ProviderPages {
   return {
     error(ctx, out) {
-      const t = translate(ctx);
+      const { t, languages } = translate(ctx);
       ctx.type = 'html';
       ctx.body = render('error', {
         t,
+        languages,
         title: t('page.error.title'),
         message: out.error_description ?? t('page.error.default_message'),
         code: out.error,
       });
     },
     logout(ctx, form) {
-      const t = translate(ctx);
+      const { t, languages } = translate(ctx);
       ctx.type = 'html';
-      ctx.body = render('logout', { t, title: t('page.logout.title'), form, client: ctx.oidc.client?.clientName });
+      ctx.body = render('logout', { t, languages, title: t('page.logout.title'), form, client: ctx.oidc.client?.clientName });
     },
     logoutSuccess(ctx) {
-      const t = translate(ctx);
+      const { t, languages } = translate(ctx);
       ctx.type = 'html';
-      ctx.body = render('logout-success', { t, title: t('page.logged_out.title'), client: ctx.oidc.client?.clientName });
+      ctx.body = render('logout-success', {
+        t,
+        languages,
+        title: t('page.logged_out.title'),
+        client: ctx.oidc.client?.clientName,
+      });
     },
   };
 }

@@ -66,6 +66,7 @@ export function recoveryPages(deps: {
     const uid = ctx.params.uid ?? '';
     if (!UID.test(uid)) throw new AppError('interaction.not_found');
     const interaction = await deps.bridge.load(uid, ctx.req, ctx.res);
+    ctx.state.preferLanguage(interaction.uiLocales);
     await start(ctx, interaction.uid);
   });
 

@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { Registration } from '../flows/registration/registration.ts';
 import { auditContextOf } from '../http/audit-context.ts';
 import type { Cookies } from '../http/cookies.ts';
+import { keepLanguageUnlessPicked } from '../http/language.ts';
 import { paths } from '../paths.ts';
 import type { Pages } from './page.ts';
 
@@ -20,6 +21,7 @@ export function createRegistrationEntry(deps: { registration: Registration; cook
         ctx.state.t,
       );
       if (bindingSecret) deps.cookies.binding.set(ctx, flow.id, bindingSecret);
+      keepLanguageUnlessPicked(ctx, flow.language);
       ctx.status = 303;
       ctx.redirect(paths.registrationPage(flow.id));
     } catch (error) {

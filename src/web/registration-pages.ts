@@ -4,6 +4,7 @@ import { registrationAction } from '../flows/registration/actions.ts';
 import type { Registration, RegistrationView } from '../flows/registration/registration.ts';
 import { passwordRuleText, PASSWORD_RULES } from '../domain/account/password-policy.ts';
 import { auditContextOf } from '../http/audit-context.ts';
+import { inFlowLanguage } from '../http/language.ts';
 import { parseBody } from '../http/body.ts';
 import type { Cookies } from '../http/cookies.ts';
 import { paths, routes } from '../paths.ts';
@@ -42,7 +43,7 @@ export function registrationPages(deps: {
     deps.pages.show(
       ctx,
       `registration/${flow.state}`,
-      flow.state === 'completed' ? 'page.registration.completed_title' : 'page.registration.title',
+      flow.state === 'completed' ? `page.completed.${flow.outcome ?? 'created'}_heading` : 'page.registration.title',
       {
         ...flow,
         flowUrl: paths.registrationPage(flow.id),
@@ -52,14 +53,18 @@ export function registrationPages(deps: {
   }
 
   router.get(routes.registrationDone, (ctx) => {
-    deps.pages.show(ctx, 'registration/done', 'page.registration.completed_title', { demoPortalUrl: deps.demoPortalUrl });
+    const outcome = ctx.query.outcome === 'linked' || ctx.query.outcome === 'reset' ? ctx.query.outcome : 'created';
+    deps.pages.show(ctx, 'registration/done', `page.done.${outcome}_heading`, {
+      demoPortalUrl: deps.demoPortalUrl,
+      outcome,
+    });
   });
 
   router.get(routes.registrationLink, (ctx) => deps.enterRegistration(ctx, ctx.params.token ?? ''));
 
   router.get(routes.registrationPage, async (ctx) => {
     const id = flowIdOf(ctx);
-    show(ctx, (await deps.registration.read(id, access(ctx, id), ctx.state.t)).flow);
+    show(ctx, (await inFlowLanguage(ctx, (t) => deps.registration.read(id, access(ctx, id), t))).flow);
   });
 
   router.post(routes.registrationPage, parseBody(), async (ctx) => {

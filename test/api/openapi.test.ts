@@ -131,7 +131,7 @@ test('the POST request body schema is the guard: required fields, bounds, no ext
   expect(schema.type).toBe('object');
   expect(schema.required).toEqual(['record']);
   expect(schema.additionalProperties).toBe(false);
-  expect(Object.keys(schema.properties).sort()).toEqual(['expiresInDays', 'record', 'relationship']);
+  expect(Object.keys(schema.properties).sort()).toEqual(['expiresInDays', 'language', 'record', 'relationship']);
 
   const recordSchema = schema.properties.record;
   expect(recordSchema.type).toBe('object');

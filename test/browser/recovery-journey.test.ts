@@ -230,7 +230,7 @@ test(
     await browsing.checkpoint(page, 'r-reset-password');
     await page.getByLabel('New password').fill(NEW_PASSWORD);
     await submit(page, english('page.awaiting_reset_password.submit'));
-    expect(await headingOf(page)).toBe("You're registered");
+    expect(await headingOf(page)).toBe(english('page.done.reset_heading'));
     await browsing.checkpoint(page, 'r-reset-completed');
     expect(await server.services.domain.accounts.signIn('quinn.again', NEW_PASSWORD, {})).toMatchObject({ ok: true });
     await context.close();

@@ -208,7 +208,7 @@ test(
     await fillNewAccount(page, { password: 'sunnymeadow' });
     expect(await headingOf(page)).toBe('Create your account');
     const summary = await alertOf(page);
-    expect(summary).toContain('My password does not meet security requirements.');
+    expect(summary).toContain('Choose a password that meets every requirement listed.');
     expect(summary).toMatch(/UPPERCASE/);
     // The error is linked to its field.
     expect(await page.getByRole('alert').getByRole('link').first().getAttribute('href')).toBe('#password');

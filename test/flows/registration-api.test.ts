@@ -1,6 +1,7 @@
 // The registration journey through the JSON API (/api/flows/registration), against FerretDB, the
 // SMTP server (the link comes from the registration email) and the Twilio stand-in (the real
 // twilio SDK). Time is the injected clock: cooldowns, send limits, code and flow expiry, lockout.
+import { english } from '../../src/text/index.ts';
 import supertest from 'supertest';
 import { createPasswordHasher } from '../../src/platform/password-hasher.ts';
 import { setCookiesOf } from '../support/browser-agent.ts';
@@ -86,7 +87,7 @@ describe('verify with date of birth and PIN', () => {
     expect(view.events.verifiedAt).toBeDefined();
   });
 
-  test('a wrong PIN and a wrong date of birth give the same generic answer, never saying which', async () => {
+  test('a wrong PIN and a wrong date of birth give the same generic answer, never saying which; a malformed date is not an attempt', async () => {
     const enrolled = await enroll(h);
     const flow = await startApiFlow(h, enrolled);
     await step(h, flow.id, { action: 'choose_method', method: 'pin' });
@@ -96,23 +97,18 @@ describe('verify with date of birth and PIN', () => {
       pin: wrongPin(enrolled.pin),
     });
     const wrongDobRes = await flowApi(h).submit(flow.id, { action: 'verify_pin', dateOfBirth: '04/13/1990', pin: enrolled.pin });
-    const impossibleDateRes = await flowApi(h).submit(flow.id, {
-      action: 'verify_pin',
-      dateOfBirth: '02/30/1990',
-      pin: enrolled.pin,
-    });
     const bothWrongRes = await flowApi(h).submit(flow.id, {
       action: 'verify_pin',
-      dateOfBirth: '01/01/1970',
+      dateOfBirth: '01-01-1970',
       pin: wrongPin(enrolled.pin),
     });
-    expect(answer(wrongPinRes)).toEqual({
+    const generic = (attemptsLeft: number) => ({
       status: 400,
-      error: { code: 'verification.failed', message: VERIFICATION_FAILED_MESSAGE },
+      error: { code: 'verification.failed', message: VERIFICATION_FAILED_MESSAGE, data: { attemptsLeft } },
       state: 'awaiting_pin',
-      messages: [{ code: 'verification.failed', text: VERIFICATION_FAILED_MESSAGE }],
+      messages: [{ code: 'verification.failed', text: VERIFICATION_FAILED_MESSAGE, context: { attemptsLeft } }],
     });
-    for (const res of [wrongDobRes, impossibleDateRes, bothWrongRes]) expect(answer(res)).toEqual(answer(wrongPinRes));
+    expect([answer(wrongPinRes), answer(wrongDobRes), answer(bothWrongRes)]).toEqual([generic(4), generic(3), generic(2)]);
     // Nothing in the answers names a field or echoes what is on file.
     for (const res of [wrongPinRes, wrongDobRes]) {
       expect(res.text).not.toMatch(/"field"/);
@@ -120,7 +116,19 @@ describe('verify with date of birth and PIN', () => {
       expect(res.text).not.toContain(enrolled.patient.dateOfBirth);
       expect(res.text).not.toContain('04/12/1990');
     }
-    expect((await models().Enrollment.findById(enrolled.id).lean())?.failedVerifications).toBe(4);
+    // A date that is no date (impossible, or typed some other way) is said so and not counted.
+    for (const dateOfBirth of ['02/30/1990', 'April 12', '12/04']) {
+      const malformed = await flowApi(h).submit(flow.id, { action: 'verify_pin', dateOfBirth, pin: enrolled.pin });
+      expect(answer(malformed)).toEqual({
+        status: 400,
+        error: { code: 'date_of_birth.invalid_format', message: english('error.date_of_birth.invalid_format') },
+        state: 'awaiting_pin',
+        messages: [
+          { code: 'date_of_birth.invalid_format', field: 'dateOfBirth', text: english('error.date_of_birth.invalid_format') },
+        ],
+      });
+    }
+    expect((await models().Enrollment.findById(enrolled.id).lean())?.failedVerifications).toBe(3);
     expect((await practiceView(h, enrolled.id)).status).toBe('opened');
   });
 
@@ -134,7 +142,11 @@ describe('verify with date of birth and PIN', () => {
         dateOfBirth: enrolled.dob,
         pin: wrongPin(enrolled.pin),
       });
-      expect(res.body.error.code).toBe('verification.failed');
+      // The last try before the lock is announced as such.
+      expect(res.body.error).toMatchObject({
+        code: i < 4 ? 'verification.failed' : 'verification.failed_last_attempt',
+        data: { attemptsLeft: 5 - i },
+      });
     }
     const fifth = await flowApi(h).submit(flow.id, {
       action: 'verify_pin',
@@ -372,7 +384,7 @@ describe('send a new code', () => {
     await step(h, flow.id, { action: 'resend_code' });
     expect((await models().Enrollment.findById(enrolled.id).lean())?.failedVerifications).toBe(3);
     const fourth = await flowApi(h).submit(flow.id, { action: 'verify_code', code: otherCode(h.twilio.lastCodeFor(phone)) });
-    expect(fourth.body.error.code).toBe('verification.failed');
+    expect(fourth.body.error.code).toBe('verification.failed_last_attempt');
     const fifth = await flowApi(h).submit(flow.id, { action: 'verify_code', code: otherCode(h.twilio.lastCodeFor(phone)) });
     expect(fifth.status).toBe(423);
     expect(fifth.body.flow.state).toBe('locked');
@@ -490,7 +502,7 @@ describe('link to an existing account, or create a new one', () => {
     });
     expect(done.state).toBe('completed');
     expect(done.actions).toEqual([]);
-    expect(done.redirectTo).toBe(`${h.server.issuer}/register/done`);
+    expect(done.redirectTo).toBe(`${h.server.issuer}/register/done?outcome=linked`);
     expect(await models().Account.countDocuments()).toBe(accountsBefore);
     const links = await models().RecordLink.find({ accountId: existing._id }).lean();
     expect(links).toHaveLength(1);
@@ -659,14 +671,14 @@ describe('link to an existing account, or create a new one', () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({
         code: 'password.policy_violation',
-        message: 'My password does not meet security requirements.',
+        message: 'Choose a password that meets every requirement listed.',
         data: { rules: [rule] },
       });
       expect(res.body.flow.state).toBe('awaiting_new_account');
       expect(res.body.flow.messages).toEqual([
         {
           code: 'password.policy_violation',
-          text: 'My password does not meet security requirements.',
+          text: 'Choose a password that meets every requirement listed.',
           field: 'password',
           context: { rules: [rule] },
         },

@@ -395,10 +395,12 @@ describe('link or create', () => {
     expectFieldError(byEmail.text, 'login', english('error.login.invalid_credentials'));
     const done = await browser.post({ action: 'link_account', login: account.username, password: 'Linked-Secret-88' });
     expect(done.status).toBe(303);
-    expect(done.headers.location).toBe(`${h.server.issuer}/register/done`);
-    const landing = await browser.agent.get('/register/done');
+    expect(done.headers.location).toBe(`${h.server.issuer}/register/done?outcome=linked`);
+    const landing = await browser.agent.get('/register/done?outcome=linked');
     expect(landing.status).toBe(200);
-    expect(landing.text).toContain("You're registered");
+    // Records added to an account that already existed: not "You're registered".
+    expect(landing.text).toContain(`<h1>${english('page.done.linked_heading')}</h1>`);
+    expect(landing.text).not.toContain("You're registered");
     const links = await models().RecordLink.find({ enrollmentId: enrolled.id }).lean();
     expect(links.map((link) => link.accountId)).toEqual([account._id]);
     expect((await practiceView(h, enrolled.id)).status).toBe('claimed');
@@ -419,6 +421,11 @@ describe('link or create', () => {
     const takenPage = await browser.submit(createForm(taken.toUpperCase()));
     expectFieldError(takenPage.text, 'username', 'Username has already been taken.');
     expect(inputValue(takenPage.text, 'username')).toBe(taken.toUpperCase());
+    // Everything typed comes back except the password: the chosen question (not the first one) and its answer.
+    expect(takenPage.text).toMatch(/<option value="birth_city" selected>/);
+    expect(takenPage.text).not.toMatch(/<option value="first_pet" selected>/);
+    expect(inputValue(takenPage.text, 'securityAnswer')).toBe('São Paulo');
+    expect(inputValue(takenPage.text, 'password')).toBe('');
 
     const username = `page.user.${Date.now()}`;
     const rules: [string, string, string][] = [
@@ -431,7 +438,7 @@ describe('link or create', () => {
     ];
     for (const [rule, password, text] of rules) {
       const page = await browser.submit(createForm(username, password));
-      expectFieldError(page.text, 'password', 'My password does not meet security requirements.');
+      expectFieldError(page.text, 'password', 'Choose a password that meets every requirement listed.');
       const listed = [...page.text.matchAll(/<li>([^<]*)<\/li>/g)].map((match) => match[1]);
       expect({ rule, listed }).toEqual({ rule, listed: [text] });
       // A typed password is never sent back.
@@ -458,9 +465,10 @@ describe('link or create', () => {
       status: 'claimed',
       claimedByAccountId: account._id,
     });
-    // The completed page is what the flow shows from now on.
+    // The completed page is what the flow shows from now on; what was typed is gone from the flow.
     const completed = await browser.page();
     expect(completed.text).toContain("You're registered");
+    expect((await browser.stored()).public).not.toHaveProperty('entered');
   });
 
   test('a record enrolled again: the page says it has an account, linking is the default, and the holder is not named', async () => {

@@ -103,7 +103,7 @@ export interface Enrolled {
 }
 
 /** Enrolls through the practice API; the link comes from the registration email (or the response, without email). */
-export async function enroll(h: Harness, p: Patient = patient()): Promise<Enrolled> {
+export async function enroll(h: Harness, p: Patient = patient(), options: { language?: string } = {}): Promise<Enrolled> {
   const record: Record<string, string> = {
     id: p.recordId,
     givenName: p.givenName,
@@ -112,7 +112,7 @@ export async function enroll(h: Harness, p: Patient = patient()): Promise<Enroll
   };
   if (p.email) record.email = p.email;
   if (p.phone) record.phone = p.phone;
-  const res = await postEnrollment(h.server, h.apiToken, { record });
+  const res = await postEnrollment(h.server, h.apiToken, { record, ...(options.language ? { language: options.language } : {}) });
   if (res.status !== 201) throw new Error(`enrollment failed: ${res.status} ${JSON.stringify(res.body)}`);
   let link: string = res.body.registrationUrl;
   if (p.email) {

@@ -110,11 +110,12 @@ export function memoryEnrollment(options: { now: () => Date; pin: string; record
     lifecycle: {
       currentStatus: async () => status(),
       async recordFailure() {
-        if (nextStatus(status(), 'fail_verification') === undefined) return { locked: true };
+        if (nextStatus(status(), 'fail_verification') === undefined) return { locked: true, attemptsLeft: 0 };
         enrollment.failedVerifications = (enrollment.failedVerifications ?? 0) + 1;
-        if (enrollment.failedVerifications < MAX_FAILED_VERIFICATIONS) return { locked: false };
+        const attemptsLeft = MAX_FAILED_VERIFICATIONS - enrollment.failedVerifications;
+        if (attemptsLeft > 0) return { locked: false, attemptsLeft };
         apply('lock');
-        return { locked: true };
+        return { locked: true, attemptsLeft: 0 };
       },
       markVerified: async () => apply('verify'),
       async claim(_id: string, flowId: string) {

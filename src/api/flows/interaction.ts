@@ -24,9 +24,11 @@ export function registerInteractionRoutes(
   router: Router,
   deps: { bridge: InteractionBridge; interaction: InteractionFlowService },
 ) {
-  const load = (ctx: Context, uid: string) => {
+  const load = async (ctx: Context, uid: string) => {
     if (!UID.test(uid)) throw new AppError('interaction.not_found');
-    return deps.bridge.load(uid, ctx.req, ctx.res);
+    const interaction = await deps.bridge.load(uid, ctx.req, ctx.res);
+    ctx.state.preferLanguage(interaction.uiLocales);
+    return interaction;
   };
 
   api.add(

@@ -5,6 +5,7 @@ import { registrationAction } from '../../flows/registration/actions.ts';
 import type { Registration, RegistrationResult } from '../../flows/registration/registration.ts';
 import type { Cookies } from '../../http/cookies.ts';
 import { auditContextOf } from '../../http/audit-context.ts';
+import { inFlowLanguage } from '../../http/language.ts';
 import { routes } from '../../paths.ts';
 import type { ApiRoutes } from '../route.ts';
 import { flowError, registrationView } from './schemas.ts';
@@ -57,7 +58,7 @@ export function registerRegistrationFlowRoutes(
       responses: { 200: { description: 'The flow', schema: registrationView } },
     },
     async ({ params, ctx }) => {
-      return answer(ctx, await deps.registration.read(params.id, { mode: 'api' }, ctx.state.t));
+      return answer(ctx, await inFlowLanguage(ctx, (t) => deps.registration.read(params.id, { mode: 'api' }, t)));
     },
   );
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOCALES } from '../../text/index.ts';
 import { INTERACTION_STATES } from '../../flows/interaction/states.ts';
 import { RECOVERY_STATES, recoveryPublic } from '../../flows/recovery/states.ts';
 import { SETTINGS_STATES, settingsPublic } from '../../flows/settings/states.ts';
@@ -77,6 +78,7 @@ export const accountOverview = z.object({
     z.object({ id: z.string(), name: z.string(), synced: z.boolean(), createdAt: z.string(), lastUsedAt: z.string().optional() }),
   ),
   notifications: z.object({ email: toggles, sms: toggles }),
+  language: z.enum(LOCALES).optional(),
   practices: z.array(
     z.object({
       practiceName: z.string(),

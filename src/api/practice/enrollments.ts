@@ -4,6 +4,7 @@ import type { Enrollments } from '../../domain/enrollment/enrollments.ts';
 import { DELIVERY_STATES, ENROLLMENT_STATUSES } from '../../domain/enrollment/lifecycle.ts';
 import { RELATIONSHIPS } from '../../models/enrollment.ts';
 import { routes } from '../../paths.ts';
+import { LOCALES } from '../../text/index.ts';
 import type { Idempotency } from '../../platform/idempotency.ts';
 import type { ApiRoutes } from '../route.ts';
 import { dateOfBirth, e164Phone, externalId, personName, uuid } from '../schemas.ts';
@@ -19,6 +20,7 @@ const enrollmentView = z.object({
   status: z.enum(ENROLLMENT_STATUSES),
   recordId: z.string(),
   relationship: z.string(),
+  language: z.enum(LOCALES).optional(),
   expiresAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -75,6 +77,10 @@ export function registerEnrollmentRoutes(
             .strict(),
           relationship: z.enum(RELATIONSHIPS).default('self'),
           expiresInDays: z.number().int().min(1).max(90).default(30),
+          language: z
+            .enum(LOCALES)
+            .optional()
+            .describe("The patient's language: the registration email, texts and pages use it (else the browser's)."),
         })
         .strict(),
       responses: {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Locale } from '../../text/index.ts';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors/app-error.ts';
 import type { AccountDocument, Models } from '../../models/index.ts';
@@ -16,6 +17,8 @@ export interface NewAccount {
   emailVerified?: boolean;
   name?: string | undefined;
   phoneNumber?: string | undefined;
+  /** The language the patient registered in: their pages, emails and texts from then on. */
+  locale?: Locale | undefined;
   /** The chosen question and the answer, already normalised (stored only as an argon2 hash). */
   securityQuestion?: { questionId: string; answer: string } | undefined;
 }
@@ -94,6 +97,7 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
           emailVerified: input.emailVerified ?? false,
           name: input.name,
           phoneNumber: input.phoneNumber,
+          ...(input.locale ? { locale: input.locale } : {}),
           passwordHash,
           ...(securityQuestion ? { securityQuestion } : {}),
         });

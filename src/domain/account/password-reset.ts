@@ -1,6 +1,6 @@
 import type { Logger } from '../../platform/logger.ts';
 import type { OidcStore } from '../../ports/oidc-store.ts';
-import type { Translate } from '../../text/index.ts';
+import { textIn } from '../../text/index.ts';
 import type { AccountNotices } from './account-notices.ts';
 import type { Accounts } from './accounts.ts';
 import type { RecoveryTickets } from './recovery-tickets.ts';
@@ -20,7 +20,8 @@ export function createPasswordReset(deps: {
   notices: Pick<AccountNotices, 'passwordChanged'>;
   logger: Logger;
 }) {
-  return async function resetPassword(accountId: string, password: string, t: Translate) {
+  /** `requestLocale`: the language of the request that reset it, for an account that has none. */
+  return async function resetPassword(accountId: string, password: string, requestLocale?: string) {
     const account = await deps.accounts.setPassword(accountId, password);
     const [revoked] = await Promise.all([
       deps.sessions.revokeAccount(accountId),
@@ -29,7 +30,7 @@ export function createPasswordReset(deps: {
     ]);
     // The person is waiting for their new password, not for this notice: it goes on its own.
     void deps.notices
-      .passwordChanged(account, t)
+      .passwordChanged(account, textIn(account.locale, requestLocale))
       .catch((err: unknown) => deps.logger.warn({ err, accountId }, 'password-changed notice not sent'));
     return { account, revoked };
   };

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.ts';
+import type { Locale } from '../../text/index.ts';
 import { isDuplicateKeyError } from '../../database/errors.ts';
 import type { AccountDocument, Models } from '../../models/index.ts';
 import type { PasswordHasher } from '../../platform/password-hasher.ts';
@@ -71,6 +72,9 @@ export function createProfile(deps: { models: Models; hasher: PasswordHasher; ac
 
     setNotifications: (accountId: string, preferences: NotificationPreferences) =>
       update(accountId, { $set: { notifications: preferences } }),
+
+    /** The language of the patient's pages, emails and texts, and of the `locale` claim. */
+    setLocale: (accountId: string, locale: Locale) => update(accountId, { $set: { locale } }),
 
     /** Refused at sign-in until a recovery (a new password) reactivates it. */
     deactivate: (accountId: string) => update(accountId, { $set: { status: 'deactivated' } }),

@@ -6,6 +6,7 @@ import { RELATIONSHIPS, type Relationship } from '../../models/enrollment.ts';
 import { paths } from '../../paths.ts';
 import type { PasswordHasher } from '../../platform/password-hasher.ts';
 import type { Secrets } from '../../platform/secrets.ts';
+import type { Locale } from '../../text/index.ts';
 import {
   ENROLLMENT_STATUSES,
   LIVE_ENROLLMENT_STATUSES,
@@ -32,6 +33,8 @@ export interface EnrollmentInput {
   };
   relationship: Relationship;
   expiresInDays: number;
+  /** The language the patient reads (the registration email, texts and pages); unset: the request's or English. */
+  language?: Locale | undefined;
 }
 
 /** What the practice API shows of an enrollment: never a hash, a nonce or a date of birth. */
@@ -40,6 +43,7 @@ export interface EnrollmentView {
   status: EnrollmentStatus;
   recordId: string;
   relationship: string;
+  language?: string;
   expiresAt: string;
   createdAt: string;
   updatedAt: string;
@@ -88,6 +92,7 @@ export function createEnrollments(deps: {
       status: statusOf(enrollment, now()),
       recordId: enrollment.recordId,
       relationship: enrollment.relationship,
+      ...(enrollment.locale ? { language: enrollment.locale } : {}),
       expiresAt: iso(enrollment.expiresAt)!,
       createdAt: iso(enrollment.createdAt)!,
       updatedAt: iso(enrollment.updatedAt)!,
@@ -189,6 +194,7 @@ export function createEnrollments(deps: {
         recordId: record.recordId,
         relationship: input.relationship,
         validityDays: input.expiresInDays,
+        ...(input.language ? { locale: input.language } : {}),
         createdByClientId: practice.clientId,
         ...(options.idempotencyId ? { idempotencyId: options.idempotencyId } : {}),
         ...stored,

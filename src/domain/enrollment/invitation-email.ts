@@ -1,13 +1,15 @@
 import type { Render } from '../../ports/render.ts';
-import type { Translate } from '../../text/index.ts';
+import { textIn } from '../../text/index.ts';
 import type { RenderInvitationEmail } from './invitation-queue.ts';
 
 /**
  * The "Access your records" email: the practice's name, the button, the expiry date. Nothing a
  * shared inbox should not hold: no PIN, no date of birth, no record details.
  */
-export function createInvitationEmailRenderer(render: Render, t: Translate): RenderInvitationEmail {
-  return ({ practiceName, link, expiresAt }) => {
+export function createInvitationEmailRenderer(render: Render): RenderInvitationEmail {
+  return ({ practiceName, link, expiresAt, locale }) => {
+    // In the patient's language when the practice gave it, else English.
+    const t = textIn(locale);
     const date = new Intl.DateTimeFormat(t.locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(
       expiresAt,
     );

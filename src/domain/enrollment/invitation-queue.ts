@@ -11,7 +11,13 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(attempts - 1, 0), 30 * 60_000);
 }
 
-export type RenderInvitationEmail = (input: { practiceName: string; link: string; expiresAt: Date }) => Omit<MailMessage, 'to'>;
+export type RenderInvitationEmail = (input: {
+  practiceName: string;
+  link: string;
+  expiresAt: Date;
+  /** The patient's language, as the practice gave it. */
+  locale?: string | null | undefined;
+}) => Omit<MailMessage, 'to'>;
 
 /**
  * Sends queued invitation ("Access your records") emails. The queue is the enrollments
@@ -48,6 +54,7 @@ export function createInvitationQueue(deps: {
           practiceName: practice.name,
           link: deps.enrollments.linkFor(deps.enrollments.tokenOf(enrollment)),
           expiresAt: new Date(enrollment.expiresAt),
+          locale: enrollment.locale,
         }),
       });
       await delivery.sent(enrollment, attempts);

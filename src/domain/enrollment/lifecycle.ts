@@ -1,4 +1,5 @@
 import type { EnrollmentDocument, Models } from '../../models/index.ts';
+import type { Locale } from '../../text/index.ts';
 import {
   DELIVERY_STATES,
   ENROLLMENT_STATUSES,
@@ -137,6 +138,8 @@ export interface NewEnrollment extends StoredCredentials {
   recordId: string;
   relationship: Relationship;
   validityDays: number;
+  /** The patient's language, when the practice said it. */
+  locale?: Locale;
   createdByClientId: string;
   idempotencyId?: string;
 }
@@ -175,19 +178,20 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
     },
 
     /** fail_verification: counts one failed check; at the limit, lock. Answers whether it is now locked. */
-    async recordFailure(enrollmentId: string): Promise<{ locked: boolean }> {
+    async recordFailure(enrollmentId: string): Promise<{ locked: boolean; attemptsLeft: number }> {
       const updated = await Enrollment.findOneAndUpdate(
         { _id: enrollmentId, ...when('fail_verification') },
         { $inc: { failedVerifications: 1 } },
         { returnDocument: 'after' },
       ).lean<EnrollmentDocument>();
-      if (!updated) return { locked: true };
-      if ((updated.failedVerifications ?? 0) < MAX_FAILED_VERIFICATIONS) return { locked: false };
+      if (!updated) return { locked: true, attemptsLeft: 0 };
+      const attemptsLeft = MAX_FAILED_VERIFICATIONS - (updated.failedVerifications ?? 0);
+      if (attemptsLeft > 0) return { locked: false, attemptsLeft };
       await Enrollment.updateOne(
         { _id: enrollmentId, ...when('lock') },
         { $set: { status: statusAfter('lock'), 'events.lockedAt': now() } },
       );
-      return { locked: true };
+      return { locked: true, attemptsLeft: 0 };
     },
 
     /** verify: identity verified; `invited`/`opened` → `verified`. False when the enrollment is no longer usable. */

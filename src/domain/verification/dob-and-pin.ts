@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { PasswordHasher } from '../../platform/password-hasher.ts';
-import { parseUsDate } from './date-of-birth.ts';
+import { parseDateOfBirth } from './date-of-birth.ts';
 
 /**
  * Date of birth + the PIN from the doctor's office. Both are always checked (the PIN's argon2
@@ -12,7 +12,7 @@ export async function verifyDobAndPin(
   onFile: { dateOfBirth: string; pinHash: string },
   given: { dateOfBirth: string; pin: string },
 ): Promise<boolean> {
-  const typed = parseUsDate(given.dateOfBirth) ?? '';
+  const typed = parseDateOfBirth(given.dateOfBirth) ?? '';
   const pinOk = (await hasher.verify(onFile.pinHash, given.pin.trim())).ok;
   const a = Buffer.from(typed.padEnd(10));
   const b = Buffer.from(onFile.dateOfBirth.padEnd(10));

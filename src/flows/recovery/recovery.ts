@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.ts';
+import { textIn } from '../../text/index.ts';
 import { securityQuestions } from '../../domain/account/security-questions.ts';
 import { passwordRuleText, PASSWORD_RULES } from '../../domain/account/password-policy.ts';
 import { paths } from '../../paths.ts';
@@ -166,7 +167,7 @@ export function createRecovery(deps: RecoveryDeps) {
         },
       );
       const link = deps.linkUrl(await deps.tickets.issue(account._id, flow.id));
-      if (!options.print) await deps.notices.recoveryLink(account, link, deps.text);
+      if (!options.print) await deps.notices.recoveryLink(account, link, textIn(account.locale));
       return { link };
     },
 

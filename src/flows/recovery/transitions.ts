@@ -5,11 +5,11 @@ import type { ResetPassword } from '../../domain/account/password-reset.ts';
 import type { SecondFactor } from '../../domain/account/second-factor.ts';
 import type { RecoveryTickets } from '../../domain/account/recovery-tickets.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
-import { parseUsDate } from '../../domain/verification/date-of-birth.ts';
+import { parseDateOfBirth } from '../../domain/verification/date-of-birth.ts';
 import { normalisePhone } from '../../domain/verification/sms-code.ts';
 import type { Later } from '../../platform/background.ts';
 import type { RateLimits } from '../../platform/rate-limits.ts';
-import type { Translate } from '../../text/index.ts';
+import { textIn } from '../../text/index.ts';
 import type { FlowRecord, Outcome, Transitions } from '../engine/definition.ts';
 import type { SmsCodeMethod } from '../methods/sms-code.ts';
 import type { RecoveryAction } from './actions.ts';
@@ -38,8 +38,6 @@ export interface RecoveryTransitionDeps {
    */
   later: Later;
   now: () => Date;
-  /** The language of messages sent to the patient. */
-  text: Translate;
 }
 
 type RecoveryFlowRecord = FlowRecord<RecoveryState, RecoveryPublic, RecoveryInternal>;
@@ -100,14 +98,21 @@ async function accountByPhone(deps: RecoveryTransitionDeps, phone: string | unde
 export function recoveryTransitions(
   deps: RecoveryTransitionDeps,
 ): Transitions<RecoveryState, RecoveryAction, RecoveryPublic, RecoveryInternal, undefined> {
-  async function sendCode(flow: RecoveryFlowRecord, phone: string | undefined, accountId: string | undefined, action: string) {
+  /** `locale`: the language of the page that asked (the person is reading it now). */
+  async function sendCode(
+    flow: RecoveryFlowRecord,
+    phone: string | undefined,
+    accountId: string | undefined,
+    action: string,
+    locale: string | undefined,
+  ) {
     const sent = await deps.smsCode.send({
       flowId: flow.id,
       state: flow.internal,
       phone,
       onFile: accountId ? phone : undefined,
       detailsMatch: accountId !== undefined,
-      text: (code) => deps.text('sms.recovery_code', { code }),
+      text: (code) => textIn(locale)('sms.recovery_code', { code }),
     });
     if (!sent.ok)
       return {
@@ -126,7 +131,7 @@ export function recoveryTransitions(
   }
 
   return {
-    async send_link(flow, input) {
+    async send_link(flow, input, _ctx, from) {
       const budget = mailBudget(flow, deps, 'recovery.send_link');
       if ('refused' in budget) return budget.refused;
       const accounts = (await deps.accounts.findForRecovery(input.identifier)).filter((account) => account.email);
@@ -135,7 +140,7 @@ export function recoveryTransitions(
           const allowed = await deps.rateLimits.take(`recovery-mail:${account._id}`, MAILS_PER_ACCOUNT_PER_HOUR, 60 * 60 * 1000);
           if (!allowed.allowed) continue;
           const token = await deps.tickets.issue(account._id, flow.id);
-          await deps.notices.recoveryLink(account, deps.linkUrl(token), deps.text);
+          await deps.notices.recoveryLink(account, deps.linkUrl(token), textIn(account.locale, from.locale));
         }
       });
       // The same answer whether or not anything matched (the audit trail knows).
@@ -150,7 +155,7 @@ export function recoveryTransitions(
       };
     },
 
-    async send_username(flow, input) {
+    async send_username(flow, input, _ctx, from) {
       const budget = mailBudget(flow, deps, 'recovery.send_username');
       if ('refused' in budget) return budget.refused;
       const email = input.email.normalize('NFKC').trim();
@@ -164,7 +169,7 @@ export function recoveryTransitions(
         await deps.later('username reminder', async () => {
           const key = `recovery-mail:${recipient.toLowerCase()}`;
           const allowed = await deps.rateLimits.take(key, MAILS_PER_ACCOUNT_PER_HOUR, 60 * 60 * 1000);
-          if (allowed.allowed) await deps.notices.usernameReminder(recipient, usernames, deps.text);
+          if (allowed.allowed) await deps.notices.usernameReminder(recipient, usernames, textIn(matches[0]?.locale, from.locale));
         });
       }
       return {
@@ -178,15 +183,24 @@ export function recoveryTransitions(
       };
     },
 
-    async send_code(flow, input) {
+    async send_code(flow, input, _ctx, from) {
+      if (!parseDateOfBirth(input.dateOfBirth)) {
+        // Said so, and not counted: a typo is not a guess.
+        return {
+          state: flow.state,
+          error: new AppError('date_of_birth.invalid_format'),
+          field: 'dateOfBirth',
+          audit: { action: 'recovery.send_code', outcome: 'failure', details: { reason: 'invalid_date_format' } },
+        };
+      }
       const phone = normalisePhone(input.phone);
-      const account = await accountByPhone(deps, phone, parseUsDate(input.dateOfBirth));
-      return sendCode(flow, phone, account?._id, 'recovery.send_code');
+      const account = await accountByPhone(deps, phone, parseDateOfBirth(input.dateOfBirth));
+      return sendCode(flow, phone, account?._id, 'recovery.send_code', from.locale);
     },
 
-    async resend_code(flow) {
+    async resend_code(flow, _input, _ctx, from) {
       // A resend neither resets the failure count nor reveals whether the first number matched.
-      return sendCode(flow, flow.internal.smsPhone, flow.internal.accountId, 'recovery.resend_code');
+      return sendCode(flow, flow.internal.smsPhone, flow.internal.accountId, 'recovery.resend_code', from.locale);
     },
 
     async verify_code(flow, input) {
@@ -262,11 +276,11 @@ export function recoveryTransitions(
       };
     },
 
-    async set_password(flow, input) {
+    async set_password(flow, input, _ctx, from) {
       const accountId = flow.internal.accountId;
       if (!accountId) throw new AppError('flow.invalid_transition');
       try {
-        const { revoked } = await deps.resetPassword(accountId, input.password, deps.text);
+        const { revoked } = await deps.resetPassword(accountId, input.password, from.locale);
         return {
           state: 'completed',
           subject: { accountId },

@@ -88,7 +88,13 @@ export function createRegistration(deps: RegistrationDeps) {
     async settle(flow, outcome, ctx) {
       if (outcome.state !== 'completed') return {};
       return {
-        redirectTo: await completionTarget(flow.id, flow.interactionUid, ctx.enrollment.practiceId, outcome.public?.username),
+        redirectTo: await completionTarget(
+          flow.id,
+          flow.interactionUid,
+          ctx.enrollment.practiceId,
+          outcome.public?.username,
+          outcome.public?.outcome,
+        ),
       };
     },
     // "Switch method" is offered only where there is another method to switch to.
@@ -101,6 +107,7 @@ export function createRegistration(deps: RegistrationDeps) {
     interactionUid: string | undefined,
     practiceId: string,
     username: string | undefined,
+    outcome: 'created' | 'linked' | 'reset' | undefined,
   ): Promise<string> {
     if (interactionUid) return `${deps.issuer}${paths.interactionRegistrationComplete(interactionUid, flowId)}`;
     const portal = await deps.portalLoginUri(practiceId);
@@ -110,7 +117,7 @@ export function createRegistration(deps: RegistrationDeps) {
       if (username) url.searchParams.set('login_hint', username);
       return url.toString();
     }
-    return `${deps.issuer}${paths.registrationDone()}`;
+    return `${deps.issuer}${paths.registrationDone(outcome)}`;
   }
 
   function view(flow: Awaited<ReturnType<typeof engine.load<RegistrationDefinition>>>, t: Translate): RegistrationView {
@@ -147,6 +154,7 @@ export function createRegistration(deps: RegistrationDeps) {
           state: 'awaiting_verification_method',
           public: {
             practice: { name: practice.name },
+            ...(enrollment.locale ? { language: enrollment.locale } : {}),
             verificationMethods: record.phone && deps.smsCode.available() ? ['pin', 'sms'] : ['pin'],
           },
           internal: { linkHash: enrollment.tokenHash },

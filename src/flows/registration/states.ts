@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOCALES } from '../../text/index.ts';
 
 /** The registration flow's states; registration.mermaid draws them and a test holds the two together. */
 export const REGISTRATION_STATES = [
@@ -20,10 +21,16 @@ export const VERIFICATION_METHODS = ['pin', 'sms'] as const;
 /** What any UI may show: the flow's public JSON. */
 export const registrationPublic = z.object({
   practice: z.object({ name: z.string() }),
+  /** The patient's language as the practice gave it: the pages use it unless the person picks another. */
+  language: z.enum(LOCALES).optional(),
   verificationMethods: z.array(z.enum(VERIFICATION_METHODS)),
   maskedPhone: z.string().optional(),
   /** Pre-filled: the email on file (never the username of an account that holds the record); after completion, the account's. */
   username: z.string().optional(),
+  /** How the registration ended: a new account, records linked to an existing one, or its password reset. */
+  outcome: z.enum(['created', 'linked', 'reset']).optional(),
+  /** What the patient typed on a refused create-account form, shown again (never the password); gone once done. */
+  entered: z.object({ securityQuestion: z.string(), securityAnswer: z.string() }).optional(),
   /**
    * The record is already some account's own (a re-enrollment): the patient may reset that
    * account's password instead of linking or creating (its username is not shown until then).

@@ -6,11 +6,11 @@ import type { EnrollmentLifecycle } from '../../domain/enrollment/lifecycle.ts';
 import type { ResetPassword } from '../../domain/account/password-reset.ts';
 import type { SecondFactor } from '../../domain/account/second-factor.ts';
 import type { RecordLinks } from '../../domain/records/record-links.ts';
-import { parseUsDate } from '../../domain/verification/date-of-birth.ts';
+import { parseDateOfBirth } from '../../domain/verification/date-of-birth.ts';
 import { verifyDobAndPin } from '../../domain/verification/dob-and-pin.ts';
 import { normalisePhone } from '../../domain/verification/sms-code.ts';
 import type { PasswordHasher } from '../../platform/password-hasher.ts';
-import type { Translate } from '../../text/index.ts';
+import { firstSupported, textIn } from '../../text/index.ts';
 import type { FlowRecord, Outcome, Transitions } from '../engine/definition.ts';
 import type { SmsCodeMethod } from '../methods/sms-code.ts';
 import type { RegistrationAction } from './actions.ts';
@@ -30,8 +30,6 @@ export interface TransitionDeps {
   /** ...and, proved by the practice's PIN or the record's phone, the end of its lost second factors. */
   secondFactor: Pick<SecondFactor, 'removeAll'>;
   smsCode: SmsCodeMethod;
-  /** The language of messages sent to the patient. */
-  text: Translate;
 }
 
 export type RegistrationFlowRecord = FlowRecord<RegistrationState, RegistrationPublic, RegistrationInternal>;
@@ -43,21 +41,37 @@ type RegistrationOutcome = Outcome<RegistrationState, RegistrationPublic, Regist
  */
 export type RegistrationContext = EnrollmentWithRecord;
 
-/** A failed identity check: counted on the enrollment; at the limit the flow ends locked. */
+/** A failed identity check: counted on the enrollment; at the limit the flow ends locked; the last try is announced. */
 async function failedVerification(
   ctx: RegistrationContext,
   deps: TransitionDeps,
   action: string,
   stay: RegistrationState,
 ): Promise<RegistrationOutcome> {
-  const { locked } = await deps.lifecycle.recordFailure(ctx.enrollment._id);
-  return locked
-    ? {
-        state: 'locked',
-        error: new AppError('enrollment.locked'),
-        audit: { action, outcome: 'failure', details: { locked: true } },
-      }
-    : { state: stay, error: new AppError('verification.failed'), audit: { action, outcome: 'failure' } };
+  const { locked, attemptsLeft } = await deps.lifecycle.recordFailure(ctx.enrollment._id);
+  if (locked) {
+    return {
+      state: 'locked',
+      error: new AppError('enrollment.locked'),
+      audit: { action, outcome: 'failure', details: { locked: true } },
+    };
+  }
+  const code = attemptsLeft === 1 ? 'verification.failed_last_attempt' : 'verification.failed';
+  return {
+    state: stay,
+    error: new AppError(code, { data: { attemptsLeft } }),
+    audit: { action, outcome: 'failure', details: { attemptsLeft } },
+  };
+}
+
+/** A date of birth that is no date: said so, and not counted as an attempt (a typo is not a guess). */
+function malformedDate(flow: RegistrationFlowRecord, action: string): RegistrationOutcome {
+  return {
+    state: flow.state,
+    error: new AppError('date_of_birth.invalid_format'),
+    field: 'dateOfBirth',
+    audit: { action, outcome: 'failure', details: { reason: 'invalid_date_format' } },
+  };
 }
 
 /** Identity verified: the enrollment becomes `verified`, the flow moves on to the account choice. */
@@ -102,6 +116,8 @@ async function sendCode(
   phone: string | undefined,
   action: string,
   detailsMatch: boolean,
+  /** The language of the page that asked: the text's, when the practice gave none. */
+  locale: string | undefined,
 ): Promise<RegistrationOutcome> {
   const sent = await deps.smsCode.send({
     flowId: flow.id,
@@ -109,7 +125,7 @@ async function sendCode(
     phone,
     onFile: ctx.record.phone,
     detailsMatch,
-    text: (code) => deps.text('sms.registration_code', { code, practice: ctx.practice.name }),
+    text: (code) => textIn(ctx.enrollment.locale, locale)('sms.registration_code', { code, practice: ctx.practice.name }),
   });
   if (!sent.ok)
     return { state: flow.state, error: sent.error, audit: { action, outcome: 'failure', details: { reason: sent.reason } } };
@@ -161,12 +177,18 @@ async function finish(
   }
   return {
     state: 'completed',
-    public: { username: attached.username },
+    public: { username: attached.username, entered: undefined, outcome: OUTCOME_OF[action] },
     internal: { accountId: attached.accountId },
     subject: { accountId: attached.accountId },
     audit: { action, outcome: 'success', details: { accountId: attached.accountId } },
   };
 }
+
+const OUTCOME_OF: Record<string, 'created' | 'linked' | 'reset'> = {
+  'registration.create_account': 'created',
+  'registration.link_account': 'linked',
+  'registration.reset_password': 'reset',
+};
 
 /** The (state, action) → handler table. ALLOWED_ACTIONS says which pairs exist; these are their effects. */
 export function registrationTransitions(
@@ -189,6 +211,7 @@ export function registrationTransitions(
     },
 
     async verify_pin(flow, input, ctx) {
+      if (!parseDateOfBirth(input.dateOfBirth)) return malformedDate(flow, 'registration.verify_pin');
       const ok = await verifyDobAndPin(
         deps.hasher,
         { dateOfBirth: ctx.record.dateOfBirth, pinHash: ctx.enrollment.pinHash },
@@ -198,19 +221,20 @@ export function registrationTransitions(
       return verified(flow, ctx, deps, 'registration.verify_pin');
     },
 
-    async send_code(flow, input, ctx) {
+    async send_code(flow, input, ctx, from) {
+      if (!parseDateOfBirth(input.dateOfBirth)) return malformedDate(flow, 'registration.send_code');
       const phone = normalisePhone(input.phone);
-      const dateMatches = parseUsDate(input.dateOfBirth) === ctx.record.dateOfBirth;
+      const dateMatches = parseDateOfBirth(input.dateOfBirth) === ctx.record.dateOfBirth;
       // Details that do not match get the same answer as details that do (no message is sent). They
       // are not counted here: counting only non-matches would itself reveal a match. Every code of a
       // pretend send fails at verify_code, and that is counted.
-      return sendCode(flow, ctx, deps, phone, 'registration.send_code', dateMatches);
+      return sendCode(flow, ctx, deps, phone, 'registration.send_code', dateMatches, from.locale);
     },
 
-    async resend_code(flow, _input, ctx) {
+    async resend_code(flow, _input, ctx, from) {
       // A resend neither resets the failure count nor reveals whether the first number matched.
       const { smsPhone } = flow.internal;
-      const outcome = await sendCode(flow, ctx, deps, smsPhone, 'registration.resend_code', true);
+      const outcome = await sendCode(flow, ctx, deps, smsPhone, 'registration.resend_code', true, from.locale);
       return smsPhone ? outcome : { ...outcome, public: {} };
     },
 
@@ -251,12 +275,12 @@ export function registrationTransitions(
       });
     },
 
-    async reset_password(flow, input, ctx) {
+    async reset_password(flow, input, ctx, from) {
       const holder = flow.internal.holderAccountId;
       if (!holder) throw new AppError('registration.nothing_to_recover');
       return finish(flow, ctx, deps, 'registration.reset_password', async () => {
         try {
-          const { account } = await deps.resetPassword(holder, input.password, deps.text);
+          const { account } = await deps.resetPassword(holder, input.password, from.locale);
           // Losing every factor falls back to this path (help topic 5): the second factors go too.
           await deps.secondFactor.removeAll(holder);
           return { accountId: account._id, username: account.username };
@@ -272,7 +296,7 @@ export function registrationTransitions(
       });
     },
 
-    async create_account(flow, input, ctx) {
+    async create_account(flow, input, ctx, from) {
       const fail = (
         error: AppError,
         field: string,
@@ -281,7 +305,10 @@ export function registrationTransitions(
         state: flow.state,
         error,
         field,
-        public: { username: input.username },
+        public: {
+          username: input.username,
+          entered: { securityQuestion: input.securityQuestion, securityAnswer: input.securityAnswer },
+        },
         internal,
         audit: { action: 'registration.create_account', outcome: 'failure', details: { reason: error.code } },
       });
@@ -298,6 +325,7 @@ export function registrationTransitions(
             email: ctx.record.email ?? undefined,
             name: `${ctx.record.givenName} ${ctx.record.familyName}`,
             phoneNumber: ctx.record.phone ?? undefined,
+            locale: firstSupported(from.locale, ctx.enrollment.locale),
             securityQuestion: { questionId: input.securityQuestion, answer: normaliseAnswer(input.securityAnswer) },
           });
           return { accountId: account._id, username: account.username };

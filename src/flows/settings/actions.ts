@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SECURITY_QUESTION_IDS } from '../../domain/account/security-questions.ts';
+import { LOCALES } from '../../text/index.ts';
 import type { FieldDescriptor } from '../engine/definition.ts';
 import type { SettingsState } from './states.ts';
 import { webAuthnResponse } from '../methods/passkey.ts';
@@ -31,6 +32,7 @@ export const settingsAction = z.discriminatedUnion('action', [
     smsRecords: toggle.optional(),
     smsAppointments: toggle.optional(),
   }),
+  z.object({ action: z.literal('set_language'), language: z.enum(LOCALES) }),
   z.object({ action: z.literal('start_totp') }),
   z.object({ action: z.literal('confirm_totp'), code: z.string().trim().max(20) }),
   z.object({ action: z.literal('remove_totp') }),
@@ -76,6 +78,11 @@ export const SETTINGS_FIELDS: Record<SettingsActionName, FieldDescriptor[]> = {
     field('securityAnswer', 'text'),
   ],
   set_notifications: ['emailRecords', 'emailAppointments', 'smsRecords', 'smsAppointments'].map(optionalToggle),
+  set_language: [
+    field('language', 'choice', {
+      options: LOCALES.map((locale) => ({ value: locale, label: `language.${locale}` as const })),
+    }),
+  ],
   start_totp: [],
   confirm_totp: [field('code', 'text', { label: 'field.totp_code', hint: 'field.totp_code.hint' })],
   remove_totp: [],
@@ -107,6 +114,7 @@ const EVERYTHING: readonly SettingsActionName[] = [
   'change_password',
   'change_question',
   'set_notifications',
+  'set_language',
   'start_totp',
   'remove_totp',
   'regenerate_recovery_codes',

@@ -4,7 +4,7 @@ import type { RecordLinks } from '../../domain/records/record-links.ts';
 import type { AccountDocument } from '../../models/index.ts';
 import type { Later } from '../../platform/background.ts';
 import type { AccountSessions } from '../../ports/account-sessions.ts';
-import type { Translate } from '../../text/index.ts';
+import { textIn } from '../../text/index.ts';
 
 /**
  * Leaving, as the account centre and the operator CLI both do it: deactivating, closing (help
@@ -17,11 +17,10 @@ export function createClosure(deps: {
   recordLinks: Pick<RecordLinks, 'moveAll' | 'endAllFor'>;
   notices: Pick<AccountNotices, 'changed'>;
   later: Later;
-  text: Translate;
 }) {
   const tell = (what: 'deactivated' | 'closed' | 'merged', before: AccountDocument) =>
     deps.later(`${what} notice`, () =>
-      deps.notices.changed(what, { email: before.email, phoneNumber: before.phoneNumber }, deps.text),
+      deps.notices.changed(what, { email: before.email, phoneNumber: before.phoneNumber }, textIn(before.locale)),
     );
 
   /** Record links end, every session and app ends, personal data goes; the last contacts on file are told. */

@@ -12,7 +12,7 @@ import { maskPhone } from '../../domain/verification/sms-code.ts';
 import type { Audit, AuditContext } from '../../platform/audit.ts';
 import type { RecoveryTickets } from '../../domain/account/recovery-tickets.ts';
 import type { AccountSessions, SignedIn } from '../../ports/account-sessions.ts';
-import type { Translate } from '../../text/index.ts';
+import { textIn, type Translate } from '../../text/index.ts';
 import type { FlowAccess, FlowDefinition, FlowRecord } from '../engine/definition.ts';
 import type { FlowEngine, FlowViewBase } from '../engine/engine.ts';
 import { SETTINGS_ACTIONS, SETTINGS_FIELDS, type SettingsAction } from './actions.ts';
@@ -54,6 +54,8 @@ export interface AccountOverview {
   secondFactors: { totp: boolean; passkeys: number; recoveryCodesLeft: number };
   passkeys: PasskeyView[];
   notifications: NotificationPreferences;
+  /** The language the patient chose for pages, emails and texts (unset: the browser's). */
+  language?: string;
   /** Linked records, grouped by practice, each with whose record it is and when the practice gave access. */
   practices: { practiceName: string; records: { displayName: string; relationship: string; linkedAt: string }[] }[];
   sessions: { id: string; signedInAt: string; expiresAt: string; current: boolean; device?: string; apps: string[] }[];
@@ -167,6 +169,7 @@ export function createSettings(deps: SettingsDeps) {
       secondFactors: secondFactorsOf(account),
       passkeys: passkeysOf(account),
       notifications: notificationsOf(account),
+      ...(account.locale ? { language: account.locale } : {}),
       practices: [...practices.values()],
       sessions: sessions.map((session) => {
         // The device of the sign-in that started it (approximate: the audit trail's user agent).
@@ -188,6 +191,11 @@ export function createSettings(deps: SettingsDeps) {
 
   return {
     definition,
+
+    /** The language the signed-in patient chose, if any (the pages then use it). */
+    async languageOf(signedIn: SignedIn): Promise<string | undefined> {
+      return (await deps.accounts.findById(signedIn.accountId))?.locale ?? undefined;
+    },
 
     /** The account and its settings flow, for the signed-in session. */
     async describe(signedIn: SignedIn, t: Translate): Promise<{ account: AccountOverview; flow: SettingsView }> {
@@ -225,7 +233,7 @@ export function createSettings(deps: SettingsDeps) {
       const before = await deps.accounts.findById(ticket.accountId);
       if (!before || before.status !== 'active') return false;
       await deps.profile.setEmail(ticket.accountId, ticket.email);
-      await deps.later('email notice', () => deps.notices.changed('email', { email: before.email }, deps.text));
+      await deps.later('email notice', () => deps.notices.changed('email', { email: before.email }, textIn(before.locale)));
       await deps.audit(
         { action: 'settings.confirm_email', outcome: 'success', subject: { accountId: ticket.accountId } },
         context,

@@ -11,7 +11,7 @@ import { normalisePhone } from '../../domain/verification/sms-code.ts';
 import type { AccountDocument } from '../../models/index.ts';
 import type { Later } from '../../platform/background.ts';
 import type { AccountSessions, SignedIn } from '../../ports/account-sessions.ts';
-import type { Translate } from '../../text/index.ts';
+import { textIn } from '../../text/index.ts';
 import type { FlowRecord, Outcome, Transitions } from '../engine/definition.ts';
 import type { SmsCodeMethod } from '../methods/sms-code.ts';
 import { NEEDS_RECENT_SIGN_IN, type SettingsAction } from './actions.ts';
@@ -42,7 +42,6 @@ export interface SettingsTransitionDeps {
   later: Later;
   /** The full URL of an email confirmation link. */
   emailLinkUrl: (token: string) => string;
-  text: Translate;
 }
 
 type SettingsFlowRecord = FlowRecord<SettingsState, SettingsPublic, SettingsInternal>;
@@ -74,7 +73,7 @@ export function settingsTransitions(
   /** Tells the old contacts of a change, after the answer. */
   const tell = (what: Parameters<AccountNotices['changed']>[0], before: AccountDocument) =>
     deps.later(`${what} notice`, () =>
-      deps.notices.changed(what, { email: before.email, phoneNumber: before.phoneNumber }, deps.text),
+      deps.notices.changed(what, { email: before.email, phoneNumber: before.phoneNumber }, textIn(before.locale)),
     );
 
   /** Runs `act` only when the action's freshness holds. */
@@ -100,12 +99,12 @@ export function settingsTransitions(
       const email = input.email.trim();
       const token = await deps.tickets.issue(ctx.account._id, flow.id, { email });
       await deps.later('email confirmation', () =>
-        deps.notices.emailConfirmation(ctx.account, email, deps.emailLinkUrl(token), deps.text),
+        deps.notices.emailConfirmation(ctx.account, email, deps.emailLinkUrl(token), textIn(ctx.account.locale)),
       );
       return { state: 'ready', public: { pendingEmail: email, done: 'email_link_sent' }, audit: audit('change_email') };
     }),
 
-    change_phone: guarded('change_phone', async (flow, input) => {
+    change_phone: guarded('change_phone', async (flow, input, ctx) => {
       const phone = normalisePhone(input.phone);
       if (!phone) return failure(flow, 'change_phone', new AppError('phone.invalid'), 'phone');
       const sent = await deps.smsCode.send({
@@ -114,7 +113,7 @@ export function settingsTransitions(
         phone,
         onFile: phone,
         detailsMatch: true,
-        text: (code) => deps.text('sms.settings_code', { code }),
+        text: (code) => textIn(ctx.account.locale)('sms.settings_code', { code }),
       });
       if (!sent.ok) return failure(flow, 'change_phone', sent.error);
       return {
@@ -191,7 +190,7 @@ export function settingsTransitions(
       const ended = input.keepOtherSessions
         ? { notified: 0 }
         : await deps.sessions.endOthers(ctx.account._id, ctx.signedIn.sessionUid);
-      await deps.later('password notice', () => deps.notices.passwordChanged(ctx.account, deps.text));
+      await deps.later('password notice', () => deps.notices.passwordChanged(ctx.account, textIn(ctx.account.locale)));
       return {
         state: 'ready',
         public: { done: 'password_changed' },
@@ -217,6 +216,15 @@ export function settingsTransitions(
         sms: { records: input.smsRecords ?? false, appointments: input.smsAppointments ?? false },
       });
       return { state: 'ready', public: { done: 'notifications_saved' }, audit: audit('set_notifications') };
+    },
+
+    async set_language(_flow, input, ctx) {
+      await deps.profile.setLocale(ctx.account._id, input.language);
+      return {
+        state: 'ready',
+        public: { done: 'language_saved' },
+        audit: audit('set_language', 'success', { language: input.language }),
+      };
     },
 
     start_totp: guarded('start_totp', async (flow, _input, ctx) => {

@@ -1,13 +1,21 @@
-// parseUsDate: the MM/DD/YYYY a patient types, as the YYYY-MM-DD on file, or undefined.
-import { parseUsDate } from '../../../src/domain/verification/date-of-birth.ts';
+// parseDateOfBirth: the date of birth a patient types (MM/DD/YYYY and the obvious variants), as the
+// YYYY-MM-DD on file, or undefined.
+import { parseDateOfBirth } from '../../../src/domain/verification/date-of-birth.ts';
 
 test.each([
   ['04/12/1990', '1990-04-12'],
   ['4/2/1990', '1990-04-02'],
   ['12/31/1999', '1999-12-31'],
   ['01/01/2000', '2000-01-01'],
+  // A keypad without "/": dashes, dots, or the eight digits alone; and ISO.
+  ['04-12-1990', '1990-04-12'],
+  ['4-2-1990', '1990-04-02'],
+  ['04.12.1990', '1990-04-12'],
+  ['04121990', '1990-04-12'],
+  ['1990-04-12', '1990-04-12'],
+  ['1990-4-2', '1990-04-02'],
 ])('%s is %s', (input, expected) => {
-  expect(parseUsDate(input)).toBe(expected);
+  expect(parseDateOfBirth(input)).toBe(expected);
 });
 
 describe('leap years', () => {
@@ -16,11 +24,11 @@ describe('leap years', () => {
     ['02/29/2024', '2024-02-29'], // divisible by 4
     ['02/29/1996', '1996-02-29'],
   ])('%s exists', (input, expected) => {
-    expect(parseUsDate(input)).toBe(expected);
+    expect(parseDateOfBirth(input)).toBe(expected);
   });
 
   test.each(['02/29/1900', '02/29/2100', '02/29/2023', '02/29/2001'])('%s does not (not a leap year)', (input) => {
-    expect(parseUsDate(input)).toBeUndefined();
+    expect(parseDateOfBirth(input)).toBeUndefined();
   });
 });
 
@@ -36,21 +44,21 @@ test.each([
   '00/10/1990',
   '01/00/1990',
 ])('an impossible date %s is refused (not rolled over into the next month)', (input) => {
-  expect(parseUsDate(input)).toBeUndefined();
+  expect(parseDateOfBirth(input)).toBeUndefined();
 });
 
 describe('whitespace', () => {
   test.each([' 04/12/1990 ', '\t04/12/1990\n', '04 / 12 / 1990', '  4 /2/ 1990'])(
     'around the date and its parts is forgiven: %j',
     (input) => {
-      expect(parseUsDate(input)).toMatch(/^1990-04-(12|02)$/);
+      expect(parseDateOfBirth(input)).toMatch(/^1990-04-(12|02)$/);
     },
   );
 
   test.each(['04 12 1990', '0 4/12/1990', '04/1 2/1990', '04/12/19 90'])(
     'inside a number or instead of a slash is not: %j',
     (input) => {
-      expect(parseUsDate(input)).toBeUndefined();
+      expect(parseDateOfBirth(input)).toBeUndefined();
     },
   );
 });
@@ -58,9 +66,9 @@ describe('whitespace', () => {
 test.each([
   '',
   '   ',
-  '1990-04-12', // ISO: not what the page asks for
-  '04-12-1990',
-  '04.12.1990',
+  '04/12-1990', // two different separators
+  '4121990', // seven digits: which is the month?
+  '1990/04/12', // year first is ISO's, with dashes
   '04/12/90', // two-digit year
   '04/12/19900',
   '004/12/1990',
@@ -74,5 +82,5 @@ test.each([
   '٠٤/١٢/١٩٩٠', // other scripts' digits
   '０４/１２/１９９０', // fullwidth digits
 ])('a malformed date %j is refused', (input) => {
-  expect(parseUsDate(input)).toBeUndefined();
+  expect(parseDateOfBirth(input)).toBeUndefined();
 });

@@ -13,6 +13,8 @@ test.each([
   ['04/12/1990', '042917'],
   [' 4/12/1990 ', ' 042917 '],
   ['04 / 12 / 1990', '042917'],
+  ['04-12-1990', '042917'],
+  ['1990-04-12', '042917'], // ISO, as a phone's date picker fills it
 ])('the right date %j and PIN %j verify', async (dateOfBirth, pin) => {
   expect(await verifyDobAndPin(hasher, onFile, { dateOfBirth, pin })).toBe(true);
 });
@@ -21,7 +23,7 @@ test.each([
   ['a wrong PIN', '04/12/1990', '042918'],
   ['a PIN without its leading zero', '04/12/1990', '42917'],
   ['a wrong date', '04/13/1990', '042917'],
-  ['the date as stored (ISO), not as asked', '1990-04-12', '042917'],
+  ['the right date in the wrong order (DD/MM/YYYY)', '12/04/1990', '042917'],
   ['an impossible date', '02/30/1990', '042917'],
   ['both wrong', '01/01/1970', '000000'],
   ['nothing', '', ''],

@@ -53,6 +53,7 @@ async function world(prompt: string) {
     prompt,
     client: { id: 'portal', name: 'Portal', firstParty: false },
     scopes: ['openid'],
+    uiLocales: undefined,
     missing: { scopes: ['openid'], claims: [] },
     loginHint: undefined,
     accountId: prompt === 'login' || prompt === 'create' ? undefined : patient._id,

@@ -65,7 +65,6 @@ function world(options: { phone?: boolean; held?: boolean } = {}) {
       rateLimits: memoryRateLimits(clock.now),
       later: (_what, work) => work().catch(() => undefined),
     }),
-    text: english,
     portalLoginUri: async () => undefined,
   });
   // A re-enrollment: the record is already the own record of an account.

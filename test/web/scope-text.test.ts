@@ -1,0 +1,27 @@
+// What the consent page says for each scope: plain words, never "patient/*.rs".
+import { describeScope } from '../../src/web/scope-text.ts';
+import { english, textIn } from '../../src/text/index.ts';
+
+test.each([
+  ['patient/*.rs', 'Read your health records'],
+  ['patient/*.read', 'Read your health records'],
+  ['patient/Observation.rs', 'Read your test results and vital signs'],
+  ['patient/MedicationRequest.r', 'Read your medications'],
+  ['patient/Condition.cruds', 'Read, add to and change your health problems and diagnoses'],
+  ['patient/*.write', 'Add to and change your health records'],
+  ['patient/*.*', 'Read, add to and change your health records'],
+  ['patient/CarePlan.rs', 'Read your health records of type CarePlan'],
+  ['launch/patient', 'Know which patient’s records you chose to open'],
+  ['email', 'See your email address'],
+])('%s: %s', (scope, text) => {
+  expect(describeScope(scope, english)).toBe(text);
+});
+
+test('in Spanish too', () => {
+  expect(describeScope('patient/Observation.rs', textIn('es'))).toBe('Leer sus resultados de pruebas y signos vitales');
+});
+
+test('a scope that is neither ours nor SMART’s is shown as it is (the relying party chose its name)', () => {
+  expect(describeScope('user/*.rs', english)).toBe('user/*.rs');
+  expect(describeScope('patient/Observation.xyz', english)).toBe('patient/Observation.xyz');
+});
