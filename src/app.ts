@@ -7,6 +7,7 @@ import { createApi } from './api/index.ts';
 import { createCookies } from './http/cookies.ts';
 import { errorHandler, pages } from './http/error-handler.ts';
 import { language } from './http/language.ts';
+import { metricsEndpoint, requestMetrics } from './http/request-metrics.ts';
 import { noStore } from './http/no-store.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { smartDiscovery } from './oidc/smart/discovery.ts';
@@ -98,12 +99,15 @@ export function createApp(container: Container): Koa {
     pageRouters.push(demoPortalPages({ issuer: config.issuer, pages: view, secureCookies: secure }));
   }
 
+  // Every request is timed and counted (Prometheus, at /metrics).
+  app.use(requestMetrics(container.platform.metrics));
   // Work a request hands to the background (an email or text only a match causes) starts after it.
   app.use((_ctx, next) => container.platform.background.afterRequest(next));
   app.use(language());
   // Every answer, oidc-provider's included (its responses are written on the same response object).
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler({ logger, renderPage: (ctx, error) => view.error(ctx, error) }));
+  app.use(metricsEndpoint(container.platform.metrics, config.metricsToken));
   app.use(assets().routes());
   app.use(smartDiscovery({ issuer: config.issuer }).routes());
   // Our API and pages hold personal data or one-time state: never cached. (Router middleware runs

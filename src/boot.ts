@@ -70,7 +70,9 @@ export function chooseSmsSender(config: Config): SmsSender | undefined {
  */
 export async function boot(options: BootOptions = {}): Promise<Booted> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
-  const logger = options.logger ?? createLogger(config.logLevel);
+  // A development server in a terminal logs readable lines; anything else (production, a pipe) JSON.
+  const logger =
+    options.logger ?? createLogger(config.logLevel, { pretty: config.env === 'development' && process.stderr.isTTY === true });
   for (const warning of config.warnings) logger.warn(warning);
 
   const ownDatabase = options.database === undefined;

@@ -8,6 +8,7 @@ import type { SmsSender } from './ports/sms.ts';
 import { english } from './text/index.ts';
 import { createAccessTokenVerifier, publicJwks } from './platform/access-tokens.ts';
 import { createAudit } from './platform/audit.ts';
+import { countedSms, createMetrics, observeDatabase } from './platform/metrics.ts';
 import { createBackground } from './platform/background.ts';
 import { createIdempotency } from './platform/idempotency.ts';
 import type { Logger } from './platform/logger.ts';
@@ -84,10 +85,26 @@ export async function createContainer(deps: ContainerDeps) {
   const secrets = createSecrets(config.tokenSecret);
   const signingKeys = createSigningKeys({ models });
   const jwks = await signingKeys.loadOrCreate();
-  const audit = createAudit({ models, now, logger });
+  const metrics = createMetrics();
+  const audit = createAudit({ models, now, logger, onEvent: (entry) => metrics.events.inc(entry) });
+  observeDatabase(connection, metrics);
+  metrics.gauge(
+    'patient_idp_password_hash_queue',
+    'Password hashes waiting for a slot (at the limit, sign-ins answer 429).',
+    () => hasher.waiting(),
+  );
+  for (const state of ['queued', 'failed'] as const) {
+    metrics.gauge(
+      `patient_idp_registration_emails_${state}`,
+      `Registration emails ${state === 'queued' ? 'waiting to be sent (or retried)' : 'given up on (the practice may reissue)'}.`,
+      () => models.Enrollment.countDocuments({ 'delivery.state': state }),
+    );
+  }
+  const smsSender = deps.smsSender && countedSms(deps.smsSender, metrics);
   const background = createBackground({ logger, awaited: deps.background === 'awaited' });
   const platform = {
     now,
+    metrics,
     background,
     hasher,
     secrets,
@@ -127,7 +144,7 @@ export async function createContainer(deps: ContainerDeps) {
   const recoveryTickets = createRecoveryTickets({ models, secrets, now });
   const accountNotices = createAccountNotices({
     mail: deps.mailTransport,
-    sms: deps.smsSender ?? undefined,
+    sms: smsSender ?? undefined,
     render,
     issuer: config.issuer,
   });
@@ -188,7 +205,7 @@ export async function createContainer(deps: ContainerDeps) {
   const smsCode = createSmsCodeMethod({
     now,
     codes: createSmsCodes(secrets.derive('sms-code')),
-    sender: deps.smsSender,
+    sender: smsSender,
     rateLimits: platform.rateLimits,
     later,
   });

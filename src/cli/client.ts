@@ -23,6 +23,8 @@ export interface AddClientOptions {
   grantType?: string[];
   postLogoutRedirectUri?: string[];
   backchannelLogoutUri?: string;
+  /** OpenID Connect third-party initiated login: where a patient registered from the email lands (a practice's portal). */
+  initiateLoginUri?: string;
   firstParty?: boolean;
   requireMfa?: boolean;
 }
@@ -33,6 +35,7 @@ const NOT_FOR_PRACTICE_CLIENTS = [
   ['redirectUri', '--redirect-uri'],
   ['postLogoutRedirectUri', '--post-logout-redirect-uri'],
   ['backchannelLogoutUri', '--backchannel-logout-uri'],
+  ['initiateLoginUri', '--initiate-login-uri'],
   ['firstParty', '--first-party'],
   ['requireMfa', '--require-mfa'],
 ] as const;
@@ -69,6 +72,7 @@ export function buildClientMetadata(
     redirect_uris: options.redirectUri,
     ...(options.postLogoutRedirectUri ? { post_logout_redirect_uris: options.postLogoutRedirectUri } : {}),
     ...(options.backchannelLogoutUri !== undefined ? { backchannel_logout_uri: options.backchannelLogoutUri } : {}),
+    ...(options.initiateLoginUri !== undefined ? { initiate_login_uri: options.initiateLoginUri } : {}),
     first_party: options.firstParty === true,
     ...(options.requireMfa ? { require_mfa: true } : {}),
   };
@@ -141,6 +145,7 @@ function describeClient(client: ClientMetadata): string[] {
     ['redirect_uris', list(client.redirect_uris)],
     ['post_logout_redirect_uris', list(client.post_logout_redirect_uris)],
     ['backchannel_logout_uri', typeof client.backchannel_logout_uri === 'string' ? client.backchannel_logout_uri : undefined],
+    ['initiate_login_uri', typeof client.initiate_login_uri === 'string' ? client.initiate_login_uri : undefined],
   ]);
 }
 
@@ -167,6 +172,10 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     )
     .option('--post-logout-redirect-uri <uri...>', 'allowed post-logout redirect URI(s)')
     .option('--backchannel-logout-uri <uri>', 'back-channel logout endpoint of the client')
+    .option(
+      '--initiate-login-uri <uri>',
+      'https address that starts a sign-in at the client (a portal): patients who register from the email land there (`practice set --portal-client`)',
+    )
     .option('--first-party', 'our own application: no consent screen')
     .option('--require-mfa', 'its patients must sign in with two steps (a password-only sign-in gets no token)')
     .option('--json', 'print JSON')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
 import type { PracticeDocument } from '../models/index.ts';
+import { normalisePhone } from '../domain/verification/sms-code.ts';
 import { formatFields, formatTable, type CliContext, type CliServices } from './context.ts';
 
 /** The same rule as the `practice_id` client metadata (src/oidc/provider.ts). */
@@ -10,6 +11,10 @@ export const PRACTICE_NAME_MAX_LENGTH = 200;
 export interface PracticeView {
   id: string;
   name: string;
+  phone?: string;
+  hours?: string;
+  /** The practice's portal: where patients who register from the email land. */
+  portalClientId?: string;
   createdAt?: string;
   /** The EHR clients acting for the practice (`client add --practice`). */
   clients?: string[];
@@ -20,6 +25,9 @@ function view(practice: PracticeDocument, clients?: string[]): PracticeView {
   return {
     id: practice._id,
     name: practice.name,
+    ...(practice.phone ? { phone: practice.phone } : {}),
+    ...(practice.hours ? { hours: practice.hours } : {}),
+    ...(practice.portalClientId ? { portalClientId: practice.portalClientId } : {}),
     ...(createdAt ? { createdAt: new Date(createdAt).toISOString() } : {}),
     ...(clients ? { clients } : {}),
   };
@@ -35,6 +43,24 @@ export function checkPracticeInput(id: string, name: string): string {
     throw new AppError('cli.invalid_input', { message: `--name: give 1 to ${PRACTICE_NAME_MAX_LENGTH} characters` });
   }
   return trimmed;
+}
+
+interface PracticeContactOptions {
+  phone?: string;
+  hours?: string;
+}
+
+/** The office's phone (a real number: stored as E.164) and hours (free text, at most 120 characters). */
+function checkContact(options: PracticeContactOptions): { phone?: string; hours?: string } {
+  const phone = options.phone === undefined ? undefined : normalisePhone(options.phone);
+  if (options.phone !== undefined && !phone) {
+    throw new AppError('cli.invalid_input', { message: `--phone: "${options.phone}" is not a phone number` });
+  }
+  const hours = options.hours?.trim();
+  if (hours !== undefined && (hours === '' || hours.length > 120)) {
+    throw new AppError('cli.invalid_input', { message: '--hours: give 1 to 120 characters' });
+  }
+  return { ...(phone ? { phone } : {}), ...(hours !== undefined ? { hours } : {}) };
 }
 
 /** The practice, or `practice.not_found` naming the id the operator gave. */
@@ -60,10 +86,12 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
     .description('add a practice; then give it an EHR client with `client add <client_id> --practice <practice_id>`')
     .argument('<practice_id>', 'practice id: 1 to 64 letters, digits, "-" or "_"')
     .requiredOption('--name <name>', "the practice's name, shown to patients in the registration email")
+    .option('--phone <phone>', "the office's phone number, shown to patients on the registration pages")
+    .option('--hours <hours>', 'the office\'s opening hours, as patients should read them (e.g. "Mon–Fri 8 am–5 pm")')
     .option('--json', 'print JSON')
-    .action(async (id: string, options: { name: string; json?: boolean }) => {
+    .action(async (id: string, options: { name: string; json?: boolean } & PracticeContactOptions) => {
       const name = checkPracticeInput(id, options.name);
-      const created = view(await (await ctx.services()).domain.practices.create({ id, name }));
+      const created = view(await (await ctx.services()).domain.practices.create({ id, name, ...checkContact(options) }));
       if (options.json) {
         ctx.printJson(created);
         return;
@@ -71,11 +99,52 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
       ctx.print(`added practice ${id}`);
       for (const line of formatFields([
         ['name', created.name],
+        ['phone', created.phone],
+        ['hours', created.hours],
         ['created', created.createdAt],
       ]))
         ctx.print(`  ${line}`);
       ctx.print();
       ctx.print(`Next: an EHR client for it, e.g. patient-idp client add ${id}-ehr --practice ${id}`);
+    });
+
+  practice
+    .command('set')
+    .description("change a practice's name, the office's phone and hours, or its portal")
+    .argument('<practice_id>')
+    .option('--name <name>', "the practice's name")
+    .option('--phone <phone>', "the office's phone number")
+    .option('--hours <hours>', "the office's opening hours")
+    .option(
+      '--portal-client <client_id>',
+      'its patient portal: a client with --initiate-login-uri, where patients who register from the email land signed in ("none" unsets)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { name?: string; portalClient?: string; json?: boolean } & PracticeContactOptions) => {
+      const services = await ctx.services();
+      await requirePractice(services, id);
+      const name = options.name === undefined ? undefined : checkPracticeInput(id, options.name);
+      const portalClientId =
+        options.portalClient === undefined ? undefined : options.portalClient === 'none' ? null : options.portalClient;
+      const updated = view(
+        await services.domain.practices.update(id, {
+          ...(name !== undefined ? { name } : {}),
+          ...checkContact(options),
+          ...(portalClientId !== undefined ? { portalClientId } : {}),
+        }),
+      );
+      if (options.json) {
+        ctx.printJson(updated);
+        return;
+      }
+      ctx.print(`updated practice ${id}`);
+      for (const line of formatFields([
+        ['name', updated.name],
+        ['phone', updated.phone],
+        ['hours', updated.hours],
+        ['portal client', updated.portalClientId],
+      ]))
+        ctx.print(`  ${line}`);
     });
 
   practice

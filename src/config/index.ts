@@ -1,6 +1,53 @@
 import { environmentSchema } from './schema.ts';
 import { AppError } from '../errors/app-error.ts';
 
+/**
+ * What `openssl rand -hex 32` or `-base64 32` (32 random bytes) always scores by the estimate
+ * below (hex about 300, base64 above 205 in 2,000 tries), and typed phrases do not (180 to 190).
+ */
+const MIN_SECRET_BITS = 200;
+
+/**
+ * A rough, conservative estimate of a secret's entropy in bits, to refuse what was typed rather
+ * than generated: per character, the smaller of the alphabet its character classes span and the
+ * string's own Shannon entropy plus half a bit (a repeated or patterned value scores low whatever
+ * its classes; a short sample understates a random one, hence the margin).
+ */
+export function estimatedSecretBits(secret: string): number {
+  const chars = [...secret];
+  if (chars.length === 0) return 0;
+  const alphabet =
+    (/[a-z]/.test(secret) ? 26 : 0) +
+    (/[A-Z]/.test(secret) ? 26 : 0) +
+    (/\d/.test(secret) ? 10 : 0) +
+    (/[^a-zA-Z\d]/.test(secret) ? 33 : 0);
+  const counts = new Map<string, number>();
+  for (const char of chars) counts.set(char, (counts.get(char) ?? 0) + 1);
+  const shannon = [...counts.values()].reduce((sum, count) => {
+    const p = count / chars.length;
+    return sum - p * Math.log2(p);
+  }, 0);
+  return chars.length * Math.min(Math.log2(Math.max(alphabet, 2)), shannon + 0.5);
+}
+
+/** Why these production secrets are unsafe: public, guessable, or the same secret used twice. */
+function weakSecrets(cookieKeys: readonly string[], tokenSecret: string | undefined): string[] {
+  const problems: string[] = [];
+  const check = (name: string, secret: string) => {
+    if (secret === DEVELOPMENT_COOKIE_KEY || secret === DEVELOPMENT_TOKEN_SECRET) {
+      problems.push(`${name}: is the public development value; generate one (openssl rand -hex 32)`);
+    } else if (estimatedSecretBits(secret) < MIN_SECRET_BITS) {
+      problems.push(`${name}: looks typed, not generated (under 32 random bytes); generate one (openssl rand -hex 32)`);
+    }
+  };
+  cookieKeys.forEach((key) => check('COOKIE_KEYS', key));
+  if (tokenSecret !== undefined) check('TOKEN_SECRET', tokenSecret);
+  if (tokenSecret !== undefined && cookieKeys.includes(tokenSecret)) {
+    problems.push('TOKEN_SECRET: must differ from every COOKIE_KEYS key (one secret, one purpose)');
+  }
+  return [...new Set(problems)];
+}
+
 /** Placeholder cookie key for development only; production refuses to start without COOKIE_KEYS. */
 const DEVELOPMENT_COOKIE_KEY = 'development-only-cookie-key-change-me-0000';
 const DEVELOPMENT_TOKEN_SECRET = 'development-only-token-secret-change-me-000';
@@ -16,6 +63,8 @@ export interface Config {
   /** Proxies in front that append to X-Forwarded-For (0: trust no forwarded header). */
   readonly trustProxy: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Bearer token `/metrics` requires, if any. */
+  readonly metricsToken: string | undefined;
   readonly passwordHashConcurrency: number;
   readonly passwordHashQueue: number;
   /** Sign-in throttling (src/domain/account/sign-in-throttle.ts). */
@@ -61,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production) problems.push('TOKEN_SECRET: required in production');
     else warnings.push('TOKEN_SECRET is unset: using a public development secret. Never do this in production.');
   }
+  if (production) problems.push(...weakSecrets(e.COOKIE_KEYS ?? [], e.TOKEN_SECRET));
   if (!e.SMTP_URL) {
     if (production) problems.push('SMTP_URL: required in production');
     else warnings.push('SMTP_URL is unset: mail is not sent, only listed on the development outbox page.');
@@ -73,6 +123,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     else warnings.push('Twilio is not configured: SMS security codes only reach the development outbox page.');
   }
   const loopback = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(issuer);
+  // This server speaks plain HTTP: an https issuer means a TLS proxy in front, whose
+  // X-Forwarded-Proto must be trusted, or no Secure cookie can be set (every sign-in would fail).
+  if (production && issuer.startsWith('https://') && e.TRUST_PROXY === 0) {
+    problems.push(
+      'TRUST_PROXY: an https ISSUER is served through a TLS proxy; set TRUST_PROXY to the number of proxies (usually 1)',
+    );
+  }
   if (!issuer.startsWith('https://')) {
     // Production-like runs on one machine (docker compose) may use a loopback http issuer.
     if (production && !loopback) problems.push('ISSUER: must be an https URL in production (http only on localhost)');
@@ -95,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cookieKeys: Object.freeze(e.COOKIE_KEYS ?? [DEVELOPMENT_COOKIE_KEY]),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
     passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
     sessionIdleSeconds: e.SESSION_IDLE_MINUTES * 60,
     passwordHashQueue: e.PASSWORD_HASH_QUEUE,

@@ -13,7 +13,7 @@ export const configVariables = {
   NODE_ENV: {
     schema: z.enum(['development', 'production', 'test']).default('development'),
     description:
-      '`production` refuses insecure defaults (missing `COOKIE_KEYS`, `TOKEN_SECRET` or `SMTP_URL`; an `ISSUER` that is not https, except on localhost) and hides development pages.',
+      '`production` refuses insecure settings (missing `COOKIE_KEYS`, `TOKEN_SECRET` or `SMTP_URL`; a secret that is the public development value, looks typed rather than generated (under 32 random bytes: use `openssl rand -hex 32`), or serves as both cookie key and token secret; an `ISSUER` that is not https, except on localhost; an https `ISSUER` without `TRUST_PROXY`) and hides development pages.',
   },
   PORT: { schema: port.default(3000), description: 'TCP port the HTTP server listens on.' },
   HOST: { schema: z.string().min(1).default('0.0.0.0'), description: 'Address the HTTP server binds to.' },
@@ -114,6 +114,11 @@ export const configVariables = {
       .default(0),
     description:
       'How many proxies in front append to `X-Forwarded-For` (`true` is 1, `false` or 0 trusts none). The client address (audit trail, per-address limits) is the right-most address those proxies did not add; `X-Forwarded-Proto`/`-Host` are trusted only when this is set.',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(32, 'needs at least 32 characters').optional(),
+    description:
+      'When set, `/metrics` (Prometheus) answers only requests with `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open (keep it off the public network).',
   },
   LOG_LEVEL: {
     schema: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -19,6 +19,8 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
     autoIndex: false,
     autoCreate: true,
     serverSelectionTimeoutMS: 10_000,
+    // Each command's duration reaches the metrics (src/platform/metrics.ts).
+    monitorCommands: true,
     ...(options.dbName ? { dbName: options.dbName } : {}),
     ...(options.singleConnection ? { maxPoolSize: 1 } : {}),
   });

@@ -2,6 +2,17 @@ import { AppError } from '../errors/app-error.ts';
 import { isDuplicateKeyError } from '../database/errors.ts';
 import type { Models, PracticeDocument } from '../models/index.ts';
 
+/** How a patient reaches the office, as the practice gives it. */
+export interface PracticeContact {
+  phone?: string | undefined;
+  hours?: string | undefined;
+}
+
+const contactOf = (input: PracticeContact) => ({
+  ...(input.phone !== undefined ? { phone: input.phone.trim() } : {}),
+  ...(input.hours !== undefined ? { hours: input.hours.trim() } : {}),
+});
+
 /** Doctor's offices, and where their patients land after registering (their portal). */
 export function createPractices(deps: {
   models: Models;
@@ -10,9 +21,9 @@ export function createPractices(deps: {
 }) {
   const { Practice } = deps.models;
   return {
-    async create(input: { id: string; name: string }): Promise<PracticeDocument> {
+    async create(input: { id: string; name: string } & PracticeContact): Promise<PracticeDocument> {
       try {
-        return (await Practice.create({ _id: input.id, name: input.name })).toObject();
+        return (await Practice.create({ _id: input.id, name: input.name, ...contactOf(input) })).toObject();
       } catch (error) {
         if (isDuplicateKeyError(error)) throw new AppError('practice.exists', { cause: error });
         throw error;
@@ -22,6 +33,39 @@ export function createPractices(deps: {
       const practice = await Practice.findById(id).lean<PracticeDocument>();
       if (!practice) throw new AppError('practice.not_found');
       return practice;
+    },
+    /**
+     * Changes a practice's name, contact details or portal. The portal must be a registered client
+     * with an initiate_login_uri (where a patient who registered from the email lands); `null` unsets.
+     */
+    async update(
+      id: string,
+      changes: { name?: string; portalClientId?: string | null } & PracticeContact,
+    ): Promise<PracticeDocument> {
+      if (changes.portalClientId) {
+        const portal = await deps.clientMetadata(changes.portalClientId);
+        if (!portal) throw new AppError('client.not_found');
+        if (typeof portal.initiate_login_uri !== 'string') {
+          throw new AppError('client.invalid_metadata', {
+            message: `client ${changes.portalClientId} has no initiate_login_uri`,
+          });
+        }
+      }
+      const set = {
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...contactOf(changes),
+        ...(changes.portalClientId ? { portalClientId: changes.portalClientId } : {}),
+      };
+      const updated = await Practice.findOneAndUpdate(
+        { _id: id },
+        {
+          ...(Object.keys(set).length > 0 ? { $set: set } : {}),
+          ...(changes.portalClientId === null ? { $unset: { portalClientId: 1 } } : {}),
+        },
+        { returnDocument: 'after' },
+      ).lean<PracticeDocument>();
+      if (!updated) throw new AppError('practice.not_found');
+      return updated;
     },
     async list(): Promise<PracticeDocument[]> {
       return Practice.find().sort({ _id: 1 }).lean<PracticeDocument[]>();

@@ -7,6 +7,7 @@ export const errorCatalogue = {
   'guard.invalid_input': { status: 400 },
   'guard.unsupported_media_type': { status: 415 },
   'guard.body_too_large': { status: 413 },
+  'guard.body_not_decodable': { status: 400 },
   'route.not_found': { status: 404 },
   'route.method_not_allowed': { status: 405 },
   'csrf.invalid': { status: 403 },

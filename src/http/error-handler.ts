@@ -12,12 +12,28 @@ declare module 'koa' {
   }
 }
 
+/**
+ * A request path fit for a log line: link tokens (`/register/<token>`, `/recover/link/<token>`,
+ * `/account/email/<token>`) and any other long opaque segment are secrets, and are replaced.
+ */
+export function redactedPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (/^[A-Za-z0-9_~.%-]{32,}$/.test(segment) ? '[redacted]' : segment))
+    .join('/');
+}
+
 /** Turns anything thrown below into an AppError: our own, a guard failure, a body-parser refusal, or a 500. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof ZodError) {
     const fields = error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
     return new AppError('guard.invalid_input', { data: { fields }, cause: error });
+  }
+  // A gzip or br body that does not decompress: zlib's own error, with no HTTP status of its own.
+  const zlibCode = (error as { code?: unknown }).code;
+  if (typeof zlibCode === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR_FORMAT_PADDING)/.test(zlibCode)) {
+    return new AppError('guard.body_not_decodable', { cause: error });
   }
   const status = (error as { status?: unknown }).status;
   const byStatus: Record<number, ErrorCode> = {
@@ -51,7 +67,7 @@ export function errorHandler(options: { logger: Logger; renderPage: (ctx: Contex
       await next();
     } catch (thrown) {
       const error = toAppError(thrown);
-      if (error.status >= 500) options.logger.error({ err: thrown, path: ctx.path }, 'request failed');
+      if (error.status >= 500) options.logger.error({ err: thrown, path: redactedPath(ctx.path) }, 'request failed');
       ctx.status = error.status;
       setRetryAfter(ctx, error.data);
       ctx.set('Cache-Control', 'no-store');

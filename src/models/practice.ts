@@ -5,6 +5,9 @@ const practiceSchema = new Schema(
   {
     _id: { type: String, required: true },
     name: { type: String, required: true },
+    /** How a patient reaches the office ("ask your doctor's office"), shown on the registration pages as given. */
+    phone: { type: String },
+    hours: { type: String },
     /** The practice's patient portal (an OAuth client with initiate_login_uri): where a patient lands after registering from the email. */
     portalClientId: { type: String },
   },

@@ -20,8 +20,15 @@ export interface AuditEntry {
  * Appends to the audit trail. Callers pass ids, codes and masked values only, never a secret.
  * A failure to write is logged, not thrown: the audit trail must not turn a user's success into an error.
  */
-export function createAudit(deps: { models: Models; now: () => Date; logger: Logger }) {
+export function createAudit(deps: {
+  models: Models;
+  now: () => Date;
+  logger: Logger;
+  /** Each event's action and outcome, as it happens (the metrics count them). */
+  onEvent?: (event: { action: string; outcome: string }) => void;
+}) {
   return async function record(entry: AuditEntry, context: AuditContext = {}): Promise<void> {
+    deps.onEvent?.({ action: entry.action, outcome: entry.outcome });
     // One info line per event, so a log pipeline sees sign-ins, failures and locks as they happen.
     deps.logger.info({ audit: { ...entry, ...context } }, entry.action);
     try {

@@ -31,6 +31,8 @@ export interface PasswordHasher {
   verify(hash: string, secret: string): Promise<{ ok: boolean; rehash: boolean }>;
   /** Spends the same work as a real verification, for answers that must not reveal a missing account. */
   verifyDummy(secret: string): Promise<void>;
+  /** Hashes waiting for a slot (the metrics' argon2 queue). */
+  waiting(): number;
 }
 
 export function createPasswordHasher(options: {
@@ -52,6 +54,7 @@ export function createPasswordHasher(options: {
   }
 
   const hasher: PasswordHasher = {
+    waiting: () => limit.pendingCount,
     hash: (secret) => queued(() => implementation.hash(secret, parameters)),
     async verify(hash, secret) {
       let ok: boolean;

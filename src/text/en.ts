@@ -12,6 +12,7 @@ export const en = {
   'error.guard.invalid_input': 'The request is not valid.',
   'error.guard.unsupported_media_type': 'Send the request body as JSON or as a form.',
   'error.guard.body_too_large': 'The request body is too large.',
+  'error.guard.body_not_decodable': 'The request body could not be decompressed (its Content-Encoding does not match it).',
   'error.route.not_found': 'There is nothing here.',
   'error.route.method_not_allowed': 'This method is not allowed here.',
   'error.csrf.invalid': 'This form has expired. Go back, reload the page and try again.',
@@ -570,16 +571,22 @@ export const en = {
     'Use a password you use nowhere else, keep your email and phone up to date, and sign out of all devices if you think someone else used your account.',
   'page.registration.title': 'Register',
   'page.awaiting_verification_method.heading': 'Verify your identity',
-  'page.awaiting_verification_method.intro': 'To protect your health records, first confirm who you are.',
+  'page.awaiting_verification_method.intro':
+    '{whose, select, self {To protect your health records, first confirm who you are.} other {These are the health records of {person}. To protect them, first confirm who you are.}}',
+  'page.registration.office_phone': 'Questions about your records or this registration? Call {practice} at {phone}.',
+  'page.registration.office_hours': 'Office hours: {hours}',
+  'page.registration.records_of': '{whose, select, self {Your health records} other {Health records of {person}}} · {practice}',
+  'page.registration.date_of_birth': '{whose, select, self {Date of birth} other {{person}’s date of birth}}',
   'page.awaiting_verification_method.pin': "My date of birth and the PIN from my doctor's office",
   'page.awaiting_verification_method.sms': 'My phone number and date of birth (we text you a security code)',
   'page.awaiting_verification_method.continue': 'Continue',
-  'page.awaiting_pin.heading': 'Enter your date of birth and PIN',
+  'page.awaiting_pin.heading':
+    '{whose, select, self {Enter your date of birth and PIN} other {Enter {person}’s date of birth and the PIN}}',
   'page.awaiting_pin.submit': 'Verify',
   'page.awaiting_pin.use_sms': 'Verify with my phone number instead',
   'page.awaiting_phone.heading': 'Verify with your phone',
   'page.awaiting_phone.intro':
-    "Enter the phone number and date of birth on file with your doctor's office. We will text you a security code.",
+    "{whose, select, self {Enter the phone number and date of birth on file with your doctor's office.} other {Enter the phone number on file with the doctor's office and {person}’s date of birth.}} We will text you a security code.",
   'page.awaiting_phone.submit': 'Send security code',
   'page.awaiting_phone.use_pin': "I don't have access to this phone: use my PIN instead",
   'page.awaiting_sms_code.heading': 'Enter your security code',
@@ -684,9 +691,12 @@ export const en = {
   'sms.recovery_code': 'Your patient portal password reset code is {code}. It expires in 10 minutes. Never share it.',
   'sms.password_changed':
     "Your patient portal password was just changed. If this wasn't you, reset it with “Forgot your password?” and call your doctor's office.",
-  'email.registration.subject': 'Access your health records from {practice}',
-  'email.registration.heading': 'Your health records are ready',
-  'email.registration.intro': '{practice} has given you access to your health records in the patient portal.',
+  'email.registration.subject':
+    '{whose, select, self {Access your health records from {practice}} other {Access the health records of {person} from {practice}}}',
+  'email.registration.heading':
+    '{whose, select, self {Your health records are ready} other {The health records of {person} are ready}}',
+  'email.registration.intro':
+    '{whose, select, self {{practice} has given you access to your health records in the patient portal.} other {{practice} has given you access to the health records of {person} in the patient portal.}}',
   'email.registration.how':
     "To register, select the button below. You will confirm who you are with the PIN your doctor's office gave you, or with a security code sent to your phone.",
   'email.registration.how_text':

@@ -11,6 +11,7 @@ export const es: Record<TextId, string> = {
   'error.guard.invalid_input': 'La solicitud no es válida.',
   'error.guard.unsupported_media_type': 'Envíe el contenido de la solicitud como JSON o como formulario.',
   'error.guard.body_too_large': 'El contenido de la solicitud es demasiado grande.',
+  'error.guard.body_not_decodable': 'No se pudo descomprimir el contenido de la solicitud (su Content-Encoding no corresponde).',
   'error.route.not_found': 'Aquí no hay nada.',
   'error.route.method_not_allowed': 'Este método no está permitido aquí.',
   'error.csrf.invalid': 'Este formulario venció. Regrese, vuelva a cargar la página e inténtelo de nuevo.',
@@ -591,17 +592,24 @@ export const es: Record<TextId, string> = {
   // --- registro ------------------------------------------------------------------------------------------
   'page.registration.title': 'Registrarse',
   'page.awaiting_verification_method.heading': 'Verifique su identidad',
-  'page.awaiting_verification_method.intro': 'Para proteger sus expedientes médicos, primero confirme quién es usted.',
+  'page.awaiting_verification_method.intro':
+    '{whose, select, self {Para proteger sus expedientes médicos, primero confirme quién es usted.} other {Estos son los expedientes médicos de {person}. Para protegerlos, primero confirme quién es usted.}}',
+  'page.registration.office_phone': '¿Preguntas sobre sus expedientes o este registro? Llame a {practice} al {phone}.',
+  'page.registration.office_hours': 'Horario del consultorio: {hours}',
+  'page.registration.records_of':
+    '{whose, select, self {Sus expedientes médicos} other {Expedientes médicos de {person}}} · {practice}',
+  'page.registration.date_of_birth': '{whose, select, self {Fecha de nacimiento} other {Fecha de nacimiento de {person}}}',
   'page.awaiting_verification_method.pin': 'Mi fecha de nacimiento y el PIN del consultorio de mi médico',
   'page.awaiting_verification_method.sms':
     'Mi número de teléfono y mi fecha de nacimiento (le enviamos un código de seguridad por texto)',
   'page.awaiting_verification_method.continue': 'Continuar',
-  'page.awaiting_pin.heading': 'Escriba su fecha de nacimiento y su PIN',
+  'page.awaiting_pin.heading':
+    '{whose, select, self {Escriba su fecha de nacimiento y su PIN} other {Escriba la fecha de nacimiento de {person} y el PIN}}',
   'page.awaiting_pin.submit': 'Verificar',
   'page.awaiting_pin.use_sms': 'Verificar con mi número de teléfono',
   'page.awaiting_phone.heading': 'Verifique con su teléfono',
   'page.awaiting_phone.intro':
-    'Escriba el número de teléfono y la fecha de nacimiento que tiene el consultorio de su médico. Le enviaremos un código de seguridad por mensaje de texto.',
+    '{whose, select, self {Escriba el número de teléfono y la fecha de nacimiento que tiene el consultorio de su médico.} other {Escriba el número de teléfono que tiene el consultorio y la fecha de nacimiento de {person}.}} Le enviaremos un código de seguridad por mensaje de texto.',
   'page.awaiting_phone.submit': 'Enviar el código de seguridad',
   'page.awaiting_phone.use_pin': 'No tengo acceso a este teléfono: usar mi PIN',
   'page.awaiting_sms_code.heading': 'Escriba su código de seguridad',
@@ -710,9 +718,12 @@ export const es: Record<TextId, string> = {
     'Su código para restablecer la contraseña del portal del paciente es {code}. Vence en 10 minutos. No lo comparta con nadie.',
   'sms.password_changed':
     'Se acaba de cambiar su contraseña del portal del paciente. Si no fue usted, restablézcala con “¿Olvidó su contraseña?” y llame al consultorio de su médico.',
-  'email.registration.subject': 'Vea sus expedientes médicos de {practice}',
-  'email.registration.heading': 'Sus expedientes médicos están listos',
-  'email.registration.intro': '{practice} le dio acceso a sus expedientes médicos en el portal del paciente.',
+  'email.registration.subject':
+    '{whose, select, self {Vea sus expedientes médicos de {practice}} other {Vea los expedientes médicos de {person} de {practice}}}',
+  'email.registration.heading':
+    '{whose, select, self {Sus expedientes médicos están listos} other {Los expedientes médicos de {person} están listos}}',
+  'email.registration.intro':
+    '{whose, select, self {{practice} le dio acceso a sus expedientes médicos en el portal del paciente.} other {{practice} le dio acceso a los expedientes médicos de {person} en el portal del paciente.}}',
   'email.registration.how':
     'Para registrarse, seleccione el botón de abajo. Confirmará quién es usted con el PIN que le dio el consultorio de su médico, o con un código de seguridad que le enviaremos a su teléfono.',
   'email.registration.how_text':

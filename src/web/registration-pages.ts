@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { whoseRecords } from '../domain/records/short-name.ts';
 import type { Context } from 'koa';
 import { registrationAction } from '../flows/registration/actions.ts';
 import type { Registration, RegistrationView } from '../flows/registration/registration.ts';
@@ -46,6 +47,9 @@ export function registrationPages(deps: {
       flow.state === 'completed' ? `page.completed.${flow.outcome ?? 'created'}_heading` : 'page.registration.title',
       {
         ...flow,
+        // Whose records: the pages say "your date of birth" or "María G.'s date of birth".
+        whose: whoseRecords(flow.person?.relationship),
+        personName: flow.person?.name ?? '',
         flowUrl: paths.registrationPage(flow.id),
         ruleText: Object.fromEntries(PASSWORD_RULES.map((rule) => [rule, passwordRuleText(rule, t)])),
       },

@@ -198,7 +198,8 @@ test(
     const navigations = recordNavigations(page);
 
     await openEmail(page, mail, 'a-email');
-    expect(await page.locator('.practice').innerText()).toBe(PRACTICE.name);
+    // Whose records, and which practice, on every step.
+    expect(await page.locator('.practice').innerText()).toBe(`Your health records · ${PRACTICE.name}`);
     // No phone on file: the PIN is the only way offered.
     expect(await page.getByRole('radio').count()).toBe(1);
     await verifyWithPin(page, 'a', patient, pin, { wrongFirst: true });

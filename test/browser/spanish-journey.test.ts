@@ -66,10 +66,10 @@ test(
     await check(page, 's-method');
     await page.getByLabel(es['page.awaiting_verification_method.pin']).check();
     await submit(page, es['page.awaiting_verification_method.continue']);
-    expect(await headingOf(page)).toBe(es['page.awaiting_pin.heading']);
+    expect(await headingOf(page)).toBe('Escriba su fecha de nacimiento y su PIN');
     await check(page, 's-pin');
     // A date typed with dashes is the same date.
-    await page.getByLabel(es['field.dateOfBirth']).fill(enrolled.dob.replace(/\//g, '-'));
+    await page.getByLabel('Fecha de nacimiento').fill(enrolled.dob.replace(/\//g, '-'));
     await page.getByLabel(es['field.pin'], { exact: true }).fill(enrolled.pin);
     await submit(page, es['page.awaiting_pin.submit']);
     expect(await headingOf(page)).toBe(es['page.awaiting_account_choice.heading']);

@@ -247,3 +247,76 @@ test('an EHR client made by the CLI gets a client-credentials token and enrolls 
     await server.close();
   }
 });
+
+describe('practice set: the office’s contact details and its portal', () => {
+  const stored = (id: string) => cli.services.domain.practices.get(id);
+
+  test('phone and hours at add and set; the portal must be a client with an initiate_login_uri', async () => {
+    const added = await cli.run([
+      'practice',
+      'add',
+      'elm',
+      '--name',
+      'Elm Clinic',
+      '--phone',
+      '(415) 555-0100',
+      '--hours',
+      'Mon–Fri 8 am–5 pm',
+    ]);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout).toMatch(/^ {2}phone:\s+\+14155550100$/m);
+    expect(await stored('elm')).toMatchObject({ phone: '+14155550100', hours: 'Mon–Fri 8 am–5 pm' });
+
+    const changed = await cli.run(['practice', 'set', 'elm', '--hours', 'Mon–Sat 7 am–7 pm', '--json']);
+    expect(changed.code).toBe(0);
+    expect(JSON.parse(changed.stdout)).toMatchObject({
+      id: 'elm',
+      name: 'Elm Clinic',
+      phone: '+14155550100',
+      hours: 'Mon–Sat 7 am–7 pm',
+    });
+
+    // A portal without initiate_login_uri cannot be the landing place; one with it can.
+    await cli.run(['client', 'add', 'elm-plain', '--redirect-uri', 'https://portal.elm.example/callback']);
+    await expectRefused(
+      cli,
+      ['practice', 'set', 'elm', '--portal-client', 'elm-plain'],
+      { code: 'client.invalid_metadata' },
+      () => stored('elm'),
+    );
+    await expectRefused(cli, ['practice', 'set', 'elm', '--portal-client', 'no-such-client'], { code: 'client.not_found' }, () =>
+      stored('elm'),
+    );
+    const portal = await cli.run([
+      'client',
+      'add',
+      'elm-portal',
+      '--redirect-uri',
+      'https://portal.elm.example/callback',
+      '--initiate-login-uri',
+      'https://portal.elm.example/login',
+    ]);
+    expect(portal.stdout).toMatch(/^ {2}initiate_login_uri:\s+https:\/\/portal\.elm\.example\/login$/m);
+    expect((await cli.run(['practice', 'set', 'elm', '--portal-client', 'elm-portal'])).code).toBe(0);
+    expect(await cli.services.domain.practices.portalLoginUri('elm')).toBe('https://portal.elm.example/login');
+    expect((await cli.run(['practice', 'set', 'elm', '--portal-client', 'none'])).code).toBe(0);
+    expect(await cli.services.domain.practices.portalLoginUri('elm')).toBeUndefined();
+  });
+
+  test('bad input: not a phone number, empty hours, an unknown practice', async () => {
+    await cli.run(['practice', 'add', 'birch', '--name', 'Birch Clinic']);
+    await expectRefused(
+      cli,
+      ['practice', 'set', 'birch', '--phone', '555'],
+      { code: 'cli.invalid_input', message: /--phone/ },
+      () => stored('birch'),
+    );
+    await expectRefused(
+      cli,
+      ['practice', 'set', 'birch', '--hours', '  '],
+      { code: 'cli.invalid_input', message: /--hours/ },
+      () => stored('birch'),
+    );
+    await expectRefused(cli, ['practice', 'set', 'nowhere', '--hours', 'Mon'], { code: 'practice.not_found' }, practiceCount);
+  });
+});

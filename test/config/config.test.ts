@@ -1,19 +1,23 @@
 // Configuration (src/config): defaults, derived values, and refusal of invalid or insecure
 // settings with one AppError `config.invalid` that lists every problem.
-import { loadConfig, type Config } from '../../src/config/index.ts';
+import { estimatedSecretBits, loadConfig, type Config } from '../../src/config/index.ts';
 import { configVariables } from '../../src/config/schema.ts';
 import { AppError } from '../../src/errors/app-error.ts';
 
-const KEY_A = 'a-cookie-key-of-at-least-32-characters-000';
-const KEY_B = 'b-cookie-key-of-at-least-32-characters-111';
+/** Generated (openssl rand -hex 32): production refuses typed-looking secrets. */
+const KEY_A = 'a6468d308ec5ac4f7fb69ba11f9cbcaa37f1b2f914fbc53c131af49e55ca3461';
+const KEY_B = '1047d91297304d466d713bad4ea7e022a58a94ab75572596c86de593fc75374b';
+const TOKEN_SECRET = '8JY5ypaZhmMk9ZLN4fXChnkXsTia8OOJalIwmLx1KV8';
 
 /** Everything production requires. Variables other than ours are ignored by the schema. */
 const PRODUCTION: Record<string, string> = {
   NODE_ENV: 'production',
   ISSUER: 'https://id.example.org',
   COOKIE_KEYS: KEY_A,
-  TOKEN_SECRET: 'a-token-secret-of-at-least-32-characters-0',
+  TOKEN_SECRET,
   SMTP_URL: 'smtp://mail.example.org:587',
+  // The https issuer is served through a TLS proxy.
+  TRUST_PROXY: '1',
 };
 
 function configError(env: Record<string, string | undefined>): AppError {
@@ -241,6 +245,32 @@ describe('production', () => {
     const config = loadConfig(PRODUCTION);
     expect(config).toMatchObject({ env: 'production', issuer: 'https://id.example.org', cookieKeys: [KEY_A] });
     expect(config.warnings.filter((w) => /^(COOKIE_KEYS|ISSUER)/.test(w))).toEqual([]);
+  });
+
+  test('refuses the public development secrets, typed-looking ones, and one secret used twice', () => {
+    expect(problemsOf({ ...PRODUCTION, COOKIE_KEYS: 'development-only-cookie-key-change-me-0000' })).toEqual([
+      'COOKIE_KEYS: is the public development value; generate one (openssl rand -hex 32)',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, TOKEN_SECRET: 'a'.repeat(64) })).toEqual([
+      'TOKEN_SECRET: looks typed, not generated (under 32 random bytes); generate one (openssl rand -hex 32)',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, COOKIE_KEYS: `${KEY_A},my-own-cookie-key-that-i-typed-myself-2026` })).toEqual([
+      'COOKIE_KEYS: looks typed, not generated (under 32 random bytes); generate one (openssl rand -hex 32)',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, TOKEN_SECRET: KEY_A })).toEqual([
+      'TOKEN_SECRET: must differ from every COOKIE_KEYS key (one secret, one purpose)',
+    ]);
+    // What the documented commands generate passes: hex and base64 of 32 random bytes.
+    expect(estimatedSecretBits(KEY_A)).toBeGreaterThanOrEqual(200);
+    expect(estimatedSecretBits(TOKEN_SECRET)).toBeGreaterThanOrEqual(200);
+    // Outside production the same values only warn elsewhere (development keys) or pass.
+    expect(loadConfig({ COOKIE_KEYS: 'a'.repeat(64) }).cookieKeys).toEqual(['a'.repeat(64)]);
+  });
+
+  test('an https issuer without TRUST_PROXY: refused (no Secure cookie could be set behind the TLS proxy)', () => {
+    expect(problemsOf({ ...PRODUCTION, TRUST_PROXY: '0' })).toEqual([
+      'TRUST_PROXY: an https ISSUER is served through a TLS proxy; set TRUST_PROXY to the number of proxies (usually 1)',
+    ]);
   });
 
   test('refuses to start without COOKIE_KEYS', () => {

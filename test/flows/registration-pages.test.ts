@@ -25,11 +25,13 @@ import {
   type Harness,
 } from '../support/registration.ts';
 import { BROWSER_ACCEPT, csrfOf, pathOf, setCookiesOf } from '../support/browser-agent.ts';
+import { messagesTo } from '../support/practice-api.ts';
 
+const PRACTICE = "Dr. O'Hara & Sons Family Care";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ practiceName: "Dr. O'Hara & Sons Family Care" });
+  h = await startHarness({ practiceName: PRACTICE });
 });
 afterAll(async () => {
   await h?.close();
@@ -375,6 +377,29 @@ describe('verify with phone, date of birth and a texted code', () => {
 });
 
 describe('link or create', () => {
+  test('a child’s enrollment names the child (first name and initial) in the email and on every page, and asks for the child’s date of birth', async () => {
+    await h.server.services.domain.practices.update(h.practice.id, { phone: '+14155550100', hours: 'Mon–Fri 8 am–5 pm' });
+    const enrolled = await enroll(h, patient({ givenName: 'Leo', familyName: 'Diaz' }), { relationship: 'child' });
+    const mail = messagesTo(h.server, enrolled.patient.email!)[0]!;
+    expect(mail.subject).toBe(`Access the health records of Leo D. from ${PRACTICE}`);
+    expect(mail.text).toContain(`${PRACTICE} has given you access to the health records of Leo D. in the patient portal.`);
+    const browser = await opened(enrolled);
+    const method = await browser.page();
+    expect(textOf(method.text)).toContain(`Health records of Leo D. · ${PRACTICE}`);
+    expect(textOf(method.text)).toContain('These are the health records of Leo D.');
+    // How to reach the office, on every page that may say "ask your doctor's office".
+    expect(textOf(method.text)).toContain(
+      `Questions about your records or this registration? Call ${PRACTICE} at (415) 555-0100.`,
+    );
+    expect(textOf(method.text)).toContain('Office hours: Mon–Fri 8 am–5 pm');
+    const pin = await browser.submit({ action: 'choose_method', method: 'pin' });
+    expect(pin.text).toContain('<h1>Enter Leo D.’s date of birth and the PIN</h1>');
+    expect(pin.text).toMatch(/<label for="dateOfBirth">Leo D.’s date of birth<\/label>/);
+    // Nothing more of the record than the first name and the initial.
+    expect(mail.text).not.toContain('Diaz');
+    expect(pin.text).not.toContain('Diaz');
+  });
+
   test('link to an existing account: the record is added to it, and the patient lands signed-in-ready', async () => {
     const enrolled = await enroll(h);
     const account = await h.server.services.domain.accounts.create({

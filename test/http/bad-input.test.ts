@@ -1,6 +1,8 @@
 // Every route we add answers bad input with a 4xx and a stable error code, never a 500 or a stack
 // trace; oidc-provider's own endpoints answer garbage with protocol errors; our pages and API carry
 // strict security headers. Runs against a real server on a fresh database.
+import { gzipSync } from 'node:zlib';
+import { english } from '../../src/text/index.ts';
 import type * as oidc from 'openid-client';
 import type { Response } from 'supertest';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -201,6 +203,32 @@ describe('the JSON API guards its input', () => {
       .set('Content-Type', 'application/json')
       .send(JSON.stringify(body));
     expectJsonError(res, 400, 'guard.invalid_input');
+  });
+
+  /** A raw body with its Content-Encoding (fetch sends the bytes as they are). */
+  const encoded = async (encoding: string, body: Buffer) => {
+    const res = await fetch(`${server.issuer}/interaction/${UNKNOWN_UID}/api`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding, Accept: 'application/json' },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
+  };
+
+  test.each([
+    ['gzip', Buffer.from('this is not gzip')],
+    ['br', Buffer.from([0xff, 0xff, 0xff, 0xff])],
+    ['deflate', Buffer.from('nor deflate')],
+  ])('a %s body that does not decompress: 400 guard.body_not_decodable', async (encoding, body) => {
+    const res = await encoded(encoding, body);
+    expect([res.status, res.body.error.code]).toEqual([400, 'guard.body_not_decodable']);
+    expect(res.body.error.message).toBe(english('error.guard.body_not_decodable'));
+  });
+
+  test('a gzip body that does decompress is read', async () => {
+    const res = await encoded('gzip', gzipSync(JSON.stringify({ action: 'abort' })));
+    // Read: the unknown uid decides, not the encoding.
+    expect([res.status, res.body.error.code]).toEqual([400, 'interaction.not_found']);
   });
 
   test('a body over 16kb: 413 guard.body_too_large', async () => {

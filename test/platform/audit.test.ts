@@ -16,7 +16,7 @@ afterAll(async () => {
 
 test('an event is stored and logged at info as one JSON line (action, outcome, subject, details, address, user agent)', async () => {
   const lines: string[] = [];
-  const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+  const logger = createLogger('info', { destination: { write: (line: string) => void lines.push(line) } });
   const models = createModels(tdb.connection);
   const at = new Date('2026-12-01T10:00:00Z');
   const audit = createAudit({ models, now: () => at, logger });
@@ -60,7 +60,7 @@ test('below info (LOG_LEVEL=warn) the line is not written, and the event is stil
   const audit = createAudit({
     models,
     now: () => new Date(),
-    logger: createLogger('warn', { write: (line: string) => void lines.push(line) }),
+    logger: createLogger('warn', { destination: { write: (line: string) => void lines.push(line) } }),
   });
   await audit({ action: 'signin.consent', outcome: 'success', subject: { flowId: 'f2' } });
   expect(lines).toEqual([]);

@@ -297,8 +297,10 @@ test('production without COOKIE_KEYS: exits non-zero with one line naming COOKIE
         DATA_DIR: dataDir,
         PORT: String(await freePort()),
         ISSUER: 'https://idp.example.test',
-        TOKEN_SECRET: 'process-test-token-secret-0123456789abcdef',
+        // Generated, like a real one (production refuses typed-looking secrets).
+        TOKEN_SECRET: '479bfd659005038d2dcc7ae26c8d3c2a0db712ec5a937c964539c82ffb8a1e8a',
         SMTP_URL: 'smtp://127.0.0.1:2525',
+        TRUST_PROXY: '1',
       }),
     );
     const exit = await Promise.race([

@@ -103,7 +103,11 @@ export interface Enrolled {
 }
 
 /** Enrolls through the practice API; the link comes from the registration email (or the response, without email). */
-export async function enroll(h: Harness, p: Patient = patient(), options: { language?: string } = {}): Promise<Enrolled> {
+export async function enroll(
+  h: Harness,
+  p: Patient = patient(),
+  options: { language?: string; relationship?: string } = {},
+): Promise<Enrolled> {
   const record: Record<string, string> = {
     id: p.recordId,
     givenName: p.givenName,
@@ -112,7 +116,7 @@ export async function enroll(h: Harness, p: Patient = patient(), options: { lang
   };
   if (p.email) record.email = p.email;
   if (p.phone) record.phone = p.phone;
-  const res = await postEnrollment(h.server, h.apiToken, { record, ...(options.language ? { language: options.language } : {}) });
+  const res = await postEnrollment(h.server, h.apiToken, { record, ...options });
   if (res.status !== 201) throw new Error(`enrollment failed: ${res.status} ${JSON.stringify(res.body)}`);
   let link: string = res.body.registrationUrl;
   if (p.email) {

@@ -60,6 +60,7 @@ export const fakeHasher: PasswordHasher = {
   hash: async (secret) => `h:${secret}`,
   verify: async (hash, secret) => ({ ok: hash === `h:${secret}`, rehash: false }),
   verifyDummy: async () => {},
+  waiting: () => 0,
 };
 
 /** One practice, one record and its enrollment, whose status moves by the lifecycle table. */

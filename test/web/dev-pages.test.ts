@@ -5,7 +5,9 @@ import { createTestPractice } from '../support/practice.ts';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
-  TOKEN_SECRET: 'a-production-like-token-secret-0123456789',
+  // Generated, like real ones (production refuses typed-looking secrets).
+  COOKIE_KEYS: 'f44176df3a2ccc476a8b3396fbc4be4cb093dadbfaa165cbee7ef74e532b0e19',
+  TOKEN_SECRET: 'ykSosmtPq2UGGBDyn-qT49aEHrt9P8-FIawR1w5vyXo',
   SMTP_URL: 'smtp://127.0.0.1:1',
 };
 

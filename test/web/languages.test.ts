@@ -213,7 +213,7 @@ describe('which language a request gets', () => {
   test('the practice’s language for an enrollment: the email, the pages, the texted code and the new account are Spanish', async () => {
     const enrolled = await enroll(h, patient(), { language: 'es' });
     const mail = messagesTo(h.server, enrolled.patient.email!)[0];
-    expect(mail?.subject).toBe(es['email.registration.subject'].replace('{practice}', 'Riverside Family Medicine'));
+    expect(mail?.subject).toBe('Vea sus expedientes médicos de Riverside Family Medicine');
     const view = await supertest(h.server.issuer)
       .get(`/api/enrollments/${enrolled.id}`)
       .set('Authorization', `Bearer ${h.apiToken}`);

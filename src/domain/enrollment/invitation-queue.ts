@@ -1,4 +1,5 @@
-import type { EnrollmentDocument, Models, PracticeDocument } from '../../models/index.ts';
+import type { EnrollmentDocument, Models, PatientRecordDocument, PracticeDocument } from '../../models/index.ts';
+import { shortName } from '../records/short-name.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { MailMessage, MailTransport } from '../../ports/mail.ts';
 import type { Enrollments } from './enrollments.ts';
@@ -17,6 +18,8 @@ export type RenderInvitationEmail = (input: {
   expiresAt: Date;
   /** The patient's language, as the practice gave it. */
   locale?: string | null | undefined;
+  /** Whose records: named in the subject and the text when they are not the reader's own (a child's, say). */
+  person: { name: string; relationship: string };
 }) => Omit<MailMessage, 'to'>;
 
 /**
@@ -36,7 +39,7 @@ export function createInvitationQueue(deps: {
   now: () => Date;
   pollIntervalMs: number;
 }) {
-  const { Practice } = deps.models;
+  const { Practice, PatientRecord } = deps.models;
   const { delivery } = deps.lifecycle;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -45,9 +48,12 @@ export function createInvitationQueue(deps: {
   async function deliver(enrollment: EnrollmentDocument): Promise<void> {
     const attempts = (enrollment.delivery?.attempts ?? 0) + 1;
     try {
-      const practice = await Practice.findById(enrollment.practiceId).lean<PracticeDocument>();
+      const [practice, record] = await Promise.all([
+        Practice.findById(enrollment.practiceId).lean<PracticeDocument>(),
+        PatientRecord.findById(enrollment.patientRecordId).lean<PatientRecordDocument>(),
+      ]);
       const to = enrollment.delivery?.to;
-      if (!practice || !to) throw new Error('enrollment has no practice or recipient');
+      if (!practice || !record || !to) throw new Error('enrollment has no practice, record or recipient');
       await deps.transport.send({
         to,
         ...deps.render({
@@ -55,6 +61,7 @@ export function createInvitationQueue(deps: {
           link: deps.enrollments.linkFor(deps.enrollments.tokenOf(enrollment)),
           expiresAt: new Date(enrollment.expiresAt),
           locale: enrollment.locale,
+          person: { name: shortName(record), relationship: enrollment.relationship },
         }),
       });
       await delivery.sent(enrollment, attempts);

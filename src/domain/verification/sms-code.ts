@@ -12,6 +12,11 @@ export function normalisePhone(input: string): string | undefined {
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
+/** A stored (E.164) number as people in its country write it: "(415) 555-0100". */
+export function displayPhone(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatNational() ?? e164;
+}
+
 /** "•••• 0123": enough for a person to recognise their number, not enough to learn one. */
 export function maskPhone(e164: string): string {
   return `•••• ${e164.slice(-4)}`;

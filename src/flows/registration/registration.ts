@@ -1,4 +1,6 @@
 import { AppError } from '../../errors/app-error.ts';
+import { displayPhone } from '../../domain/verification/sms-code.ts';
+import { shortName } from '../../domain/records/short-name.ts';
 import { passwordRuleText, PASSWORD_RULES } from '../../domain/account/password-policy.ts';
 import { securityQuestions } from '../../domain/account/security-questions.ts';
 import type { Enrollments } from '../../domain/enrollment/enrollments.ts';
@@ -153,7 +155,12 @@ export function createRegistration(deps: RegistrationDeps) {
           mode: input.mode,
           state: 'awaiting_verification_method',
           public: {
-            practice: { name: practice.name },
+            practice: {
+              name: practice.name,
+              ...(practice.phone ? { phone: displayPhone(practice.phone) } : {}),
+              ...(practice.hours ? { hours: practice.hours } : {}),
+            },
+            person: { name: shortName(record), relationship: enrollment.relationship },
             ...(enrollment.locale ? { language: enrollment.locale } : {}),
             verificationMethods: record.phone && deps.smsCode.available() ? ['pin', 'sms'] : ['pin'],
           },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RELATIONSHIPS } from '../../models/enrollment.ts';
 import { LOCALES } from '../../text/index.ts';
 
 /** The registration flow's states; registration.mermaid draws them and a test holds the two together. */
@@ -20,7 +21,13 @@ export const VERIFICATION_METHODS = ['pin', 'sms'] as const;
 
 /** What any UI may show: the flow's public JSON. */
 export const registrationPublic = z.object({
-  practice: z.object({ name: z.string() }),
+  /** The office: its name, and how to reach it (as the practice gave it) for every "ask your doctor's office". */
+  practice: z.object({ name: z.string(), phone: z.string().optional(), hours: z.string().optional() }),
+  /**
+   * Whose records these are: the first name and initial (never more), and how the patient relates
+   * to them. A family receiving several emails, and every page, can tell them apart.
+   */
+  person: z.object({ name: z.string(), relationship: z.enum(RELATIONSHIPS) }).optional(),
   /** The patient's language as the practice gave it: the pages use it unless the person picks another. */
   language: z.enum(LOCALES).optional(),
   verificationMethods: z.array(z.enum(VERIFICATION_METHODS)),
