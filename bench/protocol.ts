@@ -13,7 +13,11 @@ export interface AppFixtures {
   practiceClient: { id: string; secret: string };
   /** A confidential web client for the authorization code flow. */
   webClient: { id: string; secret: string; redirectUri: string };
-  account: { login: string; password: string };
+  /**
+   * Accounts to sign in with, one per concurrent client: sign-ins to one username are checked one
+   * at a time (the guessing protection), so a single shared account would measure that queue.
+   */
+  accounts: { login: string; password: string }[];
   passwordHashConcurrency: number;
 }
 

@@ -165,7 +165,10 @@ async function startInteractions(app: AppFixtures, count: number): Promise<Pendi
 export async function passwordLogin(app: AppFixtures, size: Size): Promise<Scenario> {
   const warm = await startInteractions(app, size.warmup);
   const measured = await startInteractions(app, size.requests);
-  const body = JSON.stringify({ action: 'login', login: app.account.login, password: app.account.password });
+  const bodyOf = (index: number) => {
+    const account = app.accounts[index % app.accounts.length]!;
+    return JSON.stringify({ action: 'login', login: account.login, password: account.password });
+  };
   return {
     ...base('POST /interaction/:uid/api (password login)', 'app', size),
     request: (index, phase) => {
@@ -174,7 +177,7 @@ export async function passwordLogin(app: AppFixtures, size: Size): Promise<Scena
         method: 'POST',
         path: `/interaction/${interaction.uid}/api`,
         headers: { cookie: interaction.cookie, 'content-type': 'application/json' },
-        body,
+        body: bodyOf(index),
       };
     },
     check: expectStatus(200, '"redirectTo"'),

@@ -129,8 +129,12 @@ async function startApp(): Promise<Running> {
       // A practice's own portal: no consent screen, as in the soak's sign-ins.
       first_party: true,
     });
-    const account = { login: 'bench.patient', password: 'Correct-Horse-9' };
-    await services.domain.accounts.create({ username: 'Bench.Patient', password: account.password });
+    const accounts = Array.from({ length: 16 }, (_, index) => ({
+      login: `bench.patient.${index + 1}`,
+      password: 'Correct-Horse-9',
+    }));
+    for (const account of accounts)
+      await services.domain.accounts.create({ username: account.login, password: account.password });
 
     const fixtures: AppFixtures = {
       kind: 'app',
@@ -139,7 +143,7 @@ async function startApp(): Promise<Running> {
       database: external ? 'MONGODB_URI' : 'embedded FerretDB (SQLite)',
       practiceClient,
       webClient,
-      account,
+      accounts,
       passwordHashConcurrency: config.passwordHashConcurrency,
     };
     return { fixtures, close: cleanup };

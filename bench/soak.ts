@@ -40,8 +40,8 @@ const pathOf = (location: string) => {
   return `${url.pathname}${url.search}`;
 };
 
-/** One whole sign-in; throws on any unexpected answer. */
-async function signIn(client: HttpClient, app: AppFixtures): Promise<void> {
+/** One whole sign-in of `account`; throws on any unexpected answer. */
+async function signIn(client: HttpClient, app: AppFixtures, account: AppFixtures['accounts'][number]): Promise<void> {
   const jar = new Jar();
   const verifier = randomBytes(32).toString('base64url');
   const query = new URLSearchParams({
@@ -61,7 +61,7 @@ async function signIn(client: HttpClient, app: AppFixtures): Promise<void> {
     method: 'POST',
     path: `/interaction/${uid}/api`,
     headers: { cookie: jar.header(), 'content-type': 'application/json' },
-    body: JSON.stringify({ action: 'login', login: app.account.login, password: app.account.password }),
+    body: JSON.stringify({ action: 'login', login: account.login, password: account.password }),
   });
   if (login.status !== 200) throw new Error(`login: HTTP ${login.status} ${login.body.slice(0, 200)}`);
   jar.take(login);
@@ -120,10 +120,11 @@ async function main() {
   };
   try {
     await Promise.all(
-      Array.from({ length: concurrency }, async () => {
+      // Each worker is one patient: sign-ins to one username are checked one at a time by design.
+      Array.from({ length: concurrency }, async (_, worker) => {
         while (Date.now() < end) {
           try {
-            await signIn(client, app);
+            await signIn(client, app, app.accounts[worker % app.accounts.length]!);
             completed += 1;
             windowFlows += 1;
           } catch (error) {

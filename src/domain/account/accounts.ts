@@ -24,7 +24,8 @@ export interface NewAccount {
 }
 
 /** Why a sign-in failed, for the audit trail only: a client sees `error`, the same for the first three. */
-export type SignInFailure = 'unknown_username' | 'wrong_password' | 'waiting' | 'locked' | 'address_limit' | 'deactivated';
+export type SignInFailure =
+  'unknown_username' | 'wrong_password' | 'waiting' | 'locked' | 'address_limit' | 'busy' | 'deactivated';
 
 export type SignInResult =
   | { ok: true; account: AccountDocument }
@@ -169,6 +170,10 @@ export function createAccounts(deps: { models: Models; hasher: PasswordHasher; t
         if (refusal.by === 'address') {
           const data = { retryAfterSeconds: refusal.retryAfterSeconds };
           return { ok: false, error: new AppError('signin.too_many_attempts', { data }), reason: 'address_limit' };
+        }
+        if (refusal.by === 'busy') {
+          // Not a wrong password: other sign-ins to this username were being checked all along.
+          return { ok: false, error: new AppError('server.busy', { data: { retryAfterSeconds: 1 } }), reason: 'busy' };
         }
         return { ok: false, error: new AppError('login.invalid_credentials'), reason: refusal.locked ? 'locked' : 'waiting' };
       }

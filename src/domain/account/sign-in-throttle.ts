@@ -33,7 +33,11 @@ export function throttleDocumentIds(usernameKey: string): { state: string; lease
 }
 
 /** Why an attempt is refused before its password is even checked. */
-export type Refusal = { by: 'username'; locked: boolean } | { by: 'address'; retryAfterSeconds: number };
+export type Refusal =
+  | { by: 'username'; locked: boolean }
+  | { by: 'address'; retryAfterSeconds: number }
+  /** Other sign-ins to this username held its lease for the whole wait: try again in a moment. */
+  | { by: 'busy' };
 
 /** One password check in progress: it holds its username's lease until `release`. */
 export interface Attempt {
@@ -111,7 +115,7 @@ export function createSignInThrottle(deps: {
       }
       await sleep(pause * (0.5 + Math.random()));
     }
-    return { refusal: { by: 'username', locked: false } };
+    return { refusal: { by: 'busy' } };
   }
 
   return {

@@ -198,6 +198,21 @@ describe('races and instances', () => {
     }
   });
 
+  test('a lease held by a live check for the whole wait: 429 server.busy to retry, never "wrong password"', async () => {
+    const { username } = await freshAccount();
+    const { lease } = throttleDocumentIds(username);
+    await models.SignInThrottle.create({ _id: lease, expiresAt: new Date(clock.now().getTime() + 10 * SECOND) });
+    const refused = await accounts.signIn(username, PASSWORD, {});
+    expect(reasonOf(refused)).toBe('busy');
+    expect(refused.ok === false && [refused.error.code, refused.error.status, refused.error.data]).toEqual([
+      'server.busy',
+      429,
+      { retryAfterSeconds: 1 },
+    ]);
+    await models.SignInThrottle.deleteOne({ _id: lease });
+    expect(reasonOf(await accounts.signIn(username, PASSWORD, {}))).toBe('ok');
+  });
+
   test('a lease whose holder died is taken over once it expires', async () => {
     const { username } = await freshAccount();
     const { lease } = throttleDocumentIds(username);
