@@ -186,7 +186,11 @@ describe('which language a request gets', () => {
         { value: 'es', label: 'Español' },
       ],
     });
-    expect((await agent.get('/account').set('Accept-Language', 'en')).text).toContain('<html lang="es"');
+    const page = (await agent.get('/account').set('Accept-Language', 'en')).text;
+    expect(page).toContain('<html lang="es"');
+    // Dates as Spanish writes them ("2 dic 2026, 0:05"), not ISO.
+    expect(page).toMatch(/sesión iniciada el \d{1,2} [a-z]{3,4}\.? \d{4}, \d{1,2}:\d{2} \(UTC\)/);
+    expect(page).not.toMatch(/sesión iniciada el \d{4}-\d{2}-\d{2}/);
     const refused = await agent.post('/api/account').send({ action: 'set_language', language: 'fr' });
     expect([refused.status, refused.body.error.code]).toEqual([400, 'guard.invalid_input']);
 
