@@ -5,13 +5,11 @@
 import type { Page } from 'playwright-core';
 import { generate } from 'otplib';
 import { english } from '../../src/text/index.ts';
-import { createTwilioSmsSender } from '../../adapters/twilio-sms-sender.ts';
-import { createTestPractice } from '../support/practice.ts';
 import { apiFlowVerifiedByPin, createAccountInput, enroll, patient, step, type Harness } from '../support/registration.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { startTwilioStandIn, TEST_TWILIO, type TwilioStandIn } from '../support/twilio-stand-in.ts';
-import { Clock } from '../support/clock.ts';
-import { headingOf, launchBrowsing, submit, type Browsing } from './page-checks.ts';
+import type { TestServer } from '../support/server.ts';
+import type { TwilioStandIn } from '../support/twilio-stand-in.ts';
+import { headingOf, submit, type Browsing } from './page-checks.ts';
+import { startBrowserWorld, type BrowserWorld } from './browser-world.ts';
 
 const TIMEOUT = 180_000;
 const PASSWORD = 'Sunny-Meadow-42';
@@ -38,20 +36,15 @@ let server: TestServer;
 let twilio: TwilioStandIn;
 let browsing: Browsing;
 let harness: Harness;
+let world: BrowserWorld;
 
 beforeAll(async () => {
-  twilio = await startTwilioStandIn();
-  const clock = new Clock();
-  server = await startTestServer({ smsSender: createTwilioSmsSender({ ...TEST_TWILIO, apiUrl: twilio.url }), now: clock.now });
-  const practice = await createTestPractice(server, { id: 'centre-practice', name: 'Riverside Family Medicine' });
-  harness = { server, practice, clock, twilio, apiToken: await practice.token(), close: async () => {} };
-  browsing = await launchBrowsing();
+  world = await startBrowserWorld({ id: 'centre-practice', name: 'Riverside Family Medicine' });
+  ({ server, twilio, harness, browsing } = world);
 }, TIMEOUT);
 
 afterAll(async () => {
-  await browsing?.close();
-  await server?.close();
-  await twilio?.close();
+  await world?.close();
 });
 
 async function registered(username: string) {

@@ -5,14 +5,12 @@
 import type { Page } from 'playwright-core';
 import type { ParsedMail } from 'mailparser';
 import { english } from '../../src/text/index.ts';
-import { createTwilioSmsSender } from '../../adapters/twilio-sms-sender.ts';
 import { messagesTo } from '../support/practice-api.ts';
-import { createTestPractice } from '../support/practice.ts';
 import { apiFlowVerifiedByPin, createAccountInput, enroll, patient, step, type Harness } from '../support/registration.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { startTwilioStandIn, TEST_TWILIO, type TwilioStandIn } from '../support/twilio-stand-in.ts';
-import { Clock } from '../support/clock.ts';
-import { headingOf, launchBrowsing, submit, type Browsing } from './page-checks.ts';
+import type { TestServer } from '../support/server.ts';
+import type { TwilioStandIn } from '../support/twilio-stand-in.ts';
+import { headingOf, submit, type Browsing } from './page-checks.ts';
+import { startBrowserWorld, type BrowserWorld } from './browser-world.ts';
 import { startTestPortal, type TestPortal } from './portal.ts';
 
 const TIMEOUT = 180_000;
@@ -45,22 +43,17 @@ let twilio: TwilioStandIn;
 let portal: TestPortal;
 let browsing: Browsing;
 let harness: Harness;
+let world: BrowserWorld;
 
 beforeAll(async () => {
-  twilio = await startTwilioStandIn();
-  const clock = new Clock();
-  server = await startTestServer({ smsSender: createTwilioSmsSender({ ...TEST_TWILIO, apiUrl: twilio.url }), now: clock.now });
-  const practice = await createTestPractice(server, { id: 'recovery-practice', name: 'Riverside Family Medicine' });
-  harness = { server, practice, clock, twilio, apiToken: await practice.token(), close: async () => {} };
+  world = await startBrowserWorld({ id: 'recovery-practice', name: 'Riverside Family Medicine' });
+  ({ server, twilio, harness, browsing } = world);
   portal = await startTestPortal(server, { clientId: 'recovery-portal', clientName: 'Riverside Portal', firstParty: true });
-  browsing = await launchBrowsing();
 }, TIMEOUT);
 
 afterAll(async () => {
-  await browsing?.close();
   await portal?.close();
-  await server?.close();
-  await twilio?.close();
+  await world?.close();
 });
 
 async function alertOf(page: Page): Promise<string> {

@@ -5,37 +5,28 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { es } from '../../src/text/es.ts';
-import { createTwilioSmsSender } from '../../adapters/twilio-sms-sender.ts';
 import { messagesTo } from '../support/practice-api.ts';
-import { createTestPractice } from '../support/practice.ts';
 import { enroll, patient, type Harness } from '../support/registration.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { startTwilioStandIn, TEST_TWILIO, type TwilioStandIn } from '../support/twilio-stand-in.ts';
-import { Clock } from '../support/clock.ts';
-import { headingOf, launchBrowsing, PHONE_VIEWPORT, SCREENSHOT_DIR, submit, type Browsing } from './page-checks.ts';
+import type { TestServer } from '../support/server.ts';
+import { headingOf, PHONE_VIEWPORT, SCREENSHOT_DIR, submit, type Browsing } from './page-checks.ts';
+import { startBrowserWorld, type BrowserWorld } from './browser-world.ts';
 
 const TIMEOUT = 180_000;
 const PASSWORD = 'Sol-de-Mayo-2026';
 const DESKTOP = { width: 1280, height: 800 };
 
 let server: TestServer;
-let twilio: TwilioStandIn;
 let browsing: Browsing;
 let harness: Harness;
+let world: BrowserWorld;
 
 beforeAll(async () => {
-  twilio = await startTwilioStandIn();
-  const clock = new Clock();
-  server = await startTestServer({ smsSender: createTwilioSmsSender({ ...TEST_TWILIO, apiUrl: twilio.url }), now: clock.now });
-  const practice = await createTestPractice(server, { id: 'clinica', name: 'Clínica Familiar Riverside' });
-  harness = { server, practice, clock, twilio, apiToken: await practice.token(), close: async () => {} };
-  browsing = await launchBrowsing();
+  world = await startBrowserWorld({ id: 'clinica', name: 'Clínica Familiar Riverside' });
+  ({ server, harness, browsing } = world);
 }, TIMEOUT);
 
 afterAll(async () => {
-  await browsing?.close();
-  await server?.close();
-  await twilio?.close();
+  await world?.close();
 });
 
 /** The checkpoint (axe, phone width, phone screenshot), Spanish on the page, and a desktop screenshot. */

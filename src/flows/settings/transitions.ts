@@ -1,51 +1,17 @@
 import { AppError } from '../../errors/app-error.ts';
-import type { AccountNotices } from '../../domain/account/account-notices.ts';
-import { signInFailureDetails, type Accounts } from '../../domain/account/accounts.ts';
-import type { Profile } from '../../domain/account/profile.ts';
-import type { RecoveryTickets } from '../../domain/account/recovery-tickets.ts';
-import type { RecordLinks } from '../../domain/records/record-links.ts';
-import type { Closure } from './closure.ts';
-import { hasSecondFactor, secondFactorsOf, type SecondFactor } from '../../domain/account/second-factor.ts';
-import type { Passkeys } from '../../domain/account/passkeys.ts';
+import { signInFailureDetails } from '../../domain/account/accounts.ts';
 import { normalisePhone } from '../../domain/verification/sms-code.ts';
-import type { AccountDocument } from '../../models/index.ts';
-import type { Later } from '../../platform/background.ts';
-import type { AccountSessions, SignedIn } from '../../ports/account-sessions.ts';
 import { textIn } from '../../text/index.ts';
-import type { FlowRecord, Outcome, Transitions } from '../engine/definition.ts';
-import type { SmsCodeMethod } from '../methods/sms-code.ts';
-import { NEEDS_RECENT_SIGN_IN, type SettingsAction } from './actions.ts';
+import type { Transitions } from '../engine/definition.ts';
+import type { SettingsAction } from './actions.ts';
+import { secondFactorTransitions } from './second-factor-transitions.ts';
 import type { SettingsInternal, SettingsPublic, SettingsState } from './states.ts';
+import { settingsHelpers, type SettingsContext, type SettingsTransitionDeps } from './transition-helpers.ts';
 
-/** A sensitive change needs a password entered this recently (`max_age`-style freshness). */
-export const RECENT_SIGN_IN_MS = 5 * 60 * 1000;
+export { RECENT_SIGN_IN_MS, type SettingsContext, type SettingsTransitionDeps } from './transition-helpers.ts';
+
 /** Wrong phone codes one change may have. */
 const MAX_CODE_FAILURES = 5;
-
-/** What every settings action acts on: the signed-in account, read afresh, and the session. */
-export interface SettingsContext {
-  account: AccountDocument;
-  signedIn: SignedIn;
-}
-
-export interface SettingsTransitionDeps {
-  accounts: Pick<Accounts, 'signIn' | 'findById' | 'setPassword'>;
-  profile: Profile;
-  sessions: Pick<AccountSessions, 'endAll' | 'endOthers' | 'removeApp'>;
-  recordLinks: Pick<RecordLinks, 'activeFor'>;
-  closure: Closure;
-  tickets: Pick<RecoveryTickets, 'issue'>;
-  notices: Pick<AccountNotices, 'emailConfirmation' | 'changed' | 'passwordChanged'>;
-  smsCode: SmsCodeMethod;
-  secondFactor: SecondFactor;
-  passkeys: Pick<Passkeys, 'registrationOptions' | 'register' | 'rename' | 'remove'>;
-  later: Later;
-  /** The full URL of an email confirmation link. */
-  emailLinkUrl: (token: string) => string;
-}
-
-type SettingsFlowRecord = FlowRecord<SettingsState, SettingsPublic, SettingsInternal>;
-type SettingsOutcome = Outcome<SettingsState, SettingsPublic, SettingsInternal>;
 
 /** What a closed account's last flow keeps showing: nothing personal. */
 const erased: Partial<SettingsPublic> = {
@@ -59,41 +25,7 @@ const erased: Partial<SettingsPublic> = {
 export function settingsTransitions(
   deps: SettingsTransitionDeps,
 ): Transitions<SettingsState, SettingsAction, SettingsPublic, SettingsInternal, SettingsContext> {
-  const audit = (action: string, outcome: 'success' | 'failure' = 'success', details?: Record<string, unknown>) => ({
-    action: `settings.${action}`,
-    outcome,
-    ...(details ? { details } : {}),
-  });
-  const failure = (flow: SettingsFlowRecord, action: string, error: AppError, field?: string): SettingsOutcome => ({
-    state: flow.state,
-    error,
-    ...(field ? { field } : {}),
-    audit: audit(action, 'failure', { reason: error.code }),
-  });
-  /** Tells the old contacts of a change, after the answer. */
-  const tell = (what: Parameters<AccountNotices['changed']>[0], before: AccountDocument) =>
-    deps.later(`${what} notice`, () =>
-      deps.notices.changed(what, { email: before.email, phoneNumber: before.phoneNumber }, textIn(before.locale)),
-    );
-
-  /** Runs `act` only when the action's freshness holds. */
-  const guarded =
-    <A extends SettingsAction>(
-      name: A['action'],
-      act: (flow: SettingsFlowRecord, input: A, ctx: SettingsContext, from: object) => Promise<SettingsOutcome>,
-    ) =>
-    async (flow: SettingsFlowRecord, input: A, ctx: SettingsContext, from: object): Promise<SettingsOutcome> => {
-      // The session's login time is oidc-provider's clock (which is not injected): judged on the same clock.
-      if (NEEDS_RECENT_SIGN_IN.has(name) && Date.now() - ctx.signedIn.authTime.getTime() > RECENT_SIGN_IN_MS) {
-        return failure(
-          flow,
-          name,
-          new AppError('account.reauthentication_required', { data: { maxAgeSeconds: RECENT_SIGN_IN_MS / 1000 } }),
-        );
-      }
-      return act(flow, input, ctx, from);
-    };
-
+  const { audit, failure, tell, guarded } = settingsHelpers(deps);
   return {
     change_email: guarded('change_email', async (flow, input, ctx) => {
       const email = input.email.trim();
@@ -227,113 +159,7 @@ export function settingsTransitions(
       };
     },
 
-    start_totp: guarded('start_totp', async (flow, _input, ctx) => {
-      if (secondFactorsOf(ctx.account).totp) return failure(flow, 'start_totp', new AppError('settings.totp_already_on'));
-      const { secretSealed } = deps.secondFactor.startTotp(ctx.account);
-      return {
-        state: 'confirming_totp',
-        public: { done: undefined },
-        internal: { totpSecretSealed: secretSealed },
-        audit: audit('start_totp'),
-      };
-    }),
-
-    async confirm_totp(flow, input, ctx) {
-      const sealed = flow.internal.totpSecretSealed;
-      if (!sealed || !(await deps.secondFactor.codeMatches(sealed, input.code))) {
-        return failure(flow, 'confirm_totp', new AppError('signin.code_invalid'), 'code');
-      }
-      const { recoveryCodes } = await deps.secondFactor.enableTotp(ctx.account._id, sealed);
-      await tell('second_factor_added', ctx.account);
-      return {
-        state: recoveryCodes ? 'showing_recovery_codes' : 'ready',
-        public: { done: 'totp_on' },
-        internal: {
-          totpSecretSealed: undefined,
-          ...(recoveryCodes ? { recoveryCodesSealed: deps.secondFactor.sealCodes(recoveryCodes) } : {}),
-        },
-        audit: audit('confirm_totp'),
-      };
-    },
-
-    remove_totp: guarded('remove_totp', async (flow, _input, ctx) => {
-      if (!secondFactorsOf(ctx.account).totp) return failure(flow, 'remove_totp', new AppError('settings.totp_not_on'));
-      await deps.secondFactor.disableTotp(ctx.account._id, { keepRecoveryCodes: secondFactorsOf(ctx.account).passkeys > 0 });
-      await tell('second_factor_removed', ctx.account);
-      return { state: 'ready', public: { done: 'totp_off' }, audit: audit('remove_totp') };
-    }),
-
-    regenerate_recovery_codes: guarded('regenerate_recovery_codes', async (flow, _input, ctx) => {
-      if (!hasSecondFactor(ctx.account)) return failure(flow, 'regenerate_recovery_codes', new AppError('settings.totp_not_on'));
-      const codes = await deps.secondFactor.regenerateRecoveryCodes(ctx.account._id);
-      await tell('recovery_codes', ctx.account);
-      return {
-        state: 'showing_recovery_codes',
-        public: { done: undefined },
-        internal: { recoveryCodesSealed: deps.secondFactor.sealCodes(codes) },
-        audit: audit('regenerate_recovery_codes'),
-      };
-    }),
-
-    async acknowledge_codes() {
-      // Seen once: the codes leave the flow (only their hashes stay, on the account).
-      return { state: 'ready', internal: { recoveryCodesSealed: undefined }, audit: audit('acknowledge_codes') };
-    },
-
-    passkey_options: guarded('passkey_options', async (flow, _input, ctx) => {
-      try {
-        const options = await deps.passkeys.registrationOptions(ctx.account);
-        return {
-          state: 'ready',
-          public: { passkeyOptions: options as unknown as Record<string, unknown>, done: undefined },
-          internal: { passkeyChallenge: options.challenge },
-          audit: audit('passkey_options'),
-        };
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'passkey.too_many') return failure(flow, 'passkey_options', error);
-        throw error;
-      }
-    }),
-
-    async add_passkey(flow, input, ctx) {
-      const challenge = flow.internal.passkeyChallenge;
-      const spent = { passkeyOptions: undefined };
-      if (!challenge) return failure(flow, 'add_passkey', new AppError('passkey.no_challenge'));
-      const first = !hasSecondFactor(ctx.account);
-      try {
-        await deps.passkeys.register(ctx.account, input.response as never, challenge, input.name);
-      } catch (error) {
-        if (error instanceof AppError && ['passkey.invalid', 'passkey.exists'].includes(error.code)) {
-          return { ...failure(flow, 'add_passkey', error), public: spent, internal: { passkeyChallenge: undefined } };
-        }
-        throw error;
-      }
-      await tell('second_factor_added', ctx.account);
-      const codes = first ? await deps.secondFactor.ensureRecoveryCodes(ctx.account._id) : undefined;
-      return {
-        state: codes ? 'showing_recovery_codes' : 'ready',
-        public: { ...spent, done: 'passkey_added' },
-        internal: { passkeyChallenge: undefined, ...(codes ? { recoveryCodesSealed: deps.secondFactor.sealCodes(codes) } : {}) },
-        audit: audit('add_passkey'),
-      };
-    },
-
-    async rename_passkey(flow, input, ctx) {
-      if (!(await deps.passkeys.rename(ctx.account._id, input.id, input.name)))
-        return failure(flow, 'rename_passkey', new AppError('passkey.not_found'), 'id');
-      return { state: 'ready', public: { done: 'passkey_renamed' }, audit: audit('rename_passkey') };
-    },
-
-    remove_passkey: guarded('remove_passkey', async (flow, input, ctx) => {
-      if (!(await deps.passkeys.remove(ctx.account._id, input.id)))
-        return failure(flow, 'remove_passkey', new AppError('passkey.not_found'), 'id');
-      const factors = secondFactorsOf(ctx.account);
-      // The last second factor gone: its recovery codes go with it.
-      if (!factors.totp && factors.passkeys <= 1)
-        await deps.secondFactor.disableTotp(ctx.account._id, { keepRecoveryCodes: false });
-      await tell('second_factor_removed', ctx.account);
-      return { state: 'ready', public: { done: 'passkey_removed' }, audit: audit('remove_passkey') };
-    }),
+    ...secondFactorTransitions(deps),
 
     async sign_out_everywhere(_flow, _input, ctx) {
       const { notified } = await deps.sessions.endAll(ctx.account._id);
