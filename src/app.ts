@@ -1,3 +1,4 @@
+import { createAdminOperations } from './admin/operations.ts';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { readFileSync } from 'node:fs';
@@ -59,6 +60,7 @@ export function createApp(container: Container): Koa {
     bridge: container.oidc.bridge,
     cookies,
     now: container.platform.now,
+    admin: (actor) => createAdminOperations(container, actor),
   });
   const pageRouters = [
     helpPages({ pages: view }),

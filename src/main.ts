@@ -3,6 +3,7 @@ import { boot } from './boot.ts';
 import { createApp } from './app.ts';
 import { AppError } from './errors/app-error.ts';
 import { seedDemoData } from './dev/seed-demo.ts';
+import { ensureBootstrapCredential } from './admin/bootstrap-credential.ts';
 
 /**
  * Process entry: boot (configuration → database → adapters → container), the development demo
@@ -14,6 +15,11 @@ async function main(): Promise<void> {
   const { config, logger, container } = booted;
   if (booted.database.embedded && config.env === 'development') await seedDemoData(container);
   container.domain.invitations.start();
+  // The CLI on this machine manages the running server through the management API with it.
+  await ensureBootstrapCredential({ dataDir: config.dataDir, issuer: config.issuer, clients: container.oidc.clients }).catch(
+    (error: unknown) =>
+      logger.warn({ err: error }, 'no operator credential in DATA_DIR: the CLI will need PATIENT_IDP_CLIENT_ID'),
+  );
 
   const server = createServer(createApp(container).callback());
   server.listen(config.port, config.host, () => {

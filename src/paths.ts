@@ -59,6 +59,18 @@ export const routes = {
   recordLinks: '/api/records/:recordId/links',
   recordLinkEnd: '/api/records/:recordId/links/:linkId/end',
 
+  adminClients: '/api/admin/clients',
+  adminClient: '/api/admin/clients/:clientId',
+  adminPractices: '/api/admin/practices',
+  adminPractice: '/api/admin/practices/:practiceId',
+  adminAccounts: '/api/admin/accounts',
+  adminAccount: '/api/admin/accounts/:username',
+  adminAccountAction: '/api/admin/accounts/:username/:action',
+  adminKeys: '/api/admin/keys',
+  adminKeysRotate: '/api/admin/keys/rotate',
+  adminAudit: '/api/admin/audit',
+  adminAuditExport: '/api/admin/audit/export',
+
   devOutbox: '/dev/outbox',
   demoPortal: '/demo',
   demoLogin: '/demo/login',
@@ -68,6 +80,10 @@ export const routes = {
 const q = encodeURIComponent;
 
 export const paths = {
+  adminClient: (clientId: string) => `/api/admin/clients/${q(clientId)}`,
+  adminPractice: (practiceId: string) => `/api/admin/practices/${q(practiceId)}`,
+  adminAccount: (username: string) => `/api/admin/accounts/${q(username)}`,
+  adminAccountAction: (username: string, action: string) => `/api/admin/accounts/${q(username)}/${q(action)}`,
   interaction: (uid: string) => `/interaction/${q(uid)}`,
   interactionApi: (uid: string) => `/interaction/${q(uid)}/api`,
   /** prompt=create shows the register page; this is its "I already have an account" sign-in form. */

@@ -12,19 +12,21 @@ import type { Recovery } from '../flows/recovery/recovery.ts';
 import type { Settings } from '../flows/settings/settings.ts';
 import type { AccountSessions } from '../ports/account-sessions.ts';
 import { registerInteractionRoutes } from './flows/interaction.ts';
+import type { AdminOperations } from '../admin/operations.ts';
 import { registerAccountRoutes } from './account.ts';
+import { ADMIN_SCOPE_DESCRIPTIONS, registerAdminRoutes } from './admin/routes.ts';
 import { registerRecoveryFlowRoutes } from './flows/recovery.ts';
 import { registerRegistrationFlowRoutes } from './flows/registration.ts';
 import { registerHealthRoutes } from './health.ts';
 import { buildOpenApi } from './openapi.ts';
-import { practiceAuthorization } from './practice/authorize.ts';
+import { apiAuthorization } from './authorize.ts';
 import { ENROLLMENT_SCOPES, registerEnrollmentRoutes } from './practice/enrollments.ts';
 import { registerRecordLinkRoutes } from './practice/record-links.ts';
 import { ApiRoutes } from './route.ts';
 
 /**
- * Every JSON route: health, the practice (EHR) API, the registration flow API and the sign-in
- * interaction API, all through ApiRoutes, so /api/openapi.json describes them all.
+ * Every JSON route: health, the practice (EHR) API, the registration flow API, the sign-in
+ * interaction API, the account centre's API and the management API, all through ApiRoutes, so /api/openapi.json describes them all.
  */
 export function createApi(deps: {
   issuer: string;
@@ -43,8 +45,10 @@ export function createApi(deps: {
   bridge: InteractionBridge;
   cookies: Cookies;
   now: () => Date;
+  /** The operator's actions, audited as done by `actor` (the management API's calling client). */
+  admin: (actor: string) => AdminOperations;
 }) {
-  const api = new ApiRoutes({ validateResponses: deps.validateResponses, authorize: practiceAuthorization(deps.verifyToken) });
+  const api = new ApiRoutes({ validateResponses: deps.validateResponses, authorize: apiAuthorization(deps.verifyToken) });
   const router = new Router();
   registerHealthRoutes(api, router, deps);
   registerEnrollmentRoutes(api, router, deps);
@@ -53,8 +57,14 @@ export function createApi(deps: {
   registerInteractionRoutes(api, router, deps);
   registerRecoveryFlowRoutes(api, router, deps);
   registerAccountRoutes(api, router, deps);
+  registerAdminRoutes(api, router, deps);
 
-  const document = buildOpenApi({ issuer: deps.issuer, version: deps.version, specs: api.specs, scopes: ENROLLMENT_SCOPES });
+  const document = buildOpenApi({
+    issuer: deps.issuer,
+    version: deps.version,
+    specs: api.specs,
+    scopes: { practice: ENROLLMENT_SCOPES, admin: ADMIN_SCOPE_DESCRIPTIONS },
+  });
   router.get(routes.openapi, (ctx) => {
     ctx.body = document;
   });

@@ -13,7 +13,15 @@ const errorBody = z.object({
 });
 
 /** OpenAPI 3.1 for every JSON route, generated from the same zod guards that validate it. */
-export function buildOpenApi(options: { issuer: string; version: string; specs: RouteSpec[]; scopes: Record<string, string> }) {
+export function buildOpenApi(options: {
+  issuer: string;
+  version: string;
+  specs: RouteSpec[];
+  /** Practice clients' scopes (the practice API) and operators' (the management API). */
+  scopes: { practice: Record<string, string>; admin: Record<string, string> };
+}) {
+  const tokenUrl = `${options.issuer}/token`;
+  const schemeOf = (scope: string) => (scope in options.scopes.admin ? 'adminToken' : 'practiceToken');
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of options.specs) {
     const path = spec.path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -38,7 +46,7 @@ export function buildOpenApi(options: { issuer: string; version: string; specs: 
     paths[path][spec.method] = {
       summary: spec.summary,
       ...(spec.tags ? { tags: spec.tags } : {}),
-      ...(spec.scope ? { security: [{ practiceToken: [spec.scope] }] } : {}),
+      ...(spec.scope ? { security: [{ [schemeOf(spec.scope)]: [spec.scope] }] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body) } } } } : {}),
       responses: Object.fromEntries([
@@ -69,8 +77,14 @@ export function buildOpenApi(options: { issuer: string; version: string; specs: 
       securitySchemes: {
         practiceToken: {
           type: 'oauth2',
-          description: 'A JWT access token from the client credentials grant, for this API as `resource`.',
-          flows: { clientCredentials: { tokenUrl: `${options.issuer}/token`, scopes: options.scopes } },
+          description:
+            "A practice's EHR client: a JWT access token from the client credentials grant, for this API as `resource`.",
+          flows: { clientCredentials: { tokenUrl, scopes: options.scopes.practice } },
+        },
+        adminToken: {
+          type: 'oauth2',
+          description: "An operator's client (`client add --admin`): a JWT access token from the client credentials grant.",
+          flows: { clientCredentials: { tokenUrl, scopes: options.scopes.admin } },
         },
       },
     },

@@ -14,7 +14,7 @@ export interface RouteSpec<
   Q extends Schema | undefined = any,
   B extends Schema | undefined = any,
 > {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
   tags?: string[];

@@ -1,11 +1,10 @@
 import { Option, type Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
 import { passwordRuleText, type PasswordRule } from '../domain/account/password-policy.ts';
-import { usernameKey } from '../domain/account/usernames.ts';
-import { maskPhone } from '../domain/verification/sms-code.ts';
+import type { AccountView } from '../admin/operations.ts';
 import type { AccountDocument } from '../models/index.ts';
 import { english } from '../text/index.ts';
-import { formatFields, formatTable, type CliContext, type CliServices } from './context.ts';
+import { formatFields, formatTable, type CliContext } from './context.ts';
 
 export interface AddAccountOptions {
   email?: string;
@@ -57,89 +56,13 @@ export async function addAccount(ctx: CliContext, username: string, options: Add
     });
   }
   const password = options.passwordStdin ? await readPasswordFromStdin(ctx.stdin) : (options.password as string);
-  const services = await ctx.services();
+  const ops = await ctx.operations();
   try {
-    const account = await services.domain.accounts.create({ username, password, email: options.email, name: options.name });
-    return account._id;
+    return (await ops.accounts.add({ username, password, email: options.email, name: options.name })).id;
   } catch (error) {
     if (error instanceof AppError && error.code === 'password.policy_violation') throw explainPolicyViolation(error);
     throw error;
   }
-}
-
-/** The account with this username (as typed, in any case) in one of `statuses`, or `account.not_found`. */
-async function accountNamed(ctx: CliContext, username: string, statuses: AccountDocument['status'][] = ['active']) {
-  const services = await ctx.services();
-  const account = await services.stores.models.Account.findOne({
-    usernameKey: usernameKey(username),
-    status: { $in: statuses },
-  }).lean<AccountDocument>();
-  if (!account) throw new AppError('account.not_found', { message: `no ${statuses.join(' or ')} account "${username}"` });
-  return { services, account };
-}
-
-/** What `account list` and `account show` print of an account (contacts masked: an operator's screen is seen by others). */
-export interface AccountView {
-  id: string;
-  username: string;
-  status: string;
-  email?: string;
-  emailVerified: boolean;
-  phone?: string;
-  createdAt?: string;
-  records?: { practice: string; recordId: string; relationship: string; since: string }[];
-  sessions?: number;
-}
-
-function maskEmail(email: string): string {
-  const [local = '', domain = ''] = email.split('@');
-  return `${local.slice(0, 1)}•••@${domain}`;
-}
-
-function accountView(account: AccountDocument): AccountView {
-  const createdAt = (account as { createdAt?: Date }).createdAt;
-  return {
-    id: account._id,
-    username: account.username,
-    status: account.status,
-    ...(account.email ? { email: maskEmail(account.email) } : {}),
-    emailVerified: account.emailVerified ?? false,
-    ...(account.phoneNumber ? { phone: maskPhone(account.phoneNumber) } : {}),
-    ...(createdAt ? { createdAt: new Date(createdAt).toISOString() } : {}),
-  };
-}
-
-async function operatorAudit(services: CliServices, action: string, accountId: string, details?: Record<string, unknown>) {
-  await services.platform.audit({
-    action: `operator.${action}`,
-    outcome: 'success',
-    subject: { accountId },
-    ...(details ? { details } : {}),
-  });
-}
-
-/** Mails the account a one-time reset link (valid 30 minutes), or answers it to print. */
-export async function resetPassword(
-  ctx: CliContext,
-  username: string,
-  options: { printLink?: boolean },
-): Promise<string | undefined> {
-  const { services, account } = await accountNamed(ctx, username);
-  const { link } = await services.flows.recovery.startForAccount(account._id, { print: options.printLink === true });
-  await services.platform.audit({
-    action: 'operator.reset_password',
-    outcome: 'success',
-    subject: { accountId: account._id },
-    details: { delivery: options.printLink ? 'printed' : 'email' },
-  });
-  return options.printLink ? link : undefined;
-}
-
-/** Ends a sign-in lock or wait of the account's username at once. */
-export async function unlockAccount(ctx: CliContext, username: string): Promise<void> {
-  const { services, account } = await accountNamed(ctx, username);
-  await services.domain.signInThrottle.reset(account.usernameKey);
-  await services.platform.audit({ action: 'operator.unlock', outcome: 'success', subject: { accountId: account._id } });
 }
 
 function requireYes(options: { yes?: boolean }, what: string) {
@@ -159,12 +82,7 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
         throw new AppError('cli.invalid_input', { message: '--limit: give 1 to 10000' });
-      const services = await ctx.services();
-      const accounts = await services.stores.models.Account.find(options.status ? { status: options.status } : {})
-        .sort({ createdAt: -1 })
-        .limit(limit)
-        .lean<AccountDocument[]>();
-      const views = accounts.map(accountView);
+      const views = await (await ctx.operations()).accounts.list({ status: options.status, limit });
       if (options.json) return ctx.printJson(views);
       if (views.length === 0) return ctx.print('no accounts');
       const rows = views.map((view) => [view.username, view.status, view.email ?? '-', view.createdAt?.slice(0, 10) ?? '-']);
@@ -177,21 +95,7 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .argument('<username>', 'the account')
     .option('--json', 'print JSON')
     .action(async (username: string, options: { json?: boolean }) => {
-      const { services, account: found } = await accountNamed(ctx, username, ['active', 'deactivated']);
-      const [records, sessions] = await Promise.all([
-        services.domain.recordLinks.describeActive(found._id),
-        services.oidc.accountSessions.list(found._id),
-      ]);
-      const view: AccountView = {
-        ...accountView(found),
-        records: records.map((record) => ({
-          practice: record.practiceName,
-          recordId: record.recordId,
-          relationship: record.relationship,
-          since: record.linkedAt,
-        })),
-        sessions: sessions.length,
-      };
+      const view: AccountView = await (await ctx.operations()).accounts.show(username);
       if (options.json) return ctx.printJson(view);
       for (const line of formatFields([
         ['id', view.id],
@@ -212,9 +116,7 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .description('deactivate an account: sign-in refused, every session and app ended; audited')
     .argument('<username>', 'the account')
     .action(async (username: string) => {
-      const { services, account: found } = await accountNamed(ctx, username);
-      await services.flows.closure.deactivate(found);
-      await operatorAudit(services, 'disable', found._id);
+      const found = await (await ctx.operations()).accounts.disable(username);
       ctx.note(`${found.username} is deactivated (a password reset or \`account enable\` reactivates it)`);
     });
 
@@ -223,9 +125,7 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .description('reactivate a deactivated account; audited')
     .argument('<username>', 'the account')
     .action(async (username: string) => {
-      const { services, account: found } = await accountNamed(ctx, username, ['deactivated']);
-      await services.domain.profile.reactivate(found._id);
-      await operatorAudit(services, 'enable', found._id);
+      const found = await (await ctx.operations()).accounts.enable(username);
       ctx.note(`${found.username} may sign in again`);
     });
 
@@ -238,10 +138,8 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .option('--yes', 'confirm: this cannot be undone')
     .action(async (username: string, options: { yes?: boolean }) => {
       requireYes(options, 'closing an account');
-      const { services, account: found } = await accountNamed(ctx, username, ['active', 'deactivated']);
-      await services.flows.closure.close(found);
-      await operatorAudit(services, 'close', found._id);
-      ctx.note(`account ${found._id} is closed and its personal data erased`);
+      const closed = await (await ctx.operations()).accounts.close(username);
+      ctx.note(`account ${closed.id} is closed and its personal data erased`);
     });
 
   account
@@ -252,12 +150,8 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .option('--yes', 'confirm: this cannot be undone')
     .action(async (fromName: string, intoName: string, options: { yes?: boolean }) => {
       requireYes(options, 'merging accounts');
-      const { services, account: from } = await accountNamed(ctx, fromName, ['active', 'deactivated']);
-      const { account: into } = await accountNamed(ctx, intoName);
-      if (from._id === into._id) throw new AppError('settings.merge_same_account', { message: 'give two different accounts' });
-      const { moved } = await services.flows.closure.merge(from, into);
-      await operatorAudit(services, 'merge', from._id, { intoAccountId: into._id, recordsMoved: moved });
-      ctx.note(`${moved} record link(s) moved to ${into.username}; account ${from._id} is closed`);
+      const { moved, from, into } = await (await ctx.operations()).accounts.merge(fromName, intoName);
+      ctx.note(`${moved} record link(s) moved to ${into}; account ${from} is closed`);
     });
 
   account
@@ -282,7 +176,7 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .argument('<username>', 'the account')
     .option('--print-link', 'print the link instead of mailing it (give it to the patient yourself)')
     .action(async (username: string, options: { printLink?: boolean }) => {
-      const link = await resetPassword(ctx, username, options);
+      const { link } = await (await ctx.operations()).accounts.resetPassword(username, options);
       if (link) ctx.print(link);
       else ctx.note(`reset link mailed to the email address of ${username}`);
     });
@@ -292,7 +186,7 @@ export function registerAccountCommands(program: Command, ctx: CliContext): void
     .description("end the account's sign-in lock (after too many wrong passwords) now; audited")
     .argument('<username>', 'the account')
     .action(async (username: string) => {
-      await unlockAccount(ctx, username);
+      await (await ctx.operations()).accounts.unlock(username);
       ctx.note(`${username} may sign in again`);
     });
 }

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
+import type { ClientChanges } from '../admin/operations.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { ClientMetadata } from '../oidc/clients.ts';
-import { API_SCOPES } from '../oidc/resources.ts';
+import { ADMIN_SCOPES, API_SCOPES } from '../oidc/resources.ts';
 import { formatFields, formatTable, type CliContext } from './context.ts';
-import { requirePractice } from './practice.ts';
 
 export const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
 /** An EHR client (`--practice`) only gets tokens for the practice API, for itself. */
@@ -17,6 +16,10 @@ export interface AddClientOptions {
   redirectUri?: string[];
   /** Makes an EHR client acting for this practice: confidential, client credentials, the practice API's scopes. */
   practice?: string;
+  /** Makes an operator's client of the management API: confidential, client credentials, the admin scopes. */
+  admin?: boolean;
+  /** With `admin`: admin:read only. */
+  readOnly?: boolean;
   name?: string;
   public?: boolean;
   secret?: string;
@@ -40,11 +43,8 @@ const NOT_FOR_PRACTICE_CLIENTS = [
   ['requireMfa', '--require-mfa'],
 ] as const;
 
-/** RFC 7591 metadata for `client add`; the secret is generated for a confidential client that was given none. */
-export function buildClientMetadata(
-  clientId: string,
-  options: AddClientOptions,
-): { metadata: ClientMetadata; generatedSecret?: string } {
+/** RFC 7591 metadata for `client add` (a confidential client given no secret gets one generated where it is stored). */
+export function buildClientMetadata(clientId: string, options: AddClientOptions): ClientMetadata {
   if (options.public && options.secret !== undefined) {
     throw new AppError('cli.invalid_input', { message: 'a --public client has no secret: drop --secret' });
   }
@@ -53,20 +53,22 @@ export function buildClientMetadata(
       message: `--secret must be at least ${MIN_CLIENT_SECRET_LENGTH} characters (omit it to have one generated)`,
     });
   }
-  if (options.practice !== undefined) return buildPracticeClientMetadata(clientId, options.practice, options);
+  if (options.readOnly && !options.admin) throw new AppError('cli.invalid_input', { message: '--read-only goes with --admin' });
+  if (options.admin && options.practice !== undefined) {
+    throw new AppError('cli.invalid_input', { message: 'an operator client (--admin) acts for no practice: drop --practice' });
+  }
+  if (options.practice !== undefined || options.admin) return buildApiClientMetadata(clientId, options);
   if (!options.redirectUri || options.redirectUri.length === 0) {
     throw new AppError('cli.invalid_input', {
       message: "required option '--redirect-uri <uri...>' not specified (an EHR client takes --practice <practice_id> instead)",
     });
   }
   const grantTypes = [...new Set(options.grantType ?? DEFAULT_GRANT_TYPES)];
-  const generatedSecret = options.public || options.secret !== undefined ? undefined : randomBytes(32).toString('base64url');
-  const secret = options.secret ?? generatedSecret;
-
-  const metadata: ClientMetadata = {
+  return {
     client_id: clientId,
     ...(options.name !== undefined ? { client_name: options.name } : {}),
-    ...(options.public ? { token_endpoint_auth_method: 'none' } : { client_secret: secret }),
+    ...(options.public ? { token_endpoint_auth_method: 'none' } : {}),
+    ...(options.secret !== undefined ? { client_secret: options.secret } : {}),
     grant_types: grantTypes,
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     redirect_uris: options.redirectUri,
@@ -76,51 +78,37 @@ export function buildClientMetadata(
     first_party: options.firstParty === true,
     ...(options.requireMfa ? { require_mfa: true } : {}),
   };
-  return generatedSecret === undefined ? { metadata } : { metadata, generatedSecret };
 }
 
 /**
- * An EHR client: confidential, client credentials only, the practice API's scopes, and the
- * practice it acts for (`practice_id`, which its access tokens carry).
+ * A client of our APIs: an EHR client (`--practice`: the practice API's scopes and the practice
+ * it acts for, which its access tokens carry) or an operator's (`--admin`: the management API's
+ * scopes). Confidential, client credentials only, no browser sign-in.
  */
-function buildPracticeClientMetadata(
-  clientId: string,
-  practiceId: string,
-  options: AddClientOptions,
-): { metadata: ClientMetadata; generatedSecret?: string } {
+function buildApiClientMetadata(clientId: string, options: AddClientOptions): ClientMetadata {
+  const kind = options.admin ? 'an operator client (--admin)' : 'an EHR client (--practice)';
   for (const [key, flag] of NOT_FOR_PRACTICE_CLIENTS) {
     const value = options[key];
     if (value !== undefined && value !== false) {
-      throw new AppError('cli.invalid_input', {
-        message: `an EHR client (--practice) is confidential and has no browser sign-in: drop ${flag}`,
-      });
+      throw new AppError('cli.invalid_input', { message: `${kind} is confidential and has no browser sign-in: drop ${flag}` });
     }
   }
   const grantTypes = [...new Set(options.grantType ?? PRACTICE_GRANT_TYPES)];
   if (grantTypes.join(' ') !== PRACTICE_GRANT_TYPES.join(' ')) {
-    throw new AppError('cli.invalid_input', {
-      message: 'an EHR client (--practice) uses only the client_credentials grant: drop --grant-type',
-    });
+    throw new AppError('cli.invalid_input', { message: `${kind} uses only the client_credentials grant: drop --grant-type` });
   }
-  const generatedSecret = options.secret === undefined ? randomBytes(32).toString('base64url') : undefined;
-  const metadata: ClientMetadata = {
+  return {
     client_id: clientId,
     ...(options.name !== undefined ? { client_name: options.name } : {}),
-    client_secret: options.secret ?? generatedSecret,
+    ...(options.secret !== undefined ? { client_secret: options.secret } : {}),
     grant_types: grantTypes,
     response_types: [],
     redirect_uris: [],
-    scope: API_SCOPES,
-    practice_id: practiceId,
+    ...(options.admin
+      ? { scope: options.readOnly ? 'admin:read' : ADMIN_SCOPES }
+      : { scope: API_SCOPES, practice_id: options.practice as string }),
     first_party: false,
   };
-  return generatedSecret === undefined ? { metadata } : { metadata, generatedSecret };
-}
-
-/** Client metadata without its secret: what `list` and `add` show. */
-export function withoutSecret(client: ClientMetadata): ClientMetadata {
-  const { client_id, client_secret: _secret, ...rest } = client;
-  return { client_id, ...rest };
 }
 
 function isPublic(client: ClientMetadata): boolean {
@@ -161,6 +149,11 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
       '--practice <practice_id>',
       `an EHR client acting for this practice: confidential, client_credentials grant, scope "${API_SCOPES}", no redirect URIs`,
     )
+    .option(
+      '--admin',
+      `an operator's client of the management API (/api/admin): client_credentials grant, scope "${ADMIN_SCOPES}"`,
+    )
+    .option('--read-only', 'with --admin: scope "admin:read" only')
     .option('--name <name>', 'client_name shown on the consent page')
     .addOption(
       new Option('--public', 'public client (SPA, mobile): no secret, token_endpoint_auth_method none').conflicts('secret'),
@@ -187,12 +180,9 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
         '  patient-idp client add my-practice-ehr --practice my-practice --name "My practice EHR"',
     )
     .action(async (clientId: string, options: AddClientOptions & { json?: boolean }) => {
-      const { metadata, generatedSecret } = buildClientMetadata(clientId, options);
-      const services = await ctx.services();
+      const metadata = buildClientMetadata(clientId, options);
       // Throws practice.not_found: an EHR client must act for a practice that exists.
-      if (options.practice !== undefined) await requirePractice(services, options.practice);
-      await services.oidc.clients.add(metadata);
-      const stored = withoutSecret((await services.oidc.clients.get(clientId)) ?? metadata);
+      const { client: stored, client_secret: generatedSecret } = await (await ctx.operations()).clients.add(metadata);
       if (options.json) {
         ctx.printJson(generatedSecret === undefined ? stored : { ...stored, client_secret: generatedSecret });
         if (generatedSecret !== undefined) ctx.note('client_secret was generated and is shown only now: store it.');
@@ -212,7 +202,7 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .description('list registered clients (secrets are never shown)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const clients = (await (await ctx.services()).oidc.clients.list()).map(withoutSecret);
+      const clients = await (await ctx.operations()).clients.list();
       if (options.json) {
         ctx.printJson(clients);
         return;
@@ -236,7 +226,55 @@ export function registerClientCommands(program: Command, ctx: CliContext): void 
     .description('delete a client: it can no longer sign anyone in')
     .argument('<client_id>', 'client id')
     .action(async (clientId: string) => {
-      await (await ctx.services()).oidc.clients.remove(clientId);
+      await (await ctx.operations()).clients.remove(clientId);
       ctx.print(`removed client ${clientId}`);
     });
+
+  client
+    .command('show')
+    .description('show a client (its secret is never shown)')
+    .argument('<client_id>', 'client id')
+    .option('--json', 'print JSON')
+    .action(async (clientId: string, options: { json?: boolean }) => {
+      const stored = await (await ctx.operations()).clients.get(clientId);
+      if (options.json) return ctx.printJson(stored);
+      for (const line of describeClient(stored)) ctx.print(line);
+    });
+
+  client
+    .command('set')
+    .description("change a client's name, redirect URIs, initiate_login_uri or require_mfa")
+    .argument('<client_id>', 'client id')
+    .option('--name <name>', 'client_name shown on the consent page ("none" removes it)')
+    .option('--redirect-uri <uri...>', 'the allowed redirect URIs (replaces them all)')
+    .option('--post-logout-redirect-uri <uri...>', 'the allowed post-logout redirect URIs (replaces them all)')
+    .option('--initiate-login-uri <uri>', 'https address that starts a sign-in at the client (a portal); "none" removes it')
+    .addOption(new Option('--require-mfa <on|off>', 'its patients must sign in with two steps').choices(['on', 'off']))
+    .option('--json', 'print JSON')
+    .action(async (clientId: string, options: ClientSetOptions) => {
+      const changes: ClientChanges = {
+        ...(options.name !== undefined ? { client_name: options.name === 'none' ? null : options.name } : {}),
+        ...(options.redirectUri ? { redirect_uris: options.redirectUri } : {}),
+        ...(options.postLogoutRedirectUri ? { post_logout_redirect_uris: options.postLogoutRedirectUri } : {}),
+        ...(options.initiateLoginUri !== undefined
+          ? { initiate_login_uri: options.initiateLoginUri === 'none' ? null : options.initiateLoginUri }
+          : {}),
+        ...(options.requireMfa !== undefined ? { require_mfa: options.requireMfa === 'on' } : {}),
+      };
+      if (Object.keys(changes).length === 0)
+        throw new AppError('cli.invalid_input', { message: 'nothing to change: give an option' });
+      const stored = await (await ctx.operations()).clients.update(clientId, changes);
+      if (options.json) return ctx.printJson(stored);
+      ctx.print(`updated client ${clientId}`);
+      for (const line of describeClient(stored)) ctx.print(`  ${line}`);
+    });
+}
+
+interface ClientSetOptions {
+  name?: string;
+  redirectUri?: string[];
+  postLogoutRedirectUri?: string[];
+  initiateLoginUri?: string;
+  requireMfa?: 'on' | 'off';
+  json?: boolean;
 }

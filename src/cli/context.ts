@@ -1,6 +1,10 @@
+import { readBootstrapCredential } from '../admin/bootstrap-credential.ts';
+import { createAdminOperations, type AdminOperations } from '../admin/operations.ts';
 import { boot } from '../boot.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import type { Container } from '../container.ts';
+import { AppError } from '../errors/app-error.ts';
+import { createRemoteOperations, type RemoteTarget } from './remote-operations.ts';
 
 /** Where the CLI writes: process.stdout/stderr in the real program, string collectors in tests. */
 export interface Output {
@@ -21,10 +25,19 @@ export interface CliIO {
   services?: CliServices;
 }
 
+/** How long the CLI waits for a server named by the DATA_DIR credential before opening the database itself. */
+const PROBE_TIMEOUT_MS = 2000;
+
 /** What a command's action receives: output helpers and services opened on first use. */
 export interface CliContext {
   readonly stdin: AsyncIterable<string | Uint8Array> | undefined;
   services(): Promise<CliServices>;
+  /**
+   * The operator's actions: through a running server's management API when one is reachable
+   * (PATIENT_IDP_URL, or the server named by the credential it wrote to DATA_DIR), else on the
+   * database directly.
+   */
+  operations(): Promise<AdminOperations>;
   /** The configuration, without opening anything (for commands that only read files). */
   config(): Config;
   /** One line of human-readable output on stdout. */
@@ -52,10 +65,44 @@ export async function openCliServices(
   };
 }
 
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url.replace(/\/+$/, '')}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The running server to manage, if any: PATIENT_IDP_URL with PATIENT_IDP_CLIENT_ID and
+ * PATIENT_IDP_CLIENT_SECRET (or the DATA_DIR credential's client), which must answer; else the
+ * server the DATA_DIR credential names, when it answers.
+ */
+export async function remoteTarget(env: Record<string, string | undefined>, dataDir: string): Promise<RemoteTarget | undefined> {
+  const stored = await readBootstrapCredential(dataDir);
+  const url = env.PATIENT_IDP_URL;
+  if (url) {
+    const clientId = env.PATIENT_IDP_CLIENT_ID ?? stored?.client_id;
+    const clientSecret = env.PATIENT_IDP_CLIENT_ID ? env.PATIENT_IDP_CLIENT_SECRET : stored?.client_secret;
+    if (!clientId || !clientSecret) {
+      throw new AppError('cli.invalid_input', {
+        message:
+          'PATIENT_IDP_URL needs PATIENT_IDP_CLIENT_ID and PATIENT_IDP_CLIENT_SECRET (an operator client: `client add --admin`)',
+      });
+    }
+    return { url, clientId, clientSecret };
+  }
+  if (stored && (await answers(stored.url)))
+    return { url: stored.url, clientId: stored.client_id, clientSecret: stored.client_secret };
+  return undefined;
+}
+
 /** The context for one CLI run; `close()` releases what `services()` opened (nothing when injected). */
 export function createCliContext(io: CliIO): CliContext & { close(): Promise<void> } {
   let opened: Promise<{ services: CliServices; close(): Promise<void> }> | undefined;
-  return {
+  let operations: Promise<AdminOperations> | undefined;
+  const context: CliContext & { close(): Promise<void> } = {
     stdin: io.stdin,
     config() {
       return loadConfig({ ...(io.env ?? process.env), LOG_LEVEL: 'silent' });
@@ -64,6 +111,14 @@ export function createCliContext(io: CliIO): CliContext & { close(): Promise<voi
       if (io.services) return io.services;
       opened ??= openCliServices(io.env ?? process.env);
       return (await opened).services;
+    },
+    operations() {
+      operations ??= (async () => {
+        if (io.services) return createAdminOperations(io.services, 'cli');
+        const target = await remoteTarget(io.env ?? process.env, context.config().dataDir);
+        return target ? createRemoteOperations(target) : createAdminOperations(await context.services(), 'cli');
+      })();
+      return operations;
     },
     print(line = '') {
       io.stdout.write(`${line}\n`);
@@ -83,6 +138,7 @@ export function createCliContext(io: CliIO): CliContext & { close(): Promise<voi
       await handle?.close();
     },
   };
+  return context;
 }
 
 /** `key: value` lines with the values aligned, skipping undefined values. */

@@ -8,6 +8,7 @@ import { registerKeysCommands } from './keys.ts';
 import { registerPracticeCommands } from './practice.ts';
 import { registerEnrollCommand } from './enroll.ts';
 import { registerBackupCommand } from './backup.ts';
+import { registerAuditCommands } from './audit.ts';
 
 /** Exit codes: success, a runtime or database failure, input the operator must fix. */
 export const EXIT_OK = 0;
@@ -26,7 +27,7 @@ function packageVersion(): string {
 export function createProgram(ctx: CliContext, io: Pick<CliIO, 'stdout' | 'stderr'>): Command {
   const program = new Command('patient-idp')
     .description(
-      'Operator commands for the patient-idp OpenID provider. Uses the same environment as the server (MONGODB_URI, or the embedded database under DATA_DIR).',
+      'Operator commands for the patient-idp OpenID provider. Uses the same environment as the server (MONGODB_URI, or the embedded database under DATA_DIR); while a server runs, it goes through its management API (PATIENT_IDP_URL, or the credential the server wrote to DATA_DIR).',
     )
     .version(packageVersion(), '-V, --version')
     // Errors are reported by runCli as one `error: <code>: <message>` line; never exit from inside commander.
@@ -43,6 +44,7 @@ export function createProgram(ctx: CliContext, io: Pick<CliIO, 'stdout' | 'stder
   registerPracticeCommands(program, ctx);
   registerEnrollCommand(program, ctx);
   registerBackupCommand(program, ctx);
+  registerAuditCommands(program, ctx);
   return program;
 }
 

@@ -8,31 +8,6 @@ import { formatFields, formatTable, type CliContext, type CliServices } from './
 export const PRACTICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const PRACTICE_NAME_MAX_LENGTH = 200;
 
-export interface PracticeView {
-  id: string;
-  name: string;
-  phone?: string;
-  hours?: string;
-  /** The practice's portal: where patients who register from the email land. */
-  portalClientId?: string;
-  createdAt?: string;
-  /** The EHR clients acting for the practice (`client add --practice`). */
-  clients?: string[];
-}
-
-function view(practice: PracticeDocument, clients?: string[]): PracticeView {
-  const createdAt = (practice as { createdAt?: Date }).createdAt;
-  return {
-    id: practice._id,
-    name: practice.name,
-    ...(practice.phone ? { phone: practice.phone } : {}),
-    ...(practice.hours ? { hours: practice.hours } : {}),
-    ...(practice.portalClientId ? { portalClientId: practice.portalClientId } : {}),
-    ...(createdAt ? { createdAt: new Date(createdAt).toISOString() } : {}),
-    ...(clients ? { clients } : {}),
-  };
-}
-
 /** Checks `practice add` input; answers the trimmed name. */
 export function checkPracticeInput(id: string, name: string): string {
   if (!PRACTICE_ID_PATTERN.test(id)) {
@@ -91,7 +66,7 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (id: string, options: { name: string; json?: boolean } & PracticeContactOptions) => {
       const name = checkPracticeInput(id, options.name);
-      const created = view(await (await ctx.services()).domain.practices.create({ id, name, ...checkContact(options) }));
+      const created = await (await ctx.operations()).practices.add({ id, name, ...checkContact(options) });
       if (options.json) {
         ctx.printJson(created);
         return;
@@ -121,18 +96,16 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
     )
     .option('--json', 'print JSON')
     .action(async (id: string, options: { name?: string; portalClient?: string; json?: boolean } & PracticeContactOptions) => {
-      const services = await ctx.services();
-      await requirePractice(services, id);
       const name = options.name === undefined ? undefined : checkPracticeInput(id, options.name);
       const portalClientId =
         options.portalClient === undefined ? undefined : options.portalClient === 'none' ? null : options.portalClient;
-      const updated = view(
-        await services.domain.practices.update(id, {
-          ...(name !== undefined ? { name } : {}),
-          ...checkContact(options),
-          ...(portalClientId !== undefined ? { portalClientId } : {}),
-        }),
-      );
+      const updated = await (
+        await ctx.operations()
+      ).practices.update(id, {
+        ...(name !== undefined ? { name } : {}),
+        ...checkContact(options),
+        ...(portalClientId !== undefined ? { portalClientId } : {}),
+      });
       if (options.json) {
         ctx.printJson(updated);
         return;
@@ -152,10 +125,7 @@ export function registerPracticeCommands(program: Command, ctx: CliContext): voi
     .description('list practices and their EHR clients')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const services = await ctx.services();
-      const [practices, clients] = await Promise.all([services.domain.practices.list(), services.oidc.clients.list()]);
-      const clientsOf = (id: string) => clients.filter((client) => client.practice_id === id).map((client) => client.client_id);
-      const views = practices.map((p) => view(p, clientsOf(p._id)));
+      const views = await (await ctx.operations()).practices.list();
       if (options.json) {
         ctx.printJson(views);
         return;

@@ -26,6 +26,8 @@ const flowSchema = new Schema(
     subject: {
       enrollmentId: { type: String },
       accountId: { type: String },
+      /** The enrollment's practice: its events in the audit trail can be found by practice. */
+      practiceId: { type: String },
     },
     /** SHA-256 of the browser-binding cookie's secret (browser mode). */
     bindingHash: { type: String },

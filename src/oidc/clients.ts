@@ -11,6 +11,17 @@ export type ClientMetadata = Record<string, unknown> & { client_id: string };
  * `Client`) so the provider finds them exactly as it would any registered client.
  */
 export function createClientRegistry(provider: Provider, store: { adapter: Adapter; listIds(): Promise<string[]> }) {
+  async function validateAndStore(metadata: ClientMetadata): Promise<ClientMetadata> {
+    try {
+      await provider.Client.validate(metadata);
+    } catch (error) {
+      const description = (error as { error_description?: string }).error_description ?? String(error);
+      throw new AppError('client.invalid_metadata', { message: description, data: { reason: description }, cause: error });
+    }
+    await store.adapter.upsert(metadata.client_id, metadata, 0);
+    return metadata;
+  }
+
   return {
     async add(metadata: ClientMetadata): Promise<ClientMetadata> {
       if (!/^[A-Za-z0-9_~-]{3,128}$/.test(metadata.client_id)) {
@@ -18,15 +29,13 @@ export function createClientRegistry(provider: Provider, store: { adapter: Adapt
         throw new AppError('client.invalid_metadata', { message: 'client_id: use 3 to 128 letters, digits, "-", "_" or "~"' });
       }
       if (await provider.Client.find(metadata.client_id)) throw new AppError('client.exists');
-      try {
-        await provider.Client.validate(metadata);
-        await store.adapter.upsert(metadata.client_id, metadata, 0);
-        return metadata;
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        const description = (error as { error_description?: string }).error_description ?? String(error);
-        throw new AppError('client.invalid_metadata', { message: description, data: { reason: description }, cause: error });
-      }
+      return validateAndStore(metadata);
+    },
+    /** Stores changed metadata of an existing client (validated as a new registration would be). */
+    async replace(metadata: ClientMetadata): Promise<ClientMetadata> {
+      if (metadata.client_id === ACCOUNT_CLIENT_ID || !(await provider.Client.find(metadata.client_id)))
+        throw new AppError('client.not_found');
+      return validateAndStore(metadata);
     },
     /** Registers or updates a client this service runs for itself (the account centre). */
     async ensure(metadata: ClientMetadata): Promise<void> {

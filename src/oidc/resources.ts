@@ -6,6 +6,9 @@ import { TTL } from './ttl.ts';
 /** The scopes of this server's own API (practice clients may be granted them). */
 export const API_SCOPES = 'enrollments:read enrollments:write';
 
+/** The management API's scopes (operators' clients: `client add --admin`), never a practice client's. */
+export const ADMIN_SCOPES = 'admin:read admin:write';
+
 /** The OpenID scopes a patient-facing client may ask for. */
 export const OIDC_SCOPES = [
   'openid',
@@ -20,7 +23,7 @@ export const OIDC_SCOPES = [
 ] as const;
 
 /** Every scope the provider knows besides the patient/* scopes of FHIR servers. */
-export const STATIC_SCOPES: readonly string[] = [...OIDC_SCOPES, ...API_SCOPES.split(' ')];
+export const STATIC_SCOPES: readonly string[] = [...OIDC_SCOPES, ...API_SCOPES.split(' '), ...ADMIN_SCOPES.split(' ')];
 
 /** The practice an EHR client acts for (client metadata `practice_id`), if any. */
 export function practiceOf(client: { metadata(): Record<string, unknown> } | undefined): string | undefined {
@@ -28,9 +31,15 @@ export function practiceOf(client: { metadata(): Record<string, unknown> } | und
   return typeof practiceId === 'string' ? practiceId : undefined;
 }
 
+/** An operator's client of the management API: its registered `scope` names an admin scope. */
+export function isAdminClient(client: { metadata(): Record<string, unknown> } | undefined): boolean {
+  const scope = client?.metadata().scope;
+  return typeof scope === 'string' && scope.split(' ').some((name) => ADMIN_SCOPES.split(' ').includes(name));
+}
+
 /**
- * The resource servers this provider issues access tokens for: its own practice API (for
- * practice clients) and the FHIR servers of FHIR_BASE_URLS (SMART `aud`). Both get JWT access
+ * The resource servers this provider issues access tokens for: its own API (the practice API for
+ * practice clients, the management API for operators' clients) and the FHIR servers of FHIR_BASE_URLS (SMART `aud`). Both get JWT access
  * tokens (RFC 9068) so they can check them offline.
  */
 export function createResources(config: Pick<Config, 'apiResource' | 'fhirBaseUrls'>) {
@@ -46,7 +55,7 @@ export function createResources(config: Pick<Config, 'apiResource' | 'fhirBaseUr
       if (oneOf) return oneOf;
       const fhir = typeof aud === 'string' ? aud.replace(/\/+$/, '') : undefined;
       if (isFhirServer(fhir)) return fhir;
-      return practiceOf(client) ? config.apiResource : undefined;
+      return practiceOf(client) || isAdminClient(client) ? config.apiResource : undefined;
     },
     serverInfo(resource: string, client: Parameters<typeof practiceOf>[0]): ResourceServer {
       if (isFhirServer(resource)) {
@@ -61,6 +70,15 @@ export function createResources(config: Pick<Config, 'apiResource' | 'fhirBaseUr
       if (resource === config.apiResource && practiceOf(client)) {
         return {
           scope: API_SCOPES,
+          audience: config.apiResource,
+          accessTokenTTL: TTL.ClientCredentials,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        };
+      }
+      if (resource === config.apiResource && isAdminClient(client)) {
+        return {
+          scope: ADMIN_SCOPES,
           audience: config.apiResource,
           accessTokenTTL: TTL.ClientCredentials,
           accessTokenFormat: 'jwt',

@@ -4,7 +4,8 @@ import { AppError } from '../errors/app-error.ts';
 
 export interface ApiCaller {
   clientId: string;
-  practiceId: string;
+  /** The practice a practice client acts for; an operator's (management API) client has none. */
+  practiceId?: string;
   scopes: Set<string>;
 }
 
@@ -22,7 +23,7 @@ export function publicJwks(privateJwks: JsonWebKey[]): { keys: JsonWebKey[] } {
 
 /**
  * Verifies JWT access tokens (RFC 9068) that this server issued for its own API: our signature,
- * our issuer, the API's audience, `typ: at+jwt`, not expired, and issued to a practice's client.
+ * our issuer, the API's audience, `typ: at+jwt`, not expired, issued by client credentials.
  */
 export function createAccessTokenVerifier(options: { issuer: string; audience: string; jwks: { keys: JsonWebKey[] } }) {
   const keySet = createLocalJWKSet(options.jwks as Parameters<typeof createLocalJWKSet>[0]);
@@ -37,8 +38,13 @@ export function createAccessTokenVerifier(options: { issuer: string; audience: s
       throw new AppError('api.unauthorized', { cause: error });
     }
     const { client_id: clientId, practice_id: practiceId, scope } = payload as Record<string, unknown>;
-    if (typeof clientId !== 'string' || typeof practiceId !== 'string') throw new AppError('api.unauthorized');
-    return { clientId, practiceId, scopes: new Set(typeof scope === 'string' ? scope.split(' ') : []) };
+    if (typeof clientId !== 'string' || (practiceId !== undefined && typeof practiceId !== 'string'))
+      throw new AppError('api.unauthorized');
+    return {
+      clientId,
+      ...(typeof practiceId === 'string' ? { practiceId } : {}),
+      scopes: new Set(typeof scope === 'string' ? scope.split(' ') : []),
+    };
   };
 }
 

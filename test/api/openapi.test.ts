@@ -32,6 +32,32 @@ const EXPECTED_OPERATIONS = [
   ['post', '/api/records/{recordId}/links/{linkId}/end', 'enrollments:write'],
 ] as const;
 
+/** The management API: each operation with the admin scope its token must carry. */
+const ADMIN_OPERATIONS = [
+  ['get', '/api/admin/clients', 'admin:read'],
+  ['post', '/api/admin/clients', 'admin:write'],
+  ['get', '/api/admin/clients/{clientId}', 'admin:read'],
+  ['patch', '/api/admin/clients/{clientId}', 'admin:write'],
+  ['delete', '/api/admin/clients/{clientId}', 'admin:write'],
+  ['get', '/api/admin/practices', 'admin:read'],
+  ['post', '/api/admin/practices', 'admin:write'],
+  ['get', '/api/admin/practices/{practiceId}', 'admin:read'],
+  ['patch', '/api/admin/practices/{practiceId}', 'admin:write'],
+  ['get', '/api/admin/accounts', 'admin:read'],
+  ['post', '/api/admin/accounts', 'admin:write'],
+  ['get', '/api/admin/accounts/{username}', 'admin:read'],
+  ['post', '/api/admin/accounts/{username}/disable', 'admin:write'],
+  ['post', '/api/admin/accounts/{username}/enable', 'admin:write'],
+  ['post', '/api/admin/accounts/{username}/close', 'admin:write'],
+  ['post', '/api/admin/accounts/{username}/merge', 'admin:write'],
+  ['post', '/api/admin/accounts/{username}/reset-password', 'admin:write'],
+  ['post', '/api/admin/accounts/{username}/unlock', 'admin:write'],
+  ['get', '/api/admin/keys', 'admin:read'],
+  ['post', '/api/admin/keys/rotate', 'admin:write'],
+  ['get', '/api/admin/audit', 'admin:read'],
+  ['get', '/api/admin/audit/export', 'admin:read'],
+] as const;
+
 /** The other JSON routes: health, and the flow and interaction APIs (their credential is the flow or the interaction cookie). */
 const UNSCOPED_OPERATIONS = [
   ['get', '/healthz'],
@@ -68,11 +94,17 @@ test('is an OpenAPI 3.1 document for this server', () => {
   expect(typeof doc.paths).toBe('object');
 });
 
-test('describes exactly the routes served: the practice API with its scopes, the flow, interaction and health routes', () => {
+test('describes exactly the routes served: the practice and management APIs with their scopes, the flow, interaction and health routes', () => {
   const operations = operationsOf(doc);
   expect(operations.map(([method, path]) => `${method} ${path}`).sort()).toEqual(
-    [...EXPECTED_OPERATIONS, ...UNSCOPED_OPERATIONS].map(([method, path]) => `${method} ${path}`).sort(),
+    [...EXPECTED_OPERATIONS, ...ADMIN_OPERATIONS, ...UNSCOPED_OPERATIONS].map(([method, path]) => `${method} ${path}`).sort(),
   );
+  for (const [method, path, scope] of ADMIN_OPERATIONS) {
+    const operation = doc.paths[path][method];
+    expect(operation.tags).toEqual(['admin']);
+    expect(operation.security).toEqual([{ adminToken: [scope] }]);
+    expect(Object.keys(operation.responses).some((status) => /^2\d\d$/.test(status))).toBe(true);
+  }
   for (const [method, path] of UNSCOPED_OPERATIONS) {
     const operation = doc.paths[path][method];
     expect(operation.summary).toEqual(expect.any(String));
@@ -118,7 +150,9 @@ test('every path template parameter is declared and required: our ids as uuids, 
           ? expect.objectContaining({ type: 'string', pattern: expect.any(String) })
           : path.startsWith('/api/enrollments') || path.startsWith('/api/records')
             ? expect.objectContaining({ type: 'string', format: 'uuid' })
-            : expect.objectContaining({ type: 'string', maxLength: expect.any(Number) }),
+            : ['clientId', 'practiceId'].includes(parameter.name)
+              ? expect.objectContaining({ type: 'string', pattern: expect.any(String) })
+              : expect.objectContaining({ type: 'string', maxLength: expect.any(Number) }),
       );
     }
   }
@@ -180,20 +214,28 @@ test('the list operation documents its query parameters', () => {
   expect(Object.keys(page.properties).sort()).toEqual(['items', 'nextCursor']);
 });
 
-test('the security scheme: OAuth client credentials at our token endpoint with the two scopes', async () => {
-  const scheme = doc.components.securitySchemes.practiceToken;
-  expect(scheme.type).toBe('oauth2');
-  expect(Object.keys(scheme.flows)).toEqual(['clientCredentials']);
-  expect(Object.keys(scheme.flows.clientCredentials.scopes).sort()).toEqual(['enrollments:read', 'enrollments:write']);
-  for (const description of Object.values(scheme.flows.clientCredentials.scopes)) expect(description).toEqual(expect.any(String));
+test('the security schemes: OAuth client credentials at our token endpoint, practice and admin scopes', async () => {
   const discovery = await api(server).get('/.well-known/openid-configuration');
   expect(discovery.status).toBe(200);
-  expect(scheme.flows.clientCredentials.tokenUrl).toBe(discovery.body.token_endpoint);
-  // Every scope an operation asks for is one the scheme declares.
+  const schemes = doc.components.securitySchemes;
+  expect(Object.keys(schemes).sort()).toEqual(['adminToken', 'practiceToken']);
+  for (const [name, scopes] of [
+    ['practiceToken', ['enrollments:read', 'enrollments:write']],
+    ['adminToken', ['admin:read', 'admin:write']],
+  ] as const) {
+    const scheme = schemes[name];
+    expect(scheme.type).toBe('oauth2');
+    expect(Object.keys(scheme.flows)).toEqual(['clientCredentials']);
+    expect(Object.keys(scheme.flows.clientCredentials.scopes).sort()).toEqual(scopes);
+    for (const description of Object.values(scheme.flows.clientCredentials.scopes))
+      expect(description).toEqual(expect.any(String));
+    expect(scheme.flows.clientCredentials.tokenUrl).toBe(discovery.body.token_endpoint);
+  }
+  // Every scope an operation asks for is one its scheme declares.
   for (const [, , operation] of operationsOf(doc)) {
     for (const requirement of (operation.security ?? []) as Json[]) {
-      for (const scope of requirement.practiceToken as string[])
-        expect(scheme.flows.clientCredentials.scopes).toHaveProperty([scope]);
+      for (const [name, scopes] of Object.entries(requirement))
+        for (const scope of scopes as string[]) expect(schemes[name].flows.clientCredentials.scopes).toHaveProperty([scope]);
     }
   }
 });

@@ -251,3 +251,79 @@ describe('client remove', () => {
     expect(errorLine(result.stderr)).toEqual({ code: 'cli.invalid_input', message: "missing required argument 'client_id'" });
   });
 });
+
+describe('client add --admin, client show, client set', () => {
+  test('an operator client gets the admin scopes and client credentials only; --read-only gets admin:read', async () => {
+    const added = await cli.run(['client', 'add', 'ops-cli', '--admin', '--json']);
+    expect(added.code).toBe(0);
+    const printed = JSON.parse(added.stdout) as Record<string, unknown>;
+    expect(printed).toMatchObject({
+      client_id: 'ops-cli',
+      grant_types: ['client_credentials'],
+      scope: 'admin:read admin:write',
+      client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
+    expect(printed.practice_id).toBeUndefined();
+    const reader = await cli.run(['client', 'add', 'ops-reader-cli', '--admin', '--read-only', '--json']);
+    expect(JSON.parse(reader.stdout)).toMatchObject({ scope: 'admin:read' });
+
+    for (const [argv, message] of [
+      [['client', 'add', 'ops-x', '--admin', '--redirect-uri', REDIRECT], /--redirect-uri/],
+      [['client', 'add', 'ops-x', '--admin', '--practice', 'p'], /--practice/],
+      [['client', 'add', 'ops-x', '--read-only', '--redirect-uri', REDIRECT], /--read-only goes with --admin/],
+    ] as const) {
+      await expectRefused(cli, [...argv], { code: 'cli.invalid_input', message }, clientCount);
+    }
+  });
+
+  test('set changes the portal’s sign-in start and require_mfa; show prints it without the secret', async () => {
+    await cli.run(['client', 'add', 'set-portal', '--redirect-uri', REDIRECT]);
+    const set = await cli.run([
+      'client',
+      'set',
+      'set-portal',
+      '--initiate-login-uri',
+      'https://portal.example.test/login',
+      '--require-mfa',
+      'on',
+      '--name',
+      'Set Portal',
+    ]);
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    expect(set.stdout).toMatch(/initiate_login_uri:\s+https:\/\/portal\.example\.test\/login/);
+    expect(await cli.services.oidc.clients.get('set-portal')).toMatchObject({
+      initiate_login_uri: 'https://portal.example.test/login',
+      require_mfa: true,
+      client_name: 'Set Portal',
+    });
+    const unset = await cli.run([
+      'client',
+      'set',
+      'set-portal',
+      '--initiate-login-uri',
+      'none',
+      '--require-mfa',
+      'off',
+      '--json',
+    ]);
+    const unsetJson = JSON.parse(unset.stdout) as Record<string, unknown>;
+    expect(unsetJson.initiate_login_uri).toBeUndefined();
+    expect(unsetJson.require_mfa).toBe(false);
+
+    const shown = await cli.run(['client', 'show', 'set-portal']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^client_id:\s+set-portal$/m);
+    expect(shown.stdout).not.toMatch(/secret:/);
+    expect(errorLine((await cli.run(['client', 'show', 'nobody-here'])).stderr).code).toBe('client.not_found');
+    expect(errorLine((await cli.run(['client', 'set', 'set-portal'])).stderr).code).toBe('cli.invalid_input');
+    expect(errorLine((await cli.run(['client', 'set', 'set-portal', '--require-mfa', 'maybe'])).stderr).code).toBe(
+      'cli.invalid_input',
+    );
+    // oidc-provider's own rule: initiate_login_uri must be https.
+    expect(
+      errorLine(
+        (await cli.run(['client', 'set', 'set-portal', '--initiate-login-uri', 'http://portal.example.test/login'])).stderr,
+      ).code,
+    ).toBe('client.invalid_metadata');
+  });
+});

@@ -8,7 +8,7 @@ import { LOCALES } from '../../text/index.ts';
 import type { Idempotency } from '../../platform/idempotency.ts';
 import type { ApiRoutes } from '../route.ts';
 import { dateOfBirth, e164Phone, externalId, personName, uuid } from '../schemas.ts';
-import { callerOf as caller } from './authorize.ts';
+import { practiceCallerOf as caller } from '../authorize.ts';
 
 export const ENROLLMENT_SCOPES = {
   'enrollments:read': 'Read the practice’s enrollments',

@@ -4,7 +4,7 @@ import type { RecordLinks } from '../../domain/records/record-links.ts';
 import { routes } from '../../paths.ts';
 import type { ApiRoutes } from '../route.ts';
 import { externalId, uuid } from '../schemas.ts';
-import { callerOf as caller } from './authorize.ts';
+import { practiceCallerOf as caller } from '../authorize.ts';
 
 const linkView = z.object({
   id: z.string(),

@@ -30,6 +30,7 @@ export interface FlowMessage {
 export interface FlowSubject {
   enrollmentId?: string;
   accountId?: string;
+  practiceId?: string;
 }
 
 /** A flow as its transitions see it: typed state, public and internal parts parsed on load. */

@@ -165,7 +165,7 @@ export function createRegistration(deps: RegistrationDeps) {
             verificationMethods: record.phone && deps.smsCode.available() ? ['pin', 'sms'] : ['pin'],
           },
           internal: { linkHash: enrollment.tokenHash },
-          subject: { enrollmentId: enrollment._id },
+          subject: { enrollmentId: enrollment._id, practiceId: enrollment.practiceId },
           interactionUid: input.interactionUid,
           bindingSecret,
         },
