@@ -23,7 +23,7 @@ export const LAYERS = [
 /** Importable from anywhere; they import no layer (ports only the database's types). */
 export const SHARED = ['config', 'errors', 'text', 'paths.ts', 'ports'];
 /** Process entries and wiring: they may import anything, and nothing imports them. */
-export const ENTRIES = ['main.ts', 'boot.ts', 'container.ts', 'app.ts', 'cli', 'dev'];
+export const ENTRIES = ['main.ts', 'boot.ts', 'container.ts', 'app.ts', 'library', 'cli', 'dev'];
 
 const src = (room) => `./src/${room}`;
 const layerFolders = LAYERS.flat();
@@ -98,11 +98,11 @@ export default tseslint.config(
     },
   },
   {
-    // Our pages' one script runs in the browser, as a classic script (no modules, no build).
-    files: ['public/**/*.js'],
+    // Browser scripts (our pages', the example host's), classic scripts: no modules, no build.
+    files: ['public/**/*.js', 'examples/**/public/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', FormData: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', FormData: 'readonly', location: 'readonly', Option: 'readonly' },
     },
   },
   {

@@ -8,6 +8,9 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
+  // The examples import the package by its name, as a host does; in this repository, its sources.
+  moduleNameMapper: { '^patient-idp$': '<rootDir>/src/library/index.ts' },
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   collectCoverageFrom: ['src/**/*.ts', 'adapters/**/*.ts'],

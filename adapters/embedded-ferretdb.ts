@@ -6,7 +6,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../src/config/package-files.ts';
 import path from 'node:path';
 
 export interface EmbeddedFerretDBOptions {
@@ -33,7 +33,7 @@ export interface EmbeddedFerretDB {
   stop(): Promise<void>;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = PACKAGE_ROOT;
 const buildScript = path.join(repoRoot, 'scripts', 'build-ferretdb.sh');
 
 const START_TIMEOUT_MS = 30_000;

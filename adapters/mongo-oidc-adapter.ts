@@ -1,6 +1,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { mongo } from 'mongoose';
 import type { ExpiryManager } from '../src/database/expiry.ts';
+import type { OidcStore } from '../src/ports/oidc-store.ts';
 import { isDuplicateKeyError } from '../src/database/errors.ts';
 import { OIDC_MODELS, alreadyConsumed } from './oidc-artifacts.ts';
 
@@ -98,9 +99,10 @@ export type MongoOidcStore = ReturnType<typeof createMongoOidcStore>;
  * oidc-provider's storage port on MongoDB. Expiry is checked on every read because neither a
  * TTL monitor (MongoDB, once a minute) nor the purge fallback (FerretDB) removes documents on time.
  * Consumption is a unique-key insert (CONSUMPTIONS_COLLECTION): one caller wins; a loser is a
- * replay, and the whole grant is revoked in every model before it is told so.
+ * replay, and the whole grant is revoked in every model before it is told so. (Typed as the port's
+ * class: its private members stay out of the published declarations.)
  */
-export function createMongoOidcAdapter(db: mongo.Db, now: () => Date = () => new Date()) {
+export function createMongoOidcAdapter(db: mongo.Db, now: () => Date = () => new Date()): OidcStore['Adapter'] {
   const consumptions = db.collection<Consumption>(CONSUMPTIONS_COLLECTION);
   /** The grant itself and everything issued under it, in every model. */
   const revokeEverywhere = (grantId: string) =>

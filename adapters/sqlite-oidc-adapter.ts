@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { alreadyConsumed } from './oidc-artifacts.ts';
+import type { OidcStore } from '../src/ports/oidc-store.ts';
 
 export interface SqliteOidcStoreOptions {
   /** The database file (created with its folder if missing), or ':memory:'. */
@@ -156,7 +157,8 @@ export function createSqliteOidcStore(options: SqliteOidcStoreOptions) {
   const purgeNow = () => Number(statements.purge.run(now().getTime()).changes);
 
   return {
-    Adapter: SqliteOidcAdapter,
+    // Typed as the port's: the class's private members stay out of the published declarations.
+    Adapter: SqliteOidcAdapter as OidcStore['Adapter'],
     /** Starts the purge timer (the schema exists since the store was opened). */
     start() {
       timer ??= setInterval(purgeNow, options.purgeIntervalMs ?? 60_000);

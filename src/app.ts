@@ -1,12 +1,12 @@
 import { createAdminOperations } from './admin/operations.ts';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { readFileSync } from 'node:fs';
 import type { Container } from './container.ts';
 import { AppError } from './errors/app-error.ts';
 import { createApi } from './api/index.ts';
 import { createCookies } from './http/cookies.ts';
 import { errorHandler, pages } from './http/error-handler.ts';
+import { PACKAGE_VERSION as version } from './config/package-files.ts';
 import { language } from './http/language.ts';
 import { metricsEndpoint, requestMetrics } from './http/request-metrics.ts';
 import { noStore } from './http/no-store.ts';
@@ -24,7 +24,19 @@ import { helpPages } from './web/help-pages.ts';
 import { recoveryPages } from './web/recovery-pages.ts';
 import { registrationPages } from './web/registration-pages.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+export interface AppOptions {
+  /**
+   * Our own pages (default). Without them the service is headless: a host renders its own UI over
+   * the JSON flow and interaction APIs, and `signInPage` says where a browser on a sign-in goes.
+   */
+  pages?: boolean;
+  /** Headless: the host's sign-in page for an interaction (it calls `{issuer}/interaction/{uid}/api`). */
+  signInPage?: (uid: string) => string;
+  /** The practice (EHR) API, /api/enrollments and /api/records (default on). */
+  practiceApi?: boolean;
+  /** The management API, /api/admin (default on). */
+  adminApi?: boolean;
+}
 
 /**
  * Composes the HTTP application from a ready container: HTTP only (it reads no environment and
@@ -32,8 +44,17 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
  * same headers; whatever they do not answer falls through to oidc-provider (discovery, authorize,
  * token, userinfo, JWKS, logout…).
  */
-export function createApp(container: Container): Koa {
+export function createApp(container: Container, options: AppOptions = {}): Koa {
   const { config, logger } = container;
+  const withPages = options.pages !== false;
+  if (!withPages && !options.signInPage) {
+    throw new AppError('config.invalid', { message: 'headless (pages off): say where a sign-in goes with signInPage' });
+  }
+  if (withPages && new URL(config.issuer).pathname !== '/') {
+    throw new AppError('config.invalid', {
+      message: `the pages link to the origin's root: serve them with an ISSUER without a path, or go headless (pages off) under ${config.issuer}`,
+    });
+  }
   // With N proxies in front, the client is the right-most address they did not append.
   const app = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   // Signs our own cookies (flow binding, registration hand-off) with the cookie keys.
@@ -61,42 +82,45 @@ export function createApp(container: Container): Koa {
     cookies,
     now: container.platform.now,
     admin: (actor) => createAdminOperations(container, actor),
+    serve: { practiceApi: options.practiceApi !== false, adminApi: options.adminApi !== false },
   });
-  const pageRouters = [
-    helpPages({ pages: view }),
-    interactionPages({
-      bridge: container.oidc.bridge,
-      interaction: container.flows.interaction,
-      engine: container.flows.engine,
-      registration: container.flows.registration,
-      enterRegistration,
-      cookies,
-      pages: view,
-    }),
-    accountPages({
-      issuer: config.issuer,
-      settings: container.flows.settings,
-      sessions: container.oidc.accountSessions,
-      cookies,
-      pages: view,
-    }),
-    recoveryPages({
-      recovery: container.flows.recovery,
-      bridge: container.oidc.bridge,
-      interaction: container.flows.interaction,
-      cookies,
-      pages: view,
-    }),
-    registrationPages({
-      registration: container.flows.registration,
-      enterRegistration,
-      cookies,
-      pages: view,
-      demoPortalUrl: config.env === 'development' ? routes.demoLogin : undefined,
-    }),
-  ];
+  const pageRouters = !withPages
+    ? [headlessSignIn(options.signInPage!)]
+    : [
+        helpPages({ pages: view }),
+        interactionPages({
+          bridge: container.oidc.bridge,
+          interaction: container.flows.interaction,
+          engine: container.flows.engine,
+          registration: container.flows.registration,
+          enterRegistration,
+          cookies,
+          pages: view,
+        }),
+        accountPages({
+          issuer: config.issuer,
+          settings: container.flows.settings,
+          sessions: container.oidc.accountSessions,
+          cookies,
+          pages: view,
+        }),
+        recoveryPages({
+          recovery: container.flows.recovery,
+          bridge: container.oidc.bridge,
+          interaction: container.flows.interaction,
+          cookies,
+          pages: view,
+        }),
+        registrationPages({
+          registration: container.flows.registration,
+          enterRegistration,
+          cookies,
+          pages: view,
+          demoPortalUrl: config.env === 'development' ? routes.demoLogin : undefined,
+        }),
+      ];
   // Development only: never mounted in production.
-  if (config.env === 'development') {
+  if (withPages && config.env === 'development') {
     pageRouters.push(devOutboxPages({ models: container.stores.models, pages: view }));
     pageRouters.push(demoPortalPages({ issuer: config.issuer, pages: view, secureCookies: secure }));
   }
@@ -110,7 +134,7 @@ export function createApp(container: Container): Koa {
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler({ logger, renderPage: (ctx, error) => view.error(ctx, error) }));
   app.use(metricsEndpoint(container.platform.metrics, config.metricsToken));
-  app.use(assets().routes());
+  if (withPages) app.use(assets().routes());
   app.use(smartDiscovery({ issuer: config.issuer }).routes());
   // Our API and pages hold personal data or one-time state: never cached. (Router middleware runs
   // only for the router's own routes, so oidc-provider's answers set their own caching.)
@@ -137,7 +161,7 @@ export function createApp(container: Container): Koa {
   // Nothing of ours answered a page path: the 404 page (in the reader's language), not
   // oidc-provider's plain "Not Found".
   app.use(async (ctx, next) => {
-    if (!isPagePath(ctx.path)) return next();
+    if (!withPages || !isPagePath(ctx.path)) return next();
     ctx.state.pages = true;
     throw new AppError('route.not_found');
   });
@@ -149,4 +173,14 @@ export function createApp(container: Container): Koa {
     await oidc(ctx.req, ctx.res);
   });
   return app;
+}
+
+/** Headless: a browser that oidc-provider sends to a sign-in goes on to the host's page for it. */
+function headlessSignIn(signInPage: (uid: string) => string): Router {
+  const router = new Router();
+  router.get(routes.interaction, (ctx) => {
+    ctx.status = 303;
+    ctx.redirect(signInPage(String(ctx.params.uid)));
+  });
+  return router;
 }

@@ -6,7 +6,7 @@ import { createModels } from './models/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import type { MailTransport } from './ports/mail.ts';
 import type { SmsSender } from './ports/sms.ts';
-import { createContainer, type Container } from './container.ts';
+import { createContainer, type Container, type ContainerDeps } from './container.ts';
 import { startEmbeddedFerretDB } from '../adapters/embedded-ferretdb.ts';
 import { createMongoOidcStore } from '../adapters/mongo-oidc-adapter.ts';
 import { createSqliteOidcStore } from '../adapters/sqlite-oidc-adapter.ts';
@@ -41,6 +41,10 @@ export interface BootOptions {
   now?: () => Date;
   /** Tests: after-the-answer work runs before the answer (platform/background.ts). */
   background?: 'detached' | 'awaited';
+  /** A library host's choices (src/library.ts): emailed links, event hooks, rendering. */
+  links?: ContainerDeps['links'];
+  onEvent?: ContainerDeps['onEvent'];
+  render?: ContainerDeps['render'];
 }
 
 export interface Booted {
@@ -105,6 +109,9 @@ export async function boot(options: BootOptions = {}): Promise<Booted> {
       smsSender,
       ...(options.now ? { now: options.now } : {}),
       ...(options.background ? { background: options.background } : {}),
+      ...(options.links ? { links: options.links } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.render ? { render: options.render } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -5,6 +5,8 @@ import { createModels, ensureModelIndexes } from './models/index.ts';
 import type { MailTransport } from './ports/mail.ts';
 import type { OidcStore } from './ports/oidc-store.ts';
 import type { SmsSender } from './ports/sms.ts';
+import type { Links, ServiceEvent } from './ports/links.ts';
+import type { Render } from './ports/render.ts';
 import { english } from './text/index.ts';
 import { createAccessTokenVerifier, publicJwks } from './platform/access-tokens.ts';
 import { createAudit } from './platform/audit.ts';
@@ -63,6 +65,12 @@ export interface ContainerDeps {
   now?: () => Date;
   /** Tests: run after-the-answer work before the answer instead (see platform/background.ts). */
   background?: 'detached' | 'awaited';
+  /** Where emailed links point (default: this server's own pages). */
+  links?: Partial<Links>;
+  /** Every audited event as it happens (a library host's hooks); a throwing handler is logged, not felt. */
+  onEvent?: (event: ServiceEvent) => void;
+  /** Renders pages and emails (default: the pug templates under views/). */
+  render?: Render;
 }
 
 /**
@@ -86,7 +94,25 @@ export async function createContainer(deps: ContainerDeps) {
   const signingKeys = createSigningKeys({ models });
   const jwks = await signingKeys.loadOrCreate();
   const metrics = createMetrics();
-  const audit = createAudit({ models, now, logger, onEvent: (entry) => metrics.events.inc(entry) });
+  const links: Links = {
+    registration: (token) => `${config.issuer}${paths.registrationLink(token)}`,
+    recovery: (token) => `${config.issuer}${paths.recoveryLink(token)}`,
+    accountEmail: (token) => `${config.issuer}${paths.accountEmailLink(token)}`,
+    ...deps.links,
+  };
+  const audit = createAudit({
+    models,
+    now,
+    logger,
+    onEvent(event) {
+      metrics.events.inc({ action: event.action, outcome: event.outcome });
+      try {
+        deps.onEvent?.(event);
+      } catch (error) {
+        logger.error({ err: error, action: event.action }, 'an event handler threw');
+      }
+    },
+  });
   observeDatabase(connection, metrics);
   metrics.gauge(
     'patient_idp_password_hash_queue',
@@ -115,7 +141,7 @@ export async function createContainer(deps: ContainerDeps) {
     verifyApiToken: createAccessTokenVerifier({ issuer: config.issuer, audience: config.apiResource, jwks: publicJwks(jwks) }),
   };
 
-  const render = createRenderer({ cache: config.env !== 'development' });
+  const render = deps.render ?? createRenderer({ cache: config.env !== 'development' });
   const signInThrottle = createSignInThrottle({ models, rateLimits: platform.rateLimits, now, policy: config.signIn });
   const accounts = createAccounts({ models, hasher, throttle: signInThrottle });
   const recordLinks = createRecordLinks({ models, now });
@@ -125,7 +151,7 @@ export async function createContainer(deps: ContainerDeps) {
     lifecycle,
     hasher,
     secrets,
-    issuer: config.issuer,
+    registrationLink: links.registration,
     now,
     // A queued message kicks the queue (created below) so it is sent now, not at the next poll.
     onQueued: () => void invitations.kick(),
@@ -244,7 +270,7 @@ export async function createContainer(deps: ContainerDeps) {
       secondFactor: domain.secondFactor,
       smsCode,
       rateLimits: platform.rateLimits,
-      linkUrl: (token) => `${config.issuer}${paths.recoveryLink(token)}`,
+      linkUrl: links.recovery,
       later,
       now,
     }),
@@ -273,7 +299,7 @@ export async function createContainer(deps: ContainerDeps) {
       smsCode,
       later,
       audit,
-      emailLinkUrl: (token) => `${config.issuer}${paths.accountEmailLink(token)}`,
+      emailLinkUrl: links.accountEmail,
     }),
   };
 

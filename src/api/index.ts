@@ -47,17 +47,21 @@ export function createApi(deps: {
   now: () => Date;
   /** The operator's actions, audited as done by `actor` (the management API's calling client). */
   admin: (actor: string) => AdminOperations;
+  /** Serve the practice (EHR) API and the management API (a library host may leave either out). */
+  serve: { practiceApi: boolean; adminApi: boolean };
 }) {
   const api = new ApiRoutes({ validateResponses: deps.validateResponses, authorize: apiAuthorization(deps.verifyToken) });
   const router = new Router();
   registerHealthRoutes(api, router, deps);
-  registerEnrollmentRoutes(api, router, deps);
-  registerRecordLinkRoutes(api, router, deps);
+  if (deps.serve.practiceApi) {
+    registerEnrollmentRoutes(api, router, deps);
+    registerRecordLinkRoutes(api, router, deps);
+  }
   registerRegistrationFlowRoutes(api, router, deps);
   registerInteractionRoutes(api, router, deps);
   registerRecoveryFlowRoutes(api, router, deps);
   registerAccountRoutes(api, router, deps);
-  registerAdminRoutes(api, router, deps);
+  if (deps.serve.adminApi) registerAdminRoutes(api, router, deps);
 
   const document = buildOpenApi({
     issuer: deps.issuer,

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { PACKAGE_VERSION } from '../config/package-files.ts';
 import { AppError } from '../errors/app-error.ts';
 import { registerAccountCommands } from './account.ts';
 import { registerClientCommands } from './client.ts';
@@ -15,21 +15,12 @@ export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
 export const EXIT_BAD_INPUT = 2;
 
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export function createProgram(ctx: CliContext, io: Pick<CliIO, 'stdout' | 'stderr'>): Command {
   const program = new Command('patient-idp')
     .description(
       'Operator commands for the patient-idp OpenID provider. Uses the same environment as the server (MONGODB_URI, or the embedded database under DATA_DIR); while a server runs, it goes through its management API (PATIENT_IDP_URL, or the credential the server wrote to DATA_DIR).',
     )
-    .version(packageVersion(), '-V, --version')
+    .version(PACKAGE_VERSION, '-V, --version')
     // Errors are reported by runCli as one `error: <code>: <message>` line; never exit from inside commander.
     .exitOverride()
     .configureOutput({

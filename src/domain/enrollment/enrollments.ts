@@ -3,7 +3,6 @@ import { AppError } from '../../errors/app-error.ts';
 import { isDuplicateKeyError } from '../../database/errors.ts';
 import type { EnrollmentDocument, Models, PatientRecordDocument, PracticeDocument } from '../../models/index.ts';
 import { RELATIONSHIPS, type Relationship } from '../../models/enrollment.ts';
-import { paths } from '../../paths.ts';
 import type { PasswordHasher } from '../../platform/password-hasher.ts';
 import type { Secrets } from '../../platform/secrets.ts';
 import type { Locale } from '../../text/index.ts';
@@ -72,7 +71,8 @@ export function createEnrollments(deps: {
   lifecycle: EnrollmentLifecycle;
   hasher: PasswordHasher;
   secrets: Secrets;
-  issuer: string;
+  /** The registration link of a token (ports/links.ts). */
+  registrationLink: (token: string) => string;
   now: () => Date;
   /** Called after a message was queued, so the mail queue sends it now rather than at its next poll. */
   onQueued?: () => void;
@@ -133,7 +133,7 @@ export function createEnrollments(deps: {
   }
 
   function linkFor(token: string): string {
-    return `${deps.issuer}${paths.registrationLink(token)}`;
+    return deps.registrationLink(token);
   }
 
   async function upsertRecord(practiceId: string, record: EnrollmentInput['record']): Promise<PatientRecordDocument> {
