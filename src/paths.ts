@@ -63,6 +63,7 @@ export const routes = {
   adminClient: '/api/admin/clients/:clientId',
   adminPractices: '/api/admin/practices',
   adminPractice: '/api/admin/practices/:practiceId',
+  adminPracticeEnrollments: '/api/admin/practices/:practiceId/enrollments',
   adminAccounts: '/api/admin/accounts',
   adminAccount: '/api/admin/accounts/:username',
   adminAccountAction: '/api/admin/accounts/:username/:action',
@@ -82,6 +83,7 @@ const q = encodeURIComponent;
 export const paths = {
   adminClient: (clientId: string) => `/api/admin/clients/${q(clientId)}`,
   adminPractice: (practiceId: string) => `/api/admin/practices/${q(practiceId)}`,
+  adminPracticeEnrollments: (practiceId: string) => `/api/admin/practices/${q(practiceId)}/enrollments`,
   adminAccount: (username: string) => `/api/admin/accounts/${q(username)}`,
   adminAccountAction: (username: string, action: string) => `/api/admin/accounts/${q(username)}/${q(action)}`,
   interaction: (uid: string) => `/interaction/${q(uid)}`,

@@ -4,6 +4,8 @@ import { maskPhone } from '../domain/verification/sms-code.ts';
 import type { Accounts } from '../domain/account/accounts.ts';
 import type { Profile } from '../domain/account/profile.ts';
 import type { SignInThrottle } from '../domain/account/sign-in-throttle.ts';
+import type { EnrollmentInput, Enrollments, EnrollmentView } from '../domain/enrollment/enrollments.ts';
+import type { InvitationQueue } from '../domain/enrollment/invitation-queue.ts';
 import type { PracticeContact, Practices } from '../domain/practices.ts';
 import type { RecordLinks } from '../domain/records/record-links.ts';
 import type { Recovery } from '../flows/recovery/recovery.ts';
@@ -13,7 +15,7 @@ import type { Audit } from '../platform/audit.ts';
 import type { SigningKeys } from '../platform/signing-keys.ts';
 import type { AccountSessions } from '../ports/account-sessions.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { AccountDocument, AuditEventDocument, Models, PracticeDocument } from '../models/index.ts';
+import type { AccountDocument, AuditEventDocument, EnrollmentDocument, Models, PracticeDocument } from '../models/index.ts';
 import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.ts';
 import type { ClientMetadata } from '../oidc/clients.ts';
 import { ADMIN_SCOPES, API_SCOPES } from '../oidc/resources.ts';
@@ -36,6 +38,11 @@ export interface AdminOperations {
   };
   practices: {
     add(input: { id: string; name: string } & PracticeContact): Promise<PracticeView>;
+    /**
+     * Enrolls a record at the practice (as its EHR would) and sends the registration email now;
+     * answers the PIN (shown this once) and, without an email or with `showLink`, the link.
+     */
+    enroll(practiceId: string, input: EnrollmentInput, options: { showLink?: boolean | undefined }): Promise<OperatorEnrollment>;
     update(id: string, changes: PracticeChanges): Promise<PracticeView>;
     list(): Promise<PracticeView[]>;
     get(id: string): Promise<PracticeView>;
@@ -76,6 +83,13 @@ export interface ClientChanges {
   post_logout_redirect_uris?: string[] | undefined;
   initiate_login_uri?: string | null | undefined;
   require_mfa?: boolean | undefined;
+}
+
+export interface OperatorEnrollment {
+  practice: { id: string; name: string };
+  enrollment: EnrollmentView;
+  pin: string;
+  registrationUrl?: string;
 }
 
 export interface PracticeChanges extends PracticeContact {
@@ -143,6 +157,8 @@ export interface AdminServices {
   platform: { audit: Audit; signingKeys: Pick<SigningKeys, 'list' | 'rotate'> };
   domain: {
     practices: Practices;
+    enrollments: Pick<Enrollments, 'create' | 'get' | 'linkFor' | 'tokenOf'>;
+    invitations: Pick<InvitationQueue, 'kick' | 'drainOnce'>;
     accounts: Pick<Accounts, 'create'>;
     recordLinks: Pick<RecordLinks, 'describeActive'>;
     profile: Pick<Profile, 'reactivate'>;
@@ -283,6 +299,20 @@ export function createAdminOperations(services: AdminServices, actor: string): A
     return accountView(account);
   }
 
+  /** The practice, or `practice.not_found` naming the id the operator gave. */
+  async function practiceNamed(id: string): Promise<PracticeDocument> {
+    try {
+      return await services.domain.practices.get(id);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'practice.not_found')
+        throw new AppError('practice.not_found', {
+          message: `no practice has the id "${id}" (see \`practice list\`)`,
+          cause: error,
+        });
+      throw error;
+    }
+  }
+
   async function storedClient(clientId: string): Promise<ClientMetadata> {
     // The account centre's own client is registered at every start, not managed by operators.
     const client = clientId === ACCOUNT_CLIENT_ID ? undefined : await services.oidc.clients.get(clientId);
@@ -327,8 +357,25 @@ export function createAdminOperations(services: AdminServices, actor: string): A
       async add(input) {
         return practiceView(await services.domain.practices.create(input));
       },
+      async enroll(practiceId, input, options) {
+        const practice = await practiceNamed(practiceId);
+        const issued = await services.domain.enrollments.create({ id: practice._id, clientId: actor }, input);
+        // Sent now (a CLI exits right after): the answer tells whether the email went.
+        await services.domain.invitations.kick();
+        await services.domain.invitations.drainOnce();
+        const stored = await models().Enrollment.findById(issued.enrollment.id).lean<EnrollmentDocument>();
+        if (!stored) throw new AppError('enrollment.not_found');
+        const { enrollments } = services.domain;
+        const link = issued.registrationUrl ?? (options.showLink ? enrollments.linkFor(enrollments.tokenOf(stored)) : undefined);
+        return {
+          practice: { id: practice._id, name: practice.name },
+          enrollment: await enrollments.get(practice._id, issued.enrollment.id),
+          pin: issued.pin,
+          ...(link ? { registrationUrl: link } : {}),
+        };
+      },
       async update(id, changes) {
-        await services.domain.practices.get(id);
+        await practiceNamed(id);
         return practiceView(await services.domain.practices.update(id, changes));
       },
       async list() {

@@ -1,9 +1,8 @@
 import { readBootstrapCredential } from '../admin/bootstrap-credential.ts';
-import { createAdminOperations, type AdminOperations } from '../admin/operations.ts';
-import { boot } from '../boot.ts';
+import { createAdminOperations, type AdminOperations, type AdminServices } from '../admin/operations.ts';
 import { loadConfig, type Config } from '../config/index.ts';
-import type { Container } from '../container.ts';
 import { AppError } from '../errors/app-error.ts';
+import { openPatientIdpAdmin } from '../library/index.ts';
 import { createRemoteOperations, type RemoteTarget } from './remote-operations.ts';
 
 /** Where the CLI writes: process.stdout/stderr in the real program, string collectors in tests. */
@@ -12,7 +11,7 @@ export interface Output {
 }
 
 /** The parts of the container the commands use; tests may inject any object with these members. */
-export type CliServices = Pick<Container, 'stores' | 'platform' | 'domain' | 'oidc' | 'flows'>;
+export type CliServices = AdminServices;
 
 export interface CliIO {
   stdout: Output;
@@ -28,10 +27,9 @@ export interface CliIO {
 /** How long the CLI waits for a server named by the DATA_DIR credential before opening the database itself. */
 const PROBE_TIMEOUT_MS = 2000;
 
-/** What a command's action receives: output helpers and services opened on first use. */
+/** What a command's action receives: output helpers and the operator's actions, opened on first use. */
 export interface CliContext {
   readonly stdin: AsyncIterable<string | Uint8Array> | undefined;
-  services(): Promise<CliServices>;
   /**
    * The operator's actions: through a running server's management API when one is reachable
    * (PATIENT_IDP_URL, or the server named by the credential it wrote to DATA_DIR), else on the
@@ -46,23 +44,6 @@ export interface CliContext {
   printJson(value: unknown): void;
   /** One line on stderr: notes that must not mix with machine-readable stdout. */
   note(line: string): void;
-}
-
-/**
- * The container exactly as the server boots it (src/boot.ts), but quiet: LOG_LEVEL defaults to
- * silent so only command output reaches the terminal.
- */
-export async function openCliServices(
-  env: Record<string, string | undefined>,
-): Promise<{ services: CliServices; close(): Promise<void> }> {
-  const booted = await boot({ env: { ...env, LOG_LEVEL: env.LOG_LEVEL || 'silent' } });
-  return {
-    services: booted.container,
-    async close() {
-      await booted.close();
-      booted.logger.flush();
-    },
-  };
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -98,25 +79,25 @@ export async function remoteTarget(env: Record<string, string | undefined>, data
   return undefined;
 }
 
-/** The context for one CLI run; `close()` releases what `services()` opened (nothing when injected). */
+/** The context for one CLI run; `close()` releases what `operations()` opened (nothing when injected or remote). */
 export function createCliContext(io: CliIO): CliContext & { close(): Promise<void> } {
-  let opened: Promise<{ services: CliServices; close(): Promise<void> }> | undefined;
+  let opened: Promise<{ close(): Promise<void> }> | undefined;
   let operations: Promise<AdminOperations> | undefined;
+  const env = () => io.env ?? process.env;
   const context: CliContext & { close(): Promise<void> } = {
     stdin: io.stdin,
     config() {
-      return loadConfig({ ...(io.env ?? process.env), LOG_LEVEL: 'silent' });
-    },
-    async services() {
-      if (io.services) return io.services;
-      opened ??= openCliServices(io.env ?? process.env);
-      return (await opened).services;
+      return loadConfig({ ...env(), LOG_LEVEL: 'silent' });
     },
     operations() {
       operations ??= (async () => {
         if (io.services) return createAdminOperations(io.services, 'cli');
-        const target = await remoteTarget(io.env ?? process.env, context.config().dataDir);
-        return target ? createRemoteOperations(target) : createAdminOperations(await context.services(), 'cli');
+        const target = await remoteTarget(env(), context.config().dataDir);
+        if (target) return createRemoteOperations(target);
+        // No server answers: the database itself, opened as the server opens it, but quiet.
+        const direct = openPatientIdpAdmin({ settings: { ...env(), LOG_LEVEL: env().LOG_LEVEL || 'silent' } });
+        opened = direct;
+        return (await direct).admin('cli');
       })();
       return operations;
     },

@@ -2,13 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import { RELATIONSHIPS, type EnrollmentInput, type EnrollmentView } from '../domain/enrollment/enrollments.ts';
-import type { EnrollmentDocument } from '../models/index.ts';
 import { dateOfBirth, e164Phone, externalId, personName } from '../api/schemas.ts';
 import { formatFields, type CliContext } from './context.ts';
-import { requirePractice } from './practice.ts';
-
-/** Enrollments made from the terminal are recorded as created by this client id. */
-export const CLI_CLIENT_ID = 'cli';
 
 /**
  * The body of POST /api/enrollments (src/api/enrollments-api.ts), built from the same guards,
@@ -125,26 +120,16 @@ export function registerEnrollCommand(program: Command, ctx: CliContext): void {
     )
     .action(async (options: EnrollOptions) => {
       const input = parseEnrollOptions(options);
-      const services = await ctx.services();
-      // Throws practice.not_found before anything is written.
-      const practice = await requirePractice(services, options.practice);
-      const issued = await services.domain.enrollments.create({ id: practice._id, clientId: CLI_CLIENT_ID }, input);
-      // Send the email now: this process exits right after, and no server may be running.
-      await services.domain.invitations.kick();
-      await services.domain.invitations.drainOnce();
-      const document = await services.stores.models.Enrollment.findById(issued.enrollment.id).lean<EnrollmentDocument>();
-      if (!document) throw new AppError('enrollment.not_found');
-      const view = services.domain.enrollments.view(document);
-      const link =
-        issued.registrationUrl ??
-        (options.showLink ? services.domain.enrollments.linkFor(services.domain.enrollments.tokenOf(document)) : undefined);
+      // Throws practice.not_found before anything is written; the email is sent before it answers.
+      const issued = await (await ctx.operations()).practices.enroll(options.practice, input, { showLink: options.showLink });
+      const { practice, enrollment: view, registrationUrl: link } = issued;
 
       if (options.json) {
-        ctx.printJson({ ...view, practiceId: practice._id, pin: issued.pin, ...(link ? { registrationUrl: link } : {}) });
+        ctx.printJson({ ...view, practiceId: practice.id, pin: issued.pin, ...(link ? { registrationUrl: link } : {}) });
         ctx.note('The PIN is shown only now: hand it to the patient.');
         return;
       }
-      ctx.print(`enrolled record ${input.record.id} at ${practice.name} (${practice._id})`);
+      ctx.print(`enrolled record ${input.record.id} at ${practice.name} (${practice.id})`);
       const fields = formatFields([
         ['id', view.id],
         ['status', view.status],

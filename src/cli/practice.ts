@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../errors/app-error.ts';
-import type { PracticeDocument } from '../models/index.ts';
 import { normalisePhone } from '../domain/verification/sms-code.ts';
-import { formatFields, formatTable, type CliContext, type CliServices } from './context.ts';
+import { formatFields, formatTable, type CliContext } from './context.ts';
 
 /** The same rule as the `practice_id` client metadata (src/oidc/provider.ts). */
 export const PRACTICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -36,21 +35,6 @@ function checkContact(options: PracticeContactOptions): { phone?: string; hours?
     throw new AppError('cli.invalid_input', { message: '--hours: give 1 to 120 characters' });
   }
   return { ...(phone ? { phone } : {}), ...(hours !== undefined ? { hours } : {}) };
-}
-
-/** The practice, or `practice.not_found` naming the id the operator gave. */
-export async function requirePractice(services: Pick<CliServices, 'domain'>, id: string): Promise<PracticeDocument> {
-  try {
-    return await services.domain.practices.get(id);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'practice.not_found') {
-      throw new AppError('practice.not_found', {
-        message: `no practice has the id "${id}" (see \`practice list\`, \`practice add\`)`,
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }
 
 export function registerPracticeCommands(program: Command, ctx: CliContext): void {

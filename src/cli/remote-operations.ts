@@ -102,6 +102,8 @@ export function createRemoteOperations(target: RemoteTarget): AdminOperations {
     },
     practices: {
       add: (input) => write('POST', routes.adminPractices, input),
+      enroll: (practiceId, input, options) =>
+        write('POST', paths.adminPracticeEnrollments(practiceId), { ...input, ...(options.showLink ? { showLink: true } : {}) }),
       update: (id, changes) => write('PATCH', paths.adminPractice(id), changes),
       list: () => items(routes.adminPractices),
       get: (id) => read(paths.adminPractice(id)),

@@ -152,6 +152,30 @@ export async function createPatientIdp(options: PatientIdpOptions): Promise<Pati
   }
 }
 
+/**
+ * For operator tools (the CLI's commands when no server answers): the operator's actions on the
+ * database directly, without HTTP.
+ */
+export async function openPatientIdpAdmin(
+  options: Pick<PatientIdpOptions, 'settings' | 'database' | 'mail' | 'sms'>,
+): Promise<{ readonly config: Config; admin(actor: string): AdminOperations; close(): Promise<void> }> {
+  const { database, settings } = databaseOf(options);
+  const booted = await boot({
+    config: loadConfig(settings),
+    ...(database ? { database } : {}),
+    ...(options.mail ? { mailTransport: options.mail } : {}),
+    ...(options.sms !== undefined ? { smsSender: options.sms } : {}),
+  });
+  return {
+    config: booted.config,
+    admin: (actor) => createAdminOperations(booted.container, actor),
+    async close() {
+      await booted.close();
+      booted.logger.flush();
+    },
+  };
+}
+
 export type { AdminOperations } from '../admin/operations.ts';
 export type { Config } from '../config/index.ts';
 export type { MailTransport, MailMessage } from '../ports/mail.ts';

@@ -68,6 +68,7 @@ export function createInteractionBridge(provider: Provider) {
         loginHint: typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 256) : undefined,
         uiLocales: typeof details.params.ui_locales === 'string' ? details.params.ui_locales.slice(0, 256) : undefined,
         accountId: details.session?.accountId,
+        launchRecordLinkId: (details.lastSubmission?.patient as { launchRecordLinkId?: string } | undefined)?.launchRecordLinkId,
         requiresMultiFactor: requiresMultiFactor(client.metadata(), details.params),
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.
         completeLogin: (accountId, amr, ts, acr) => finish({ login: { accountId, amr, ts, acr }, create: {} }, false),

@@ -55,7 +55,8 @@ function validateRequest(
  * - `create` (OpenID Connect Prompt Create 1.0): a portal may send a patient straight to
  *   registration; resolved by any completed sign-in (see interaction-bridge.ts);
  * - `request`, first: the request validation above, as an OAuth error back to the client;
- * - `patient`, last: a SMART launch by an account with several records picks the patient.
+ * - `patient`, before consent: a SMART launch by an account with several records picks the
+ *   patient first, so that the consent page can name whose records the app would read.
  */
 export function createInteractionPolicy(deps: {
   issuer: string;
@@ -86,6 +87,7 @@ export function createInteractionPolicy(deps: {
     ),
     0,
   );
+  const consentAt = policy.findIndex((prompt) => prompt.name === 'consent');
   policy.add(
     new Prompt(
       { name: 'patient', requestable: false },
@@ -98,6 +100,7 @@ export function createInteractionPolicy(deps: {
         return records > 1 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
       }),
     ),
+    consentAt,
   );
   return policy;
 }

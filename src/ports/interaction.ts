@@ -26,6 +26,8 @@ export interface InteractionHandle {
   uiLocales: string | undefined;
   /** Set when someone is already signed in (consent prompts). */
   accountId: string | undefined;
+  /** A SMART launch (`launch/patient`): the record link picked for it so far, if any. */
+  launchRecordLinkId: string | undefined;
   /** The client requires two-step verification (`require_mfa`), or the request asks for it (`acr_values`, an essential `acr`). */
   requiresMultiFactor: boolean;
   /**

@@ -65,7 +65,7 @@ export function interactionPages(deps: {
       apiUrl: paths.interactionApi(view.uid),
       registerUrl: paths.interactionRegister(view.uid),
       signInUrl: paths.interactionSignIn(view.uid),
-      scopeText: (scope: string) => describeScope(scope, t),
+      scopeText: (scope: string) => describeScope(scope, t, view.patient?.displayName),
       ...extra,
     });
   }

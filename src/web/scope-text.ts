@@ -17,9 +17,10 @@ const KNOWN_TYPES = [
 /**
  * A scope as the consent page says it, in plain words: our own scopes from the catalogue, and
  * SMART's resource scopes (`patient/Observation.rs`, `patient/*.read`) as what they let an app do
- * with which records ("Read your test results and vital signs"). Anything else is shown as is.
+ * with which records ("Read your test results and vital signs", or at a SMART launch "Read Leo
+ * D.'s test results and vital signs"). Anything else is shown as is.
  */
-export function describeScope(scope: string, t: Translate): string {
+export function describeScope(scope: string, t: Translate, patientName?: string): string {
   const own = `scope.${scope}`;
   if (isTextId(own)) return t(own);
   const smart = /^patient\/([A-Za-z]+|\*)\.(read|write|\*|c?r?u?d?s?)$/.exec(scope);
@@ -35,6 +36,11 @@ export function describeScope(scope: string, t: Translate): string {
       : (KNOWN_TYPES as readonly string[]).includes(type)
         ? t(`fhir.${type as (typeof KNOWN_TYPES)[number]}`)
         : t('fhir.other', { type });
+  // A SMART launch names whose records they are ("Read Leo D.'s test results").
+  if (patientName) {
+    const named = reads && writes ? 'scope.patient_read_write_of' : writes ? 'scope.patient_write_of' : 'scope.patient_read_of';
+    return t(named, { what, name: patientName });
+  }
   const sentence = reads && writes ? 'scope.patient_read_write' : writes ? 'scope.patient_write' : 'scope.patient_read';
   return t(sentence, { what });
 }

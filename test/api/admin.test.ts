@@ -64,6 +64,12 @@ const ROUTES: Array<{ method: 'get' | 'post' | 'patch' | 'delete'; path: string;
   { method: 'post', path: '/api/admin/practices', scope: 'admin:write', body: { id: 'x', name: 'X' } },
   { method: 'get', path: '/api/admin/practices/admin-practice', scope: 'admin:read' },
   { method: 'patch', path: '/api/admin/practices/admin-practice', scope: 'admin:write', body: { hours: 'Mon' } },
+  {
+    method: 'post',
+    path: '/api/admin/practices/admin-practice/enrollments',
+    scope: 'admin:write',
+    body: { record: { id: 'R-X', givenName: 'A', familyName: 'B', dateOfBirth: '1980-01-01' } },
+  },
   { method: 'get', path: '/api/admin/accounts', scope: 'admin:read' },
   { method: 'post', path: '/api/admin/accounts', scope: 'admin:write', body: { username: 'x.user', password: PASSWORD } },
   { method: 'get', path: '/api/admin/accounts/nobody', scope: 'admin:read' },
@@ -293,6 +299,42 @@ describe('practices', () => {
       .get('/api/admin/practices/admin-practice')
       .set(await read());
     expect(shown.body).toMatchObject({ id: 'admin-practice', clients: [practice.clientId] });
+  });
+});
+
+describe('enrollments', () => {
+  test('an operator enrolls a record for a practice: the PIN once, the link without an email; the email sent before the answer', async () => {
+    const post = async (practiceId: string, body: object) =>
+      http()
+        .post(`/api/admin/practices/${practiceId}/enrollments`)
+        .set(await write())
+        .send(body);
+    const record = { id: 'ADM-1', givenName: 'Nora', familyName: 'Lind', dateOfBirth: '1990-04-12' };
+    const handed = await post('admin-practice', { record });
+    expect(handed.status).toBe(201);
+    expect(handed.body).toMatchObject({
+      practice: { id: 'admin-practice', name: 'Admin Clinic' },
+      enrollment: { status: 'invited', recordId: 'ADM-1' },
+      pin: expect.stringMatching(/^\d{6}$/),
+      registrationUrl: expect.stringMatching(new RegExp(`^${server.issuer}/register/`)),
+    });
+    const mailed = await post('admin-practice', { record: { ...record, id: 'ADM-2', email: 'nora@example.org' } });
+    expect(mailed.status).toBe(201);
+    expect(mailed.body.registrationUrl).toBeUndefined();
+    expect(mailed.body.enrollment.delivery.state).toBe('sent');
+    const shown = await post('admin-practice', {
+      record: { ...record, id: 'ADM-3', email: 'nora3@example.org' },
+      showLink: true,
+    });
+    expect(shown.body.registrationUrl).toMatch(new RegExp(`^${server.issuer}/register/`));
+
+    expectJsonError(await post('nowhere', { record }), 404, 'practice.not_found');
+    expectJsonError(
+      await post('admin-practice', { record: { ...record, dateOfBirth: '12/04/1990' } }),
+      400,
+      'guard.invalid_input',
+    );
+    expectJsonError(await post('admin-practice', { record, colour: 'red' }), 400, 'guard.invalid_input');
   });
 });
 

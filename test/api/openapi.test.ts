@@ -43,6 +43,7 @@ const ADMIN_OPERATIONS = [
   ['post', '/api/admin/practices', 'admin:write'],
   ['get', '/api/admin/practices/{practiceId}', 'admin:read'],
   ['patch', '/api/admin/practices/{practiceId}', 'admin:write'],
+  ['post', '/api/admin/practices/{practiceId}/enrollments', 'admin:write'],
   ['get', '/api/admin/accounts', 'admin:read'],
   ['post', '/api/admin/accounts', 'admin:write'],
   ['get', '/api/admin/accounts/{username}', 'admin:read'],

@@ -222,7 +222,7 @@ describe('the patient picker', () => {
     }
 
     // And a valid choice still completes the launch.
-    const tokens = await pickWithForm(h.server, agent, config, started, { csrf, patient: child.linkId });
+    const tokens = await pickWithForm(h.server, agent, config, started, { csrf, patient: child.linkId }, 'Kai Parent');
     expect(tokens.patient).toBe(child.patientRecordId);
   });
 

@@ -80,8 +80,14 @@ describe('a parent with their own record and a child’s record', () => {
     firstRefreshToken = first.tokens.refresh_token!;
   });
 
-  test('signs in, consents, then picks a patient from both records', () => {
-    expect(first.prompts).toEqual(['login', 'consent', 'patient']);
+  test('signs in, picks a patient from both records, then consents to reading that patient’s records', () => {
+    expect(first.prompts).toEqual(['login', 'patient', 'consent']);
+    expect(first.consent?.patient).toEqual({
+      id: child.linkId,
+      displayName: 'Kim Parent',
+      relationship: 'child',
+      practiceName: PRACTICE_NAME,
+    });
     expect(first.picker?.actions.map((a) => a.action)).toEqual(['select_patient', 'abort']);
     expect(first.picker?.patients).toEqual([
       { id: self.linkId, displayName: 'Pat Parent', relationship: 'self', practiceName: PRACTICE_NAME },
@@ -216,7 +222,7 @@ describe('a parent with their own record and a child’s record', () => {
       pick: pickSelf,
     });
     // Signed in already: no login, but the picker again (a new launch chooses anew).
-    expect(second.prompts).toEqual(['consent', 'patient']);
+    expect(second.prompts).toEqual(['patient', 'consent']);
     expect(second.tokens.patient).toBe(self.patientRecordId);
     expect(decodeJwt(second.tokens.access_token).patient).toBe(self.patientRecordId);
     expect((await readPatient(h.base, self.patientRecordId, second.tokens.access_token)).status).toBe(200);
@@ -311,7 +317,14 @@ describe('a parent with their own record and a child’s record', () => {
     expect(page.text).toMatch(/Pat Parent · you · Lakeside Family Medicine/);
     expect(page.text).toMatch(/Kim Parent · child · Lakeside Family Medicine/);
 
-    const tokens = await pickWithForm(h.server, agent, config, started, { csrf: csrfOf(page.text), patient: child.linkId });
+    const tokens = await pickWithForm(
+      h.server,
+      agent,
+      config,
+      started,
+      { csrf: csrfOf(page.text), patient: child.linkId },
+      'Kim Parent',
+    );
     expect(tokens.patient).toBe(child.patientRecordId);
     expect(tokens.need_patient_banner).toBe(true);
   });

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { startTestServer, type TestServer } from './server.ts';
-import { createAgent, interactionUidOf, pathOf, type Agent } from './browser-agent.ts';
+import { createAgent, csrfOf, interactionUidOf, pathOf, type Agent } from './browser-agent.ts';
 import { closeServer, freePort } from './ports.ts';
 import { buildAuthorizationRequest, discoverClient, exchangeCode, type Tokens } from './relying-party.ts';
 import { createRecordsApi } from '../../examples/records-api/records-api.ts';
@@ -150,6 +150,8 @@ export interface InteractionViewBody {
   requestedScopes: string[];
   actions: { action: string; fields: string[] }[];
   patients?: PickerEntry[];
+  /** At a launch's consent: whose records. */
+  patient?: PickerEntry;
 }
 
 export interface AuthorizeOptions {
@@ -174,6 +176,8 @@ export interface AuthorizeResult {
   prompts: string[];
   /** The picker as the JSON API showed it, when it was shown. */
   picker: InteractionViewBody | undefined;
+  /** The consent as the JSON API showed it, when it was shown. */
+  consent: InteractionViewBody | undefined;
   /** The interaction stopped at (stopAt). */
   stopped: InteractionViewBody | undefined;
   verifier: string;
@@ -213,14 +217,16 @@ export async function authorize(
   );
   const prompts: string[] = [];
   let picker: InteractionViewBody | undefined;
+  let consent: InteractionViewBody | undefined;
   let location = await follow(agent, server, url.href);
   for (let hops = 0; hops < 10 && !isCallback(location); hops += 1) {
     const uid = interactionUidOf(pathOf(location, server.issuer));
     const view = (await agent.get(`/interaction/${uid}/api`).expect(200)).body as InteractionViewBody;
     prompts.push(view.prompt);
     if (view.prompt === 'patient') picker = view;
+    if (view.prompt === 'consent') consent = view;
     if (options.stopAt === view.prompt)
-      return { callback: undefined, prompts, picker, stopped: view, verifier, state, redirectUri };
+      return { callback: undefined, prompts, picker, consent, stopped: view, verifier, state, redirectUri };
     let body: Record<string, unknown>;
     if (view.prompt === 'login') {
       if (!options.login) throw new Error('the interaction asks for a login');
@@ -235,7 +241,7 @@ export async function authorize(
     location = await follow(agent, server, (res.body as { redirectTo: string }).redirectTo);
   }
   if (!isCallback(location)) throw new Error(`the authorization did not reach the client: ${location}`);
-  return { callback: new URL(location), prompts, picker, stopped: undefined, verifier, state, redirectUri };
+  return { callback: new URL(location), prompts, picker, consent, stopped: undefined, verifier, state, redirectUri };
 }
 
 export type { Tokens };
@@ -268,13 +274,18 @@ export async function stopAtPicker(h: SmartHarness, config: oidc.Configuration, 
   return { agent, started, uid: started.stopped!.uid };
 }
 
-/** Chooses a record with the picker's HTML form, expects the browser back at the client, and exchanges the code. */
+/**
+ * Chooses a record with the picker's HTML form, allows the consent page that follows (it must
+ * name `consentNames`, whose records they are), expects the browser back at the client, and
+ * exchanges the code.
+ */
 export async function pickWithForm(
   server: TestServer,
   agent: Agent,
   config: oidc.Configuration,
   started: AuthorizeResult,
   form: { csrf: string; patient: string },
+  consentNames: string,
 ): Promise<Tokens> {
   const chosen = await agent
     .post(`/interaction/${started.stopped!.uid}`)
@@ -282,7 +293,18 @@ export async function pickWithForm(
     .send({ action: 'select_patient', ...form })
     .redirects(0);
   expect(chosen.status).toBe(303);
-  const back = await agent.get(pathOf(chosen.headers.location, server.issuer)).redirects(0);
+  const toConsent = await agent.get(pathOf(chosen.headers.location, server.issuer)).redirects(0);
+  const consentPath = pathOf(toConsent.headers.location as string, server.issuer);
+  const page = await agent.get(consentPath);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain(`Read ${consentNames}’s health records`);
+  const allowed = await agent
+    .post(`/interaction/${interactionUidOf(consentPath)}`)
+    .type('form')
+    .send({ action: 'consent', csrf: csrfOf(page.text) })
+    .redirects(0);
+  expect(allowed.status).toBe(303);
+  const back = await agent.get(pathOf(allowed.headers.location, server.issuer)).redirects(0);
   expect(isCallback(back.headers.location as string)).toBe(true);
   return exchange(config, { ...started, callback: new URL(back.headers.location as string) });
 }

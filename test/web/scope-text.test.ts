@@ -25,3 +25,16 @@ test('a scope that is neither ours nor SMART’s is shown as it is (the relying 
   expect(describeScope('user/*.rs', english)).toBe('user/*.rs');
   expect(describeScope('patient/Observation.xyz', english)).toBe('patient/Observation.xyz');
 });
+
+test('a SMART launch names whose records they are, in both languages', () => {
+  expect(describeScope('patient/*.rs', english, 'Leo D.')).toBe('Read Leo D.’s health records');
+  expect(describeScope('patient/Condition.cruds', english, 'Leo D.')).toBe(
+    'Read, add to and change Leo D.’s health problems and diagnoses',
+  );
+  expect(describeScope('patient/*.write', english, 'Leo D.')).toBe('Add to and change Leo D.’s health records');
+  expect(describeScope('patient/Observation.rs', textIn('es'), 'Leo D.')).toBe(
+    'Leer resultados de pruebas y signos vitales de Leo D.',
+  );
+  // Our own scopes are not about one patient's records.
+  expect(describeScope('email', english, 'Leo D.')).toBe('See your email address');
+});

@@ -5,6 +5,7 @@ import type { AdminOperations } from '../../admin/operations.ts';
 import type { ClientMetadata } from '../../oidc/clients.ts';
 import { routes } from '../../paths.ts';
 import { callerOf } from '../authorize.ts';
+import { enrollmentInput, issuedEnrollment } from '../practice/enrollments.ts';
 import type { ApiRoutes } from '../route.ts';
 import {
   accountInput,
@@ -43,7 +44,11 @@ const ACCOUNT_ACTIONS = {
  * The management API: what the CLI does, for a running server (`/api/admin/...`), to clients
  * with the admin scopes (`client add --admin`, or the bootstrap credential in DATA_DIR).
  */
-export function registerAdminRoutes(api: ApiRoutes, router: Router, deps: { admin: (actor: string) => AdminOperations }): void {
+export function registerAdminRoutes(
+  api: ApiRoutes,
+  router: Router,
+  deps: { admin: (actor: string) => AdminOperations; now: () => Date },
+): void {
   const ops = (ctx: Parameters<typeof callerOf>[0]) => deps.admin(callerOf(ctx).clientId);
 
   api.add(
@@ -186,6 +191,36 @@ export function registerAdminRoutes(api: ApiRoutes, router: Router, deps: { admi
       responses: { 200: { description: 'The practice as now stored', schema: practiceView } },
     },
     async ({ params, body, ctx }) => ({ status: 200, body: await ops(ctx).practices.update(params.practiceId, body) }),
+  );
+
+  api.add(
+    router,
+    {
+      method: 'post',
+      path: routes.adminPracticeEnrollments,
+      summary: 'Enroll a record at the practice (as its EHR would) and send the registration email now',
+      tags,
+      scope: WRITE,
+      params: z.object({ practiceId }),
+      body: enrollmentInput(deps.now).extend({
+        showLink: z.boolean().optional().describe('Also answer the registration link (always answered without an email)'),
+      }),
+      responses: {
+        201: {
+          description: 'The enrollment; the PIN is shown only now',
+          schema: z.object({
+            practice: z.object({ id: z.string(), name: z.string() }),
+            enrollment: issuedEnrollment.omit({ pin: true, registrationUrl: true }),
+            pin: z.string(),
+            registrationUrl: z.string().optional(),
+          }),
+        },
+      },
+    },
+    async ({ params, body, ctx }) => {
+      const { showLink, ...input } = body;
+      return { status: 201, body: await ops(ctx).practices.enroll(params.practiceId, input, { showLink }) };
+    },
   );
 
   api.add(

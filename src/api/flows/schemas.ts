@@ -119,6 +119,10 @@ export const interactionView = flowView.extend({
   patients: z
     .array(z.object({ id: z.string(), displayName: z.string(), relationship: z.string(), practiceName: z.string() }))
     .optional(),
+  patient: z
+    .object({ id: z.string(), displayName: z.string(), relationship: z.string(), practiceName: z.string() })
+    .optional()
+    .describe('Consent to a SMART launch: whose records the app would open (the consent names them).'),
   redirectTo: z.string().optional().describe('Once done: where the user agent continues.'),
   loginHint: z.string().optional().describe("The relying party's login_hint: the username to pre-fill."),
   secondFactors: z

@@ -32,7 +32,7 @@ const enrollmentView = z.object({
     lastError: z.string().optional(),
   }),
 });
-const issuedEnrollment = enrollmentView.extend({
+export const issuedEnrollment = enrollmentView.extend({
   pin: z
     .string()
     .regex(/^\d{6}$/)
@@ -40,6 +40,30 @@ const issuedEnrollment = enrollmentView.extend({
   registrationUrl: z.url().optional().describe('Only when the record has no email: hand the link over another way.'),
 });
 const idParams = z.object({ id: uuid });
+
+/** An enrollment as a practice (or an operator, for it) sends it. */
+export function enrollmentInput(now: () => Date) {
+  return z
+    .object({
+      record: z
+        .object({
+          id: externalId,
+          givenName: personName,
+          familyName: personName,
+          dateOfBirth: dateOfBirth(now),
+          email: z.email().max(254).optional(),
+          phone: e164Phone.optional(),
+        })
+        .strict(),
+      relationship: z.enum(RELATIONSHIPS).default('self'),
+      expiresInDays: z.number().int().min(1).max(90).default(30),
+      language: z
+        .enum(LOCALES)
+        .optional()
+        .describe("The patient's language: the registration email, texts and pages use it (else the browser's)."),
+    })
+    .strict();
+}
 
 /** The practice (EHR) API: enroll a patient, follow the enrollment, reissue or revoke it. */
 export function registerEnrollmentRoutes(
@@ -63,26 +87,7 @@ export function registerEnrollmentRoutes(
       tags: ['enrollments'],
       scope: 'enrollments:write',
       headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
-      body: z
-        .object({
-          record: z
-            .object({
-              id: externalId,
-              givenName: personName,
-              familyName: personName,
-              dateOfBirth: dateOfBirth(deps.now),
-              email: z.email().max(254).optional(),
-              phone: e164Phone.optional(),
-            })
-            .strict(),
-          relationship: z.enum(RELATIONSHIPS).default('self'),
-          expiresInDays: z.number().int().min(1).max(90).default(30),
-          language: z
-            .enum(LOCALES)
-            .optional()
-            .describe("The patient's language: the registration email, texts and pages use it (else the browser's)."),
-        })
-        .strict(),
+      body: enrollmentInput(deps.now),
       responses: {
         201: {
           description: 'Created; the PIN is shown only in this response (and its idempotent replays).',

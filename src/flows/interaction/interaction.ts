@@ -46,6 +46,8 @@ export interface InteractionView extends FlowViewBase<InteractionState> {
   requestedScopes: string[];
   /** Patient picker (SMART launch): the records this account may choose from. */
   patients?: PatientChoice[];
+  /** Consent to a SMART launch: the patient whose records the app would open. */
+  patient?: PatientChoice;
   /** Set once the interaction is done: where the user agent continues. */
   redirectTo?: string;
   /** The relying party's `login_hint`: the username to pre-fill. */
@@ -106,6 +108,18 @@ export function createInteractionFlow(deps: {
       relationship: record.relationship,
       practiceName: record.practiceName,
     }));
+  }
+
+  /** At a SMART launch's consent: the patient picked before it, or the account's only record. */
+  async function launchPatient(interaction: InteractionHandle): Promise<{ patient?: PatientChoice }> {
+    if (interaction.prompt !== 'consent' || !interaction.scopes.includes('launch/patient')) return {};
+    const choices = await patientsOf(interaction.accountId);
+    const chosen = interaction.launchRecordLinkId
+      ? choices.find((choice) => choice.id === interaction.launchRecordLinkId)
+      : choices.length === 1
+        ? choices[0]
+        : undefined;
+    return chosen ? { patient: chosen } : {};
   }
 
   const definition: InteractionDefinition = {
@@ -352,6 +366,7 @@ export function createInteractionFlow(deps: {
       scopes: interaction.scopes,
       requestedScopes: interaction.missing.scopes,
       ...(flow.state === 'patient' ? { patients: await patientsOf(interaction.accountId) } : {}),
+      ...(await launchPatient(interaction)),
       ...(flow.public.redirectTo ? { redirectTo: flow.public.redirectTo } : {}),
       ...(interaction.loginHint ? { loginHint: interaction.loginHint } : {}),
       ...(flow.state === 'second_factor' && flow.public.secondFactors ? { secondFactors: flow.public.secondFactors } : {}),

@@ -54,6 +54,7 @@ async function world(prompt: string) {
     client: { id: 'portal', name: 'Portal', firstParty: false },
     scopes: ['openid'],
     uiLocales: undefined,
+    launchRecordLinkId: undefined,
     missing: { scopes: ['openid'], claims: [] },
     loginHint: undefined,
     accountId: prompt === 'login' || prompt === 'create' ? undefined : patient._id,
