@@ -1,6 +1,6 @@
-import { createAdminOperations } from './admin/operations.ts';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { createAdminOperations } from './admin/operations.ts';
 import type { Container } from './container.ts';
 import { AppError } from './errors/app-error.ts';
 import { createApi } from './api/index.ts';

@@ -41,7 +41,7 @@ export interface BootOptions {
   now?: () => Date;
   /** Tests: after-the-answer work runs before the answer (platform/background.ts). */
   background?: 'detached' | 'awaited';
-  /** A library host's choices (src/library.ts): emailed links, event hooks, rendering. */
+  /** A library host's choices (src/library): emailed links, event hooks, rendering. */
   links?: ContainerDeps['links'];
   onEvent?: ContainerDeps['onEvent'];
   render?: ContainerDeps['render'];

@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
-import { AppError } from './errors/app-error.ts';
-import { createPatientIdp } from './library/index.ts';
+import { AppError, createPatientIdp } from './library/index.ts';
 
 /**
  * Process entry: the library (src/library) as a standalone server, configured by the

@@ -1,4 +1,4 @@
-import type { ServiceEvent } from '../ports/links.ts';
+import type { ServiceEvent } from '../ports/events.ts';
 
 /** What a host may react to (the library's `on` option). Handlers run as events happen; one that throws is logged. */
 export interface PatientIdpHooks {

@@ -181,6 +181,6 @@ export type { Config } from '../config/index.ts';
 export type { MailTransport, MailMessage } from '../ports/mail.ts';
 export { SmsError, type SmsSender } from '../ports/sms.ts';
 export type { Render } from '../ports/render.ts';
-export type { ServiceEvent } from '../ports/links.ts';
+export type { ServiceEvent } from '../ports/events.ts';
 export type { PatientIdpHooks } from './hooks.ts';
 export { AppError } from '../errors/app-error.ts';

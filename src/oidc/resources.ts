@@ -67,18 +67,11 @@ export function createResources(config: Pick<Config, 'apiResource' | 'fhirBaseUr
           jwt: { sign: { alg: 'ES256' } },
         };
       }
-      if (resource === config.apiResource && practiceOf(client)) {
+      // Our own API: a practice's client gets the practice API's scopes, an operator's the admin ones.
+      const apiScopes = practiceOf(client) ? API_SCOPES : isAdminClient(client) ? ADMIN_SCOPES : undefined;
+      if (resource === config.apiResource && apiScopes) {
         return {
-          scope: API_SCOPES,
-          audience: config.apiResource,
-          accessTokenTTL: TTL.ClientCredentials,
-          accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'ES256' } },
-        };
-      }
-      if (resource === config.apiResource && isAdminClient(client)) {
-        return {
-          scope: ADMIN_SCOPES,
+          scope: apiScopes,
           audience: config.apiResource,
           accessTokenTTL: TTL.ClientCredentials,
           accessTokenFormat: 'jwt',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Models } from '../models/index.ts';
-import type { ServiceEvent } from '../ports/links.ts';
+import type { ServiceEvent } from '../ports/events.ts';
 import type { Logger } from './logger.ts';
 
 export interface AuditContext {

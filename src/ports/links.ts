@@ -11,12 +11,3 @@ export interface Links {
   /** The link that confirms a changed email address (emailed from the account centre). */
   accountEmail(token: string): string;
 }
-
-/** One thing that happened, as the audit trail records it (ids, codes and masked values only). */
-export interface ServiceEvent {
-  at: Date;
-  action: string;
-  outcome: 'success' | 'failure';
-  subject: Record<string, string | undefined>;
-  details: Record<string, unknown>;
-}

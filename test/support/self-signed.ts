@@ -36,7 +36,9 @@ export function selfSignedCertificate(host = '127.0.0.1'): SelfSigned {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const name = sequence(set(sequence(COMMON_NAME, utf8(host))));
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive
+  // Positive and minimal (DER): a first byte of 1 to 127. (0x00 before a byte under 0x80 is
+  // "illegal padding", which failed about one start in 128.)
+  serial[0] = (serial[0]! % 0x7f) + 1;
   const now = Date.now();
   const ip = Buffer.from(host.split('.').map(Number));
   const tbs = sequence(

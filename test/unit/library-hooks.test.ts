@@ -1,6 +1,6 @@
 // Which audited events the library's named hooks stand for.
 import { dispatchHooks } from '../../src/library/hooks.ts';
-import type { ServiceEvent } from '../../src/ports/links.ts';
+import type { ServiceEvent } from '../../src/ports/events.ts';
 
 function event(action: string, fields: Partial<ServiceEvent> = {}): ServiceEvent {
   return { at: new Date(0), action, outcome: 'success', subject: {}, details: {}, ...fields };
