@@ -1,0 +1,116 @@
+// Every query of the hot paths is served by a declared index (issue 14): a patient's whole journey
+// (enrollment through the practice API, registration, sign-in with the code flow, the token and a
+// refresh, userinfo) runs with the driver's command monitoring on, and each find, update, delete
+// and count it sends must name, among its filter's fields, the leading field of an index of its
+// collection. (MongoDB's `explain()` would show the same on a real server; FerretDB has none.)
+import type { CommandStartedEvent } from 'mongodb';
+import * as oidc from 'openid-client';
+import {
+  apiFlowVerifiedByPin,
+  createAccountInput,
+  enroll,
+  patient,
+  startHarness,
+  step,
+  PASSWORD,
+  type Harness,
+} from '../support/registration.ts';
+import { createAgent } from '../support/browser-agent.ts';
+import { exchangeCode, registerCodeFlowClient, signInThroughApi, startAuthorization } from '../support/relying-party.ts';
+
+let h: Harness;
+const seen: { collection: string; fields: string[]; command: string }[] = [];
+
+/** The fields a filter names (inside $and / $or too), without operators. */
+function fieldsOf(filter: unknown): string[] {
+  if (!filter || typeof filter !== 'object') return [];
+  return Object.entries(filter as Record<string, unknown>).flatMap(([key, value]) =>
+    key === '$and' || key === '$or' ? (value as unknown[]).flatMap(fieldsOf) : key.startsWith('$') ? [] : [key],
+  );
+}
+
+function record(event: CommandStartedEvent): void {
+  const command = event.command as Record<string, unknown>;
+  const name = event.commandName;
+  const collection = String(command[name]);
+  const filters: unknown[] =
+    name === 'find' || name === 'count'
+      ? [command.filter ?? command.query]
+      : name === 'findAndModify'
+        ? [command.query]
+        : name === 'update' || name === 'delete'
+          ? ((command[name === 'update' ? 'updates' : 'deletes'] as { q: unknown }[]) ?? []).map((statement) => statement.q)
+          : name === 'aggregate'
+            ? [((command.pipeline as Record<string, unknown>[]) ?? []).find((stage) => '$match' in stage)?.$match]
+            : [];
+  for (const filter of filters) seen.push({ collection, fields: fieldsOf(filter), command: name });
+}
+
+beforeAll(async () => {
+  h = await startHarness({ practiceId: 'indexes' });
+  h.server.services.stores.models.Account.db.getClient().on('commandStarted', record);
+
+  const enrolled = await enroll(h, patient({ email: 'indexes@example.org' }));
+  let flow = await apiFlowVerifiedByPin(h, enrolled);
+  flow = await step(h, flow.id, { action: 'choose_account', choice: 'create' });
+  await step(h, flow.id, createAccountInput('index.user'));
+
+  const config = await registerCodeFlowClient(h.server, {
+    client_id: 'index-portal',
+    client_secret: 'index-portal-secret-0123456789abcdef012345',
+    redirect_uris: ['https://index.example/cb'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    first_party: true,
+  });
+  const agent = createAgent(h.server.issuer);
+  const ends = { issuer: h.server.issuer, redirectUri: 'https://index.example/cb' };
+  const started = await startAuthorization(agent, config, {
+    redirect_uri: ends.redirectUri,
+    scope: 'openid offline_access profile records',
+    prompt: 'consent',
+  });
+  const callback = await signInThroughApi(agent, started.location, { login: 'index.user', password: PASSWORD }, ends);
+  const tokens = await exchangeCode(config, started, callback);
+  await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+  await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** The queries no index of their collection can serve: none of their filter's fields leads an index. */
+async function unserved(queries: typeof seen): Promise<string[]> {
+  const db = h.server.services.stores.models.Account.db.db!;
+  const leading = new Map<string, Set<string>>();
+  for (const collection of new Set(queries.map((query) => query.collection))) {
+    const indexes = await db
+      .collection(collection)
+      .indexes()
+      .catch(() => []);
+    leading.set(collection, new Set(indexes.map((index) => Object.keys(index.key)[0]!)));
+  }
+  const found = queries.filter(
+    (query) => query.fields.length > 0 && !query.fields.some((field) => leading.get(query.collection)?.has(field)),
+  );
+  return [...new Set(found.map((query) => `${query.command} ${query.collection} {${query.fields.join(', ')}}`))];
+}
+
+test('every query of a patient’s journey names the leading field of one of its collection’s indexes', async () => {
+  // The journey touched the stores it should: accounts, enrollments, flows, oidc-provider's artifacts.
+  const collections = new Set(seen.map((query) => query.collection));
+  for (const collection of ['accounts', 'enrollments', 'flows', 'record_links']) expect(collections).toContain(collection);
+  expect([...collections].some((collection) => collection.startsWith('oidc_'))).toBe(true);
+  expect(await unserved(seen)).toEqual([]);
+});
+
+test('the check bites: a query on a field no index leads is reported', async () => {
+  expect(await unserved([{ collection: 'accounts', fields: ['name'], command: 'find' }])).toEqual(['find accounts {name}']);
+});
+
+test('no query of the journey reads a whole collection', () => {
+  const whole = seen.filter(
+    (query) => query.fields.length === 0 && ['find', 'count', 'update', 'delete'].includes(query.command),
+  );
+  expect([...new Set(whole.map((query) => `${query.command} ${query.collection}`))]).toEqual([]);
+});
