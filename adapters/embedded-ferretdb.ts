@@ -22,13 +22,19 @@ export interface EmbeddedFerretDBOptions {
   log?: (line: string) => void;
   /** How long to wait for the ready line; defaults to 30 s. */
   startTimeoutMs?: number;
+  /** Start it again whenever it stops without `stop()` (the server's embedded default does). */
+  supervise?: boolean;
+  /** Receives supervision news: an unexpected stop, a restart. */
+  notice?: (line: string) => void;
 }
 
 export interface EmbeddedFerretDB {
   /** MongoDB connection string, e.g. mongodb://127.0.0.1:40123/ */
   uri: string;
-  /** Process id of the FerretDB child. */
-  pid: number | undefined;
+  /** Process id of the FerretDB child (of its current run, when supervised). */
+  readonly pid: number | undefined;
+  /** How many times supervision has started it again. */
+  readonly restarts: number;
   /** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -75,7 +81,80 @@ export async function ferretBinaryPath(log?: (line: string) => void): Promise<st
 
 export async function startEmbeddedFerretDB(opts: EmbeddedFerretDBOptions): Promise<EmbeddedFerretDB> {
   const bin = opts.binaryPath ?? (await ferretBinaryPath(opts.log));
-  const args = ['-dir', opts.dataDir, '-listen', opts.listen ?? '127.0.0.1:0', '-log-level', opts.logLevel ?? 'warn'];
+  let current = await launch(bin, opts.listen ?? '127.0.0.1:0', opts);
+  // A restart listens where the first run did, so the driver's connection string stays right.
+  const listen = new URL(current.uri).host;
+  let stopping: Promise<void> | undefined;
+  let restarts = 0;
+
+  /**
+   * Supervision: a run that ends while nobody asked it to (a crash, the OOM killer, a stray
+   * `kill`) is started again on the same address, after 0.1 s, then doubling up to 5 s while
+   * starting fails. The driver reconnects by itself once it answers; meanwhile requests answer
+   * 503 `database.unavailable`.
+   */
+  function supervise(run: Run): void {
+    void run.exited.then(async (exit) => {
+      if (stopping || !opts.supervise) return;
+      opts.notice?.(`the embedded database stopped unexpectedly (${describeExit(exit)}): restarting it`);
+      for (let delay = RESTART_FIRST_DELAY_MS; !stopping; delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (stopping) return;
+        try {
+          const next = await launch(bin, listen, opts);
+          if (stopping) {
+            await stopChild(next.child, next.exited);
+            return;
+          }
+          current = next;
+          restarts += 1;
+          opts.notice?.(`the embedded database is running again (pid ${next.child.pid}, restart ${restarts})`);
+          supervise(next);
+          return;
+        } catch (error) {
+          opts.notice?.(`the embedded database did not start again (${(error as Error).message.split('\n')[0]}); retrying`);
+        }
+      }
+    });
+  }
+  supervise(current);
+
+  return {
+    uri: current.uri,
+    get pid() {
+      return current.child.pid;
+    },
+    get restarts() {
+      return restarts;
+    },
+    stop() {
+      stopping ??= stopChild(current.child, current.exited);
+      return stopping;
+    },
+  };
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One run of the FerretDB program. */
+interface Run {
+  child: ChildProcess;
+  uri: string;
+  exited: Promise<Exit>;
+}
+
+const RESTART_FIRST_DELAY_MS = 100;
+const RESTART_MAX_DELAY_MS = 5_000;
+
+function describeExit(exit: Exit): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+async function launch(bin: string, listen: string, opts: EmbeddedFerretDBOptions): Promise<Run> {
+  const args = ['-dir', opts.dataDir, '-listen', listen, '-log-level', opts.logLevel ?? 'warn'];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
   // Never leave an orphaned server behind if this process exits without calling stop().
@@ -84,9 +163,9 @@ export async function startEmbeddedFerretDB(opts: EmbeddedFerretDBOptions): Prom
   };
   process.on('exit', killOnExit);
 
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
   });
   void exited.then(() => process.off('exit', killOnExit));
 
@@ -97,23 +176,13 @@ export async function startEmbeddedFerretDB(opts: EmbeddedFerretDBOptions): Prom
     opts.log?.(line);
   });
 
-  let uri: string;
   try {
-    uri = await waitForReady(child, opts.startTimeoutMs ?? START_TIMEOUT_MS, () => stderrLines.join('\n'));
+    const uri = await waitForReady(child, opts.startTimeoutMs ?? START_TIMEOUT_MS, () => stderrLines.join('\n'));
+    return { child, uri, exited };
   } catch (err) {
     await stopChild(child, exited);
     throw err;
   }
-
-  let stopping: Promise<void> | undefined;
-  return {
-    uri,
-    pid: child.pid,
-    stop() {
-      stopping ??= stopChild(child, exited);
-      return stopping;
-    },
-  };
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number, stderrTail: () => string): Promise<string> {
@@ -152,7 +221,7 @@ function waitForReady(child: ChildProcess, timeoutMs: number, stderrTail: () => 
   });
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
     await exited;
     return;

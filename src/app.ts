@@ -10,6 +10,7 @@ import { PACKAGE_VERSION as version } from './config/package-files.ts';
 import { language } from './http/language.ts';
 import { metricsEndpoint, requestMetrics } from './http/request-metrics.ts';
 import { noStore } from './http/no-store.ts';
+import { publishedDocuments } from './http/published-documents.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { smartDiscovery } from './oidc/smart/discovery.ts';
 import { isPagePath, routes } from './paths.ts';
@@ -132,6 +133,8 @@ export function createApp(container: Container, options: AppOptions = {}): Koa {
   app.use(language());
   // Every answer, oidc-provider's included (its responses are written on the same response object).
   app.use(securityHeaders({ hsts: secure }));
+  // Discovery and JWKS never change while the process runs: answered from memory, first of all.
+  app.use(publishedDocuments([routes.openidConfiguration, routes.jwks]));
   app.use(errorHandler({ logger, renderPage: (ctx, error) => view.error(ctx, error) }));
   app.use(metricsEndpoint(container.platform.metrics, config.metricsToken));
   if (withPages) app.use(assets().routes());

@@ -81,7 +81,12 @@ export async function boot(options: BootOptions = {}): Promise<Booted> {
 
   const ownDatabase = options.database === undefined;
   const database: BootDatabase =
-    options.database ?? (await openDatabase(config, { startEmbedded: startEmbeddedFerretDB, log: (line) => logger.debug(line) }));
+    options.database ??
+    (await openDatabase(config, {
+      startEmbedded: startEmbeddedFerretDB,
+      log: (line) => logger.debug(line),
+      notice: (line) => logger.warn(line),
+    }));
   try {
     let mailTransport = options.mailTransport ?? chooseMailTransport(config);
     let smsSender = options.smsSender === null ? undefined : (options.smsSender ?? chooseSmsSender(config));

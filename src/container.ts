@@ -49,6 +49,7 @@ import { createInteractionFlow } from './flows/interaction/interaction.ts';
 import { createSmsCodeMethod } from './flows/methods/sms-code.ts';
 import { createRegistration } from './flows/registration/registration.ts';
 import { createClientRegistry } from './oidc/clients.ts';
+import { withClientCache } from './oidc/client-cache.ts';
 import { createInteractionBridge } from './oidc/interaction-bridge.ts';
 import { createProvider } from './oidc/configuration.ts';
 import { createRenderer } from './web/render.ts';
@@ -80,8 +81,9 @@ export interface ContainerDeps {
  * it for every process entry (server, CLI, benchmarks) and for the test harness.
  */
 export async function createContainer(deps: ContainerDeps) {
-  const { config, connection, oidcStore, logger } = deps;
+  const { config, connection, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const oidcStore = withClientCache(deps.oidcStore, { ttlMs: config.clientCacheSeconds * 1000, now });
 
   const models = createModels(connection);
   await ensureModelIndexes(models);

@@ -11,6 +11,9 @@ export const routes = {
   healthz: '/healthz',
   readyz: '/readyz',
   smartConfiguration: '/.well-known/smart-configuration',
+  /** oidc-provider's own discovery and key set (its default routes; answered from memory, src/http/published-documents.ts). */
+  openidConfiguration: '/.well-known/openid-configuration',
+  jwks: '/jwks',
   stylesheet: '/assets/site.css',
   passkeysScript: '/assets/passkeys.js',
   webauthnScript: '/assets/webauthn.js',

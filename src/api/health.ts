@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import { routes } from '../paths.ts';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../database/errors.ts';
 import type { ApiRoutes } from './route.ts';
 
 /** Liveness (the process answers) and readiness (the database answers), for load balancers and orchestrators. */
@@ -30,7 +31,7 @@ export function registerHealthRoutes(api: ApiRoutes, router: Router, deps: { pin
       try {
         await deps.ping();
       } catch (error) {
-        throw new AppError('server.unavailable', { message: 'The database is not reachable.', cause: error });
+        throw new AppError('database.unavailable', { data: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }, cause: error });
       }
       return { status: 200, body: { status: 'ready' } };
     },

@@ -58,6 +58,10 @@ export interface Config {
   readonly host: string;
   readonly issuer: string;
   readonly mongodbUri: string | undefined;
+  /** Deadline of each database call, in milliseconds (src/database/connect.ts). */
+  readonly databaseTimeoutMs: number;
+  /** How long a registered client is served from memory (src/oidc/client-cache.ts); 0: never. */
+  readonly clientCacheSeconds: number;
   readonly dataDir: string;
   readonly cookieKeys: readonly string[];
   /** Proxies in front that append to X-Forwarded-For (0: trust no forwarded header). */
@@ -148,6 +152,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     issuer,
     mongodbUri: e.MONGODB_URI,
+    databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
+    clientCacheSeconds: e.CLIENT_CACHE_SECONDS,
     dataDir: e.DATA_DIR,
     cookieKeys: Object.freeze(e.COOKIE_KEYS ?? [DEVELOPMENT_COOKIE_KEY]),
     trustProxy: e.TRUST_PROXY,

@@ -28,6 +28,16 @@ export const configVariables = {
       .optional(),
     description: 'MongoDB connection string. When unset, the embedded FerretDB (SQLite) store under `DATA_DIR` is started.',
   },
+  DATABASE_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(200).max(60000).default(1500),
+    description:
+      'Deadline of each database call (connecting, choosing a server, waiting for a reply). A database that is down or frozen makes requests answer 503 `database.unavailable` with `Retry-After` within about this time, instead of hanging.',
+  },
+  CLIENT_CACHE_SECONDS: {
+    schema: z.coerce.number().int().min(0).max(3600).default(30),
+    description:
+      'How long a registered client is served from memory instead of the database (0: never). A change made through this server applies at once; one made through another instance on the same database, within this time.',
+  },
   DATA_DIR: {
     schema: z.string().min(1).default('./.data'),
     description: 'Directory for the embedded database when `MONGODB_URI` is unset.',

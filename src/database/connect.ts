@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { isDatabaseUnavailable } from './errors.ts';
 
 export interface ConnectOptions {
   dbName?: string;
@@ -8,22 +9,57 @@ export interface ConnectOptions {
    * them and keeps every expected-state update atomic within the process (docs/ferretdb-compat.md).
    */
   singleConnection?: boolean;
+  /**
+   * Deadline of each database call in milliseconds (DATABASE_TIMEOUT_MS): connecting, choosing a
+   * server and waiting for a reply. Default 1500.
+   */
+  timeoutMs?: number;
+  /** How long start-up keeps trying to reach the server (a database that starts beside us). Default 30 s. */
+  startupMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 1500;
+const DEFAULT_STARTUP_MS = 30_000;
 
 /**
  * Opens the one mongoose connection a process uses. `autoIndex` is off: indexes are created
- * once at start-up by createServices. Fails fast when the server cannot be reached.
+ * once at start-up by createServices.
+ *
+ * Every call has a deadline: a database that is down fails server selection, a frozen one
+ * times the socket out, both within `timeoutMs`, and the error becomes 503
+ * `database.unavailable` (src/http/error-handler.ts). Without it a frozen database held each
+ * request for 40 s. Reads are not retried: a retry would wait a second deadline, and the client is
+ * told when to try again instead. Mongoose does not buffer calls while disconnected (it would
+ * hold them for 10 s): they reach the driver, which answers at once or within the deadline, and
+ * the driver reconnects by itself when the server is back.
  */
 export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<Connection> {
-  const connection = mongoose.createConnection(uri, {
-    autoIndex: false,
-    autoCreate: true,
-    serverSelectionTimeoutMS: 10_000,
-    // Each command's duration reaches the metrics (src/platform/metrics.ts).
-    monitorCommands: true,
-    ...(options.dbName ? { dbName: options.dbName } : {}),
-    ...(options.singleConnection ? { maxPoolSize: 1 } : {}),
-  });
-  await connection.asPromise();
-  return connection;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const giveUpAt = Date.now() + (options.startupMs ?? DEFAULT_STARTUP_MS);
+  for (;;) {
+    const connection = mongoose.createConnection(uri, {
+      autoIndex: false,
+      autoCreate: true,
+      bufferCommands: false,
+      // Once a failed connection attempt has marked the server down, each further call waits only
+      // this long for it to come back: a request making several calls fails fast, not N × the deadline.
+      serverSelectionTimeoutMS: Math.max(200, Math.round(timeoutMs / 3)),
+      connectTimeoutMS: timeoutMs,
+      socketTimeoutMS: timeoutMs,
+      waitQueueTimeoutMS: timeoutMs,
+      retryReads: false,
+      // Each command's duration reaches the metrics (src/platform/metrics.ts).
+      monitorCommands: true,
+      ...(options.dbName ? { dbName: options.dbName } : {}),
+      ...(options.singleConnection ? { maxPoolSize: 1 } : {}),
+    });
+    try {
+      await connection.asPromise();
+      return connection;
+    } catch (error) {
+      await connection.close().catch(() => {});
+      if (!isDatabaseUnavailable(error) || Date.now() >= giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }

@@ -13,7 +13,14 @@ export interface EmbeddedDatabase {
 }
 
 /** Starts the embedded server storing under `dataDir`; process entries pass startEmbeddedFerretDB. */
-export type StartEmbeddedDatabase = (options: { dataDir: string; log?: (line: string) => void }) => Promise<EmbeddedDatabase>;
+export type StartEmbeddedDatabase = (options: {
+  dataDir: string;
+  log?: (line: string) => void;
+  /** Start it again whenever it stops unexpectedly. */
+  supervise?: boolean;
+  /** Supervision news (an unexpected stop, a restart): worth an operator's attention. */
+  notice?: (line: string) => void;
+}) => Promise<EmbeddedDatabase>;
 
 export interface OpenDatabase {
   connection: Connection;
@@ -32,22 +39,24 @@ export interface OpenDatabase {
  */
 export async function openDatabase(
   config: Config,
-  options: { startEmbedded: StartEmbeddedDatabase; log?: (line: string) => void },
+  options: { startEmbedded: StartEmbeddedDatabase; log?: (line: string) => void; notice?: (line: string) => void },
 ): Promise<OpenDatabase> {
   let embedded: EmbeddedDatabase | undefined;
   if (!config.mongodbUri) {
     embedded = await options.startEmbedded({
       dataDir: path.resolve(config.dataDir, 'ferretdb'),
+      supervise: true,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.notice ? { notice: options.notice } : {}),
     });
   }
   let connection: Connection;
   let db: mongo.Db;
   try {
-    connection = await connectDatabase(
-      config.mongodbUri ?? embedded!.uri,
-      embedded ? { dbName: EMBEDDED_DB_NAME, singleConnection: true } : {},
-    );
+    connection = await connectDatabase(config.mongodbUri ?? embedded!.uri, {
+      timeoutMs: config.databaseTimeoutMs,
+      ...(embedded ? { dbName: EMBEDDED_DB_NAME, singleConnection: true } : {}),
+    });
     if (!connection.db) {
       await connection.close();
       throw new Error('database handle missing after connect');

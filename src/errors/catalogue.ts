@@ -74,6 +74,7 @@ export const errorCatalogue = {
   'patient.not_linked': { status: 400 },
   'server.busy': { status: 429 },
   'server.unavailable': { status: 503 },
+  'database.unavailable': { status: 503 },
   'server.internal': { status: 500 },
 } as const satisfies Record<string, { status: number }>;
 

@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import { setRetryAfter } from './retry-after.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/errors.ts';
 
 declare module 'koa' {
   interface DefaultState {
@@ -26,6 +27,10 @@ export function redactedPath(path: string): string {
 /** Turns anything thrown below into an AppError: our own, a guard failure, a body-parser refusal, or a 500. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Down, frozen or unreachable: the request may succeed once it is back (src/database/connect.ts).
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('database.unavailable', { data: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }, cause: error });
+  }
   if (error instanceof ZodError) {
     const fields = error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
     return new AppError('guard.invalid_input', { data: { fields }, cause: error });

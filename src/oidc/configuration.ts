@@ -18,6 +18,13 @@ import { launchTokenClaims } from './smart/token-claims.ts';
 import { publicJwks } from '../platform/access-tokens.ts';
 import { launchTokenResponse } from './smart/token-response.ts';
 import { sessionTtl, TTL } from './ttl.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/errors.ts';
+
+/** oidc-provider's answer when the database is unavailable (RFC 6749's code for a temporary condition). */
+const DATABASE_UNAVAILABLE = {
+  error: 'temporarily_unavailable',
+  error_description: 'the database is not reachable; try again shortly',
+};
 
 export interface ProviderDeps {
   config: Config;
@@ -193,7 +200,8 @@ export function createProvider(deps: ProviderDeps): Provider {
      * revocation, userinfo, PAR…) answer `{ error, error_description }` whatever the Accept
      * header, since Java clients' default Accept prefers HTML and would lose the error code.
      */
-    async renderError(ctx, out) {
+    async renderError(ctx, out, error) {
+      if (isDatabaseUnavailable(error)) out = DATABASE_UNAVAILABLE;
       if (FRONT_CHANNEL_ROUTES.has(ctx.oidc?.route ?? '')) {
         pages.error(ctx, out);
         return;
@@ -206,6 +214,13 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy > 0;
   provider.maxIpsCount = config.trustProxy;
+  provider.on('server_error', (ctx, error) => {
+    // A database that is down or frozen is temporary: 503 and when to try again, not a 500.
+    if (!isDatabaseUnavailable(error)) return;
+    ctx.status = 503;
+    ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    if (ctx.type === 'application/json') ctx.body = DATABASE_UNAVAILABLE;
+  });
   provider.use(launchTokenResponse(deps.launchContexts));
   provider.use(jwtAccessTokens.middleware());
   // HTTP/1.0 caches read Pragma: every no-store answer (tokens, userinfo, introspection) says it too.

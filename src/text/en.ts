@@ -89,6 +89,7 @@ export const en = {
     'This password reset link was already used or has expired. Ask for a new one: links work once, within 30 minutes.',
   'error.server.busy': 'The service is busy. Try again in a moment.',
   'error.server.unavailable': 'The service is temporarily unavailable. Try again shortly.',
+  'error.database.unavailable': 'We cannot reach our records right now. Try again in a moment.',
   'error.server.internal': 'Something went wrong on our side. Try again shortly.',
   'error.retry_after': 'Try again in {seconds} seconds.',
 

@@ -95,6 +95,7 @@ export const es: Record<TextId, string> = {
     'Este enlace para restablecer la contraseña ya se usó o venció. Pida uno nuevo: cada enlace funciona una sola vez, durante 30 minutos.',
   'error.server.busy': 'El servicio está ocupado. Vuelva a intentarlo en un momento.',
   'error.server.unavailable': 'El servicio no está disponible por ahora. Vuelva a intentarlo en un momento.',
+  'error.database.unavailable': 'No podemos acceder a nuestros registros en este momento. Vuelva a intentarlo en un momento.',
   'error.server.internal': 'Algo salió mal de nuestra parte. Vuelva a intentarlo en un momento.',
   'error.retry_after': 'Vuelva a intentarlo en {seconds} segundos.',
 

@@ -31,7 +31,10 @@ export function createProviderPages(render: Render): ProviderPages {
         t,
         languages,
         title: t('page.error.title'),
-        message: out.error_description ?? t('page.error.default_message'),
+        message:
+          out.error === 'temporarily_unavailable'
+            ? t('error.database.unavailable')
+            : (out.error_description ?? t('page.error.default_message')),
         code: out.error,
       });
     },
