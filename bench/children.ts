@@ -9,6 +9,10 @@ export interface ServerChild<F extends Fixtures = Fixtures> {
   startRss(intervalMs: number): Promise<void>;
   /** Stops sampling; answers the samples and the RSS and heap used after a full collection. */
   stopRss(): Promise<{ samples: MemorySample[]; afterGc: { rss: number; heapUsed: number } | undefined }>;
+  /** Counts the database commands the server sends from now on. */
+  startCounting(): Promise<void>;
+  /** Stops counting; answers the commands sent meanwhile, by name. */
+  stopCounting(): Promise<Record<string, number>>;
   /** Asks the process to clean up and exit; SIGKILLs it after a grace period. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -107,6 +111,13 @@ export async function startServerChild<K extends Fixtures['kind']>(
       return answer.type === 'reply'
         ? { samples: answer.memory ?? [], afterGc: answer.afterGc }
         : { samples: [], afterGc: undefined };
+    },
+    async startCounting() {
+      await call({ type: 'count-start' });
+    },
+    async stopCounting() {
+      const answer = await call({ type: 'count-stop' });
+      return answer.type === 'reply' ? (answer.commands ?? {}) : {};
     },
     stop() {
       stopping ??= (async () => {

@@ -1,10 +1,10 @@
 // The load loop: a fixed number of requests at a fixed concurrency, after a warm-up. Bounded
 // twice: it stops after `requests` requests or `maxSeconds`, whichever comes first.
 import { performance } from 'node:perf_hooks';
-import { createHttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
+import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from './http-client.ts';
 import { percentile } from './stats.ts';
 
-export interface Scenario {
+interface ScenarioBase {
   name: string;
   /** Which server answers: ours or the bare oidc-provider. */
   target: 'app' | 'bare';
@@ -13,11 +13,22 @@ export interface Scenario {
   warmup: number;
   /** Safety bound: no new request starts after this many seconds of measuring. */
   maxSeconds: number;
+}
+
+/** One request per iteration. */
+interface SingleRequest extends ScenarioBase {
   /** Request number `index` of its phase (warm-up and measurement count from 0 each). */
   request(index: number, phase: 'warmup' | 'measure'): HttpRequest;
   /** An error message when the response is not the expected one. */
   check(res: HttpResponse): string | undefined;
 }
+
+/** Several requests per iteration (a whole sign-in flow): an error message when one went wrong. */
+interface Journey extends ScenarioBase {
+  perform(client: HttpClient, index: number, phase: 'warmup' | 'measure'): Promise<string | undefined>;
+}
+
+export type Scenario = SingleRequest | Journey;
 
 export interface ScenarioResult {
   name: string;
@@ -66,11 +77,12 @@ async function loop(
         return;
       }
       const index = next++;
-      const req = scenario.request(index, phase);
+      const req = 'request' in scenario ? scenario.request(index, phase) : undefined;
       const t0 = performance.now();
       let problem: string | undefined;
       try {
-        problem = scenario.check(await client.request(req));
+        problem =
+          'perform' in scenario ? await scenario.perform(client, index, phase) : scenario.check(await client.request(req!));
       } catch (error) {
         problem = (error as Error).message;
       }

@@ -32,12 +32,23 @@ export interface BareFixtures {
 export type Fixtures = AppFixtures | BareFixtures;
 
 export type ParentMessage =
-  { type: 'rss-start'; id: number; intervalMs: number } | { type: 'rss-stop'; id: number } | { type: 'stop'; id: number };
+  | { type: 'rss-start'; id: number; intervalMs: number }
+  | { type: 'rss-stop'; id: number }
+  | { type: 'count-start'; id: number }
+  | { type: 'count-stop'; id: number }
+  | { type: 'stop'; id: number };
 
 export type ChildMessage =
   | { type: 'ready'; fixtures: Fixtures }
   | { type: 'failed'; error: string }
-  | { type: 'reply'; id: number; memory?: MemorySample[]; afterGc?: { rss: number; heapUsed: number } };
+  | {
+      type: 'reply';
+      id: number;
+      memory?: MemorySample[];
+      afterGc?: { rss: number; heapUsed: number };
+      /** Database commands the server sent since count-start, by command name (MongoDB wire protocol). */
+      commands?: Record<string, number>;
+    };
 
 /** One process.memoryUsage() reading, bytes. */
 export interface MemorySample {

@@ -13,7 +13,9 @@ import { startServerChild, type ServerChild } from './children.ts';
 import { runScenario, type Scenario, type ScenarioResult } from './load.ts';
 import { memoryTable, overhead, overheadLines, resultsTable, type MemoryRow, type Overhead } from './report.ts';
 import * as scenarios from './scenarios.ts';
-import { summarizeMemory } from './stats.ts';
+import { percentile, summarizeMemory } from './stats.ts';
+import { argon2VerifiesPerSecond } from './argon2-limit.ts';
+import { countRoundTrips, roundTripTable, type RoundTripRow } from './round-trips.ts';
 
 const RSS_INTERVAL_MS = 50;
 /** Whole-run safety net; the loops themselves are bounded by count and time. */
@@ -84,6 +86,11 @@ async function main(): Promise<number> {
   const loadBefore = os.loadavg()[0] ?? 0;
 
   const meta = { database: '', bareVersion: '', passwordHashConcurrency: 0 };
+  const measured: { roundTrips: RoundTripRow[]; argon2Limit: { perSecond: number; threads: number }; exchangeMs: number[] } = {
+    roundTrips: [],
+    argon2Limit: { perSecond: Number.NaN, threads: 0 },
+    exchangeMs: [],
+  };
   try {
     log(process.env.MONGODB_URI ? 'starting patient-idp on MONGODB_URI' : 'starting the embedded FerretDB and patient-idp');
     const app = await startServerChild('app', { readyTimeoutMs: READY_TIMEOUT_MS, verbose });
@@ -102,7 +109,8 @@ async function main(): Promise<number> {
     // them is less likely to skew the comparison. Both servers are idle when not measured.
     await measure(fx.issuer, scenarios.discovery('app', size('discovery')), 0, results, memory, app);
     await measure(bx.issuer, scenarios.discovery('bare', size('discovery')), 5, results, memory);
-    await measure(fx.issuer, scenarios.jwks(size('jwks')), 1, results, memory, app);
+    await measure(fx.issuer, scenarios.jwks('app', size('jwks')), 1, results, memory, app);
+    await measure(bx.issuer, scenarios.jwks('bare', size('jwks')), 7, results, memory);
     await measure(fx.issuer, scenarios.clientCredentials(fx, size('clientCredentials')), 2, results, memory, app);
     await measure(bx.issuer, scenarios.bareClientCredentials(bx, size('clientCredentials')), 6, results, memory);
     await bare.stop();
@@ -111,6 +119,15 @@ async function main(): Promise<number> {
     log('starting the interactions for the password login (GET /auth, not measured)');
     await measure(fx.issuer, await scenarios.passwordLogin(fx, size('passwordLogin')), 4, results, memory, app);
     await measure(fx.issuer, scenarios.enrollments(await scenarios.writeToken(fx), size('enrollments')), 3, results, memory, app);
+    log('counting database round trips per operation');
+    measured.roundTrips = await countRoundTrips(fx, app);
+    // The ceiling of any sign-in flow on this machine, measured with both servers idle.
+    log('measuring argon2 verifications per second with every core busy');
+    measured.argon2Limit = await argon2VerifiesPerSecond();
+    log(`  ${measured.argon2Limit.perSecond} verifications/s on ${measured.argon2Limit.threads} threads`);
+    const flow = scenarios.codeFlow(fx, size('codeFlow'));
+    await measure(fx.issuer, flow, 8, results, memory, app);
+    measured.exchangeMs = flow.exchangeMs;
     await app.stop();
   } finally {
     await Promise.all(children.map((child) => child.stop()));
@@ -120,8 +137,18 @@ async function main(): Promise<number> {
     results.find((r) => r.target === target && r.name.startsWith(prefix));
   const overheads = [
     overhead('Discovery', byName('app', 'GET /.well-known'), byName('bare', 'GET /.well-known')),
+    overhead('JWKS', byName('app', 'GET /jwks'), byName('bare', 'GET /jwks')),
     overhead('Client credentials token', byName('app', 'POST /token'), byName('bare', 'POST /token')),
   ].filter((row): row is Overhead => row !== undefined);
+  const flows = byName('app', 'authorization code flow');
+  const { roundTrips, argon2Limit } = measured;
+  const sortedExchange = [...measured.exchangeMs].sort((a, b) => a - b);
+  const flowLines = flows
+    ? [
+        `- Whole code flow with sign-in, ${flows.concurrency} at a time: ${flows.requestsPerSecond} flows/s = ${Math.round((flows.requestsPerSecond / argon2Limit.perSecond) * 100)} % of the argon2 limit (${argon2Limit.perSecond} verifications/s on ${argon2Limit.threads} threads, measured in this run); whole-flow p50 ${flows.latencyMs.p50} ms, p99 ${flows.latencyMs.p99} ms`,
+        `- Its code-for-token exchanges: p50 ${round2(percentile(sortedExchange, 50))} ms, p99 ${round2(percentile(sortedExchange, 99))} ms (${sortedExchange.length} exchanges)`,
+      ]
+    : [];
 
   const cpus = os.cpus();
   const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`;
@@ -140,6 +167,9 @@ async function main(): Promise<number> {
     results,
     memory,
     overhead: overheads,
+    roundTrips,
+    argon2Limit,
+    codeForTokenMs: { p50: round2(percentile(sortedExchange, 50)), p99: round2(percentile(sortedExchange, 99)) },
   };
 
   const out = [
@@ -154,6 +184,11 @@ async function main(): Promise<number> {
     'Overhead against bare oidc-provider (same endpoint, same client and concurrency):',
     '',
     overheadLines(overheads),
+    ...flowLines,
+    '',
+    'Database round trips per operation (driver command monitoring; one at a time, after one warm-up run):',
+    '',
+    roundTripTable(roundTrips),
     '',
     memoryTable(memory, RSS_INTERVAL_MS),
     '',

@@ -1,5 +1,7 @@
 // The scenarios: what each request is and what counts as a correct answer.
 import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { exchangeCode, signInForCode, startFlow } from './code-flow.ts';
 import { basicAuth, cookieHeader, createHttpClient, type HttpResponse } from './http-client.ts';
 import { inParallel, type Scenario } from './load.ts';
 import type { AppFixtures, BareFixtures } from './protocol.ts';
@@ -11,7 +13,11 @@ export const SIZES = {
   clientCredentials: { requests: 4000, warmup: 400 },
   enrollments: { requests: 400, warmup: 16 },
   passwordLogin: { requests: 600, warmup: 16 },
+  codeFlow: { requests: 400, warmup: 32 },
 } as const;
+
+/** Flows at once in the code-flow scenario (the issue's "16 at a time"). */
+export const FLOW_CONCURRENCY = 16;
 
 export const CONCURRENCY = 8;
 export const MAX_SECONDS = 25;
@@ -48,9 +54,9 @@ export function discovery(target: 'app' | 'bare', size: Size): Scenario {
   };
 }
 
-export function jwks(size: Size): Scenario {
+export function jwks(target: 'app' | 'bare', size: Size): Scenario {
   return {
-    ...base('GET /jwks', 'app', size),
+    ...base('GET /jwks', target, size),
     request: () => ({ method: 'GET', path: '/jwks' }),
     check: expectStatus(200, '"keys"'),
   };
@@ -181,5 +187,27 @@ export async function passwordLogin(app: AppFixtures, size: Size): Promise<Scena
       };
     },
     check: expectStatus(200, '"redirectTo"'),
+  };
+}
+
+/**
+ * The whole authorization code flow with sign-in, 16 at a time: GET /auth, the password sign-in
+ * (argon2), back to /auth, the code, and the code for tokens. Latency is the whole flow's; the
+ * code-for-token exchanges' own latencies are kept in `exchangeMs` (measured phase only).
+ */
+export function codeFlow(app: AppFixtures, size: Size): Scenario & { exchangeMs: number[] } {
+  const exchangeMs: number[] = [];
+  return {
+    ...base('authorization code flow with sign-in (whole flow)', 'app', size),
+    concurrency: FLOW_CONCURRENCY,
+    exchangeMs,
+    async perform(client, index, phase) {
+      const flow = await startFlow(client, app);
+      const code = await signInForCode(client, app, flow, app.accounts[index % app.accounts.length]!);
+      const t0 = performance.now();
+      const problem = await exchangeCode(client, app, code, flow.verifier);
+      if (phase === 'measure') exchangeMs.push(performance.now() - t0);
+      return problem;
+    },
   };
 }

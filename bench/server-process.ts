@@ -28,10 +28,11 @@ import { startEmbeddedFerretDB, type EmbeddedFerretDB } from '../adapters/embedd
 import type { AppFixtures, BareFixtures, ChildMessage, Fixtures, MemorySample, ParentMessage } from './protocol.ts';
 
 const COOKIE_KEY = 'bench-cookie-key-0123456789abcdef0123456789';
-const PASSWORD_HASH_CONCURRENCY = '2';
 
 interface Running {
   fixtures: Fixtures;
+  /** Calls `listener` with the name of every database command the server sends (none for bare). */
+  onCommand(listener: (name: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -88,7 +89,6 @@ async function startApp(): Promise<Running> {
       PORT: String(port),
       LOG_LEVEL: 'silent',
       COOKIE_KEYS: COOKIE_KEY,
-      PASSWORD_HASH_CONCURRENCY,
     });
     const { container: services } = await boot({
       config,
@@ -129,7 +129,7 @@ async function startApp(): Promise<Running> {
       // A practice's own portal: no consent screen, as in the soak's sign-ins.
       first_party: true,
     });
-    const accounts = Array.from({ length: 16 }, (_, index) => ({
+    const accounts = Array.from({ length: 32 }, (_, index) => ({
       login: `bench.patient.${index + 1}`,
       password: 'Correct-Horse-9',
     }));
@@ -146,7 +146,10 @@ async function startApp(): Promise<Running> {
       accounts,
       passwordHashConcurrency: config.passwordHashConcurrency,
     };
-    return { fixtures, close: cleanup };
+    // The driver's command monitoring (on, as in production: src/database/connect.ts).
+    const onCommand = (listener: (name: string) => void) =>
+      connection.getClient().on('commandStarted', (event) => listener(event.commandName));
+    return { fixtures, onCommand, close: cleanup };
   } catch (error) {
     await cleanup();
     throw error;
@@ -175,7 +178,7 @@ async function startBare(): Promise<Running> {
   const require = createRequire(import.meta.url);
   const { version } = JSON.parse(readFileSync(require.resolve('oidc-provider/package.json'), 'utf8')) as { version: string };
   const fixtures: BareFixtures = { kind: 'bare', issuer, client, version };
-  return { fixtures, close: () => closeServer(server) };
+  return { fixtures, onCommand: () => {}, close: () => closeServer(server) };
 }
 
 async function main(): Promise<void> {
@@ -183,6 +186,10 @@ async function main(): Promise<void> {
   if (kind !== 'app' && kind !== 'bare') throw new Error('usage: server-process.ts app|bare');
   const running = kind === 'app' ? await startApp() : await startBare();
 
+  let counting: Record<string, number> | undefined;
+  running.onCommand((name) => {
+    if (counting) counting[name] = (counting[name] ?? 0) + 1;
+  });
   let sampler: NodeJS.Timeout | undefined;
   let samples: MemorySample[] = [];
   const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -220,6 +227,14 @@ async function main(): Promise<void> {
           afterGc: { rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed },
         });
         samples = [];
+        break;
+      case 'count-start':
+        counting = {};
+        send({ type: 'reply', id: message.id });
+        break;
+      case 'count-stop':
+        send({ type: 'reply', id: message.id, commands: counting ?? {} });
+        counting = undefined;
         break;
       case 'stop':
         // The runner waits for this process to exit.

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { environmentSchema } from './schema.ts';
 import { AppError } from '../errors/app-error.ts';
 
@@ -159,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
-    passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
+    passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.min(64, os.availableParallelism()),
     sessionIdleSeconds: e.SESSION_IDLE_MINUTES * 60,
     passwordHashQueue: e.PASSWORD_HASH_QUEUE,
     signIn: Object.freeze({

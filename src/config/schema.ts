@@ -164,8 +164,9 @@ export const configVariables = {
       'Password checks that may wait for a hashing slot; beyond it an attempt answers 429 `server.busy` with `Retry-After` instead of queueing, so a flood of guesses cannot slow honest sign-ins without limit.',
   },
   PASSWORD_HASH_CONCURRENCY: {
-    schema: z.coerce.number().int().min(1).max(64).default(2),
-    description: 'How many argon2 hashes may run at once; the rest wait (bounds memory: 19 MiB each).',
+    schema: z.coerce.number().int().min(1).max(64).optional(),
+    description:
+      'How many argon2 hashes may run at once; the rest wait (bounds memory: 19 MiB each). Default: the number of cores this process may use, since each hash keeps one core busy.',
   },
 } as const;
 

@@ -13,7 +13,7 @@ import {
 } from '../../adapters/mongo-oidc-adapter.ts';
 import { connectDatabase } from '../../src/database/connect.ts';
 import { createExpiryManager, type ExpiryManager } from '../../src/database/expiry.ts';
-import { connectTestDatabase, type TestDatabase } from '../support/database.ts';
+import { connectTestDatabase, TEST_DATABASE_TIMEOUT_MS, type TestDatabase } from '../support/database.ts';
 import { oidcAdapterContract, START, type ContractSubject } from './oidc-adapter-contract.ts';
 
 type Db = mongoose.mongo.Db;
@@ -41,7 +41,7 @@ beforeAll(async () => {
   db = tdb.connection.db!;
   // The same database over a pool of ten connections: consumption must still have one winner
   // (FerretDB's conditional updates are not atomic across connections; a unique insert is).
-  pooled = await connectDatabase(tdb.uri, { dbName: tdb.dbName });
+  pooled = await connectDatabase(tdb.uri, { dbName: tdb.dbName, timeoutMs: TEST_DATABASE_TIMEOUT_MS });
   const store = createMongoOidcStore(db, now);
   subject = {
     Adapter: store.Adapter,

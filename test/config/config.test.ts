@@ -1,5 +1,6 @@
 // Configuration (src/config): defaults, derived values, and refusal of invalid or insecure
 // settings with one AppError `config.invalid` that lists every problem.
+import os from 'node:os';
 import { estimatedSecretBits, loadConfig, type Config } from '../../src/config/index.ts';
 import { configVariables } from '../../src/config/schema.ts';
 import { AppError } from '../../src/errors/app-error.ts';
@@ -56,7 +57,10 @@ describe('defaults', () => {
       dataDir: './.data',
       trustProxy: 0,
       logLevel: 'info',
-      passwordHashConcurrency: 2,
+      // One hash per core this process may use.
+      passwordHashConcurrency: os.availableParallelism(),
+      databaseTimeoutMs: 1500,
+      clientCacheSeconds: 30,
     });
     for (const [name, variable] of Object.entries(configVariables)) {
       expect(typeof variable.description).toBe('string');

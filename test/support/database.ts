@@ -13,6 +13,9 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+/** The deadline of the tests' database calls (see connectTestDatabase). */
+export const TEST_DATABASE_TIMEOUT_MS = 30_000;
+
 /** Opens a NEW mongoose connection to a fresh, uniquely named database (t_<hex>). */
 export async function connectTestDatabase(): Promise<TestDatabase> {
   const uri = process.env.TEST_MONGODB_URI;
@@ -20,9 +23,11 @@ export async function connectTestDatabase(): Promise<TestDatabase> {
     throw new Error('TEST_MONGODB_URI is not set; run tests through jest (globalSetup provides it)');
   }
   const dbName = `t_${randomBytes(8).toString('hex')}`;
-  // The same connection settings as the server: one connection on FerretDB (see connectDatabase).
+  // The same connection settings as the server: one connection on FerretDB (see connectDatabase),
+  // but a long deadline: every test file shares one FerretDB, and on a busy machine a query can
+  // wait longer than a server's 1.5 s without anything being wrong.
   const embedded = process.env.TEST_DATABASE_SERVER === 'ferretdb';
-  const connection = await connectDatabase(uri, { dbName, singleConnection: embedded });
+  const connection = await connectDatabase(uri, { dbName, singleConnection: embedded, timeoutMs: TEST_DATABASE_TIMEOUT_MS });
 
   let closed: Promise<void> | undefined;
   return {

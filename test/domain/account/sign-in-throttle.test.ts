@@ -12,7 +12,7 @@ import { createModels, ensureModelIndexes, type Models } from '../../../src/mode
 import { createPasswordHasher } from '../../../src/platform/password-hasher.ts';
 import { createRateLimits } from '../../../src/platform/rate-limits.ts';
 import { Clock, MINUTE, SECOND } from '../../support/clock.ts';
-import { connectTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { connectTestDatabase, TEST_DATABASE_TIMEOUT_MS, type TestDatabase } from '../../support/database.ts';
 
 const PASSWORD = 'Correct-Horse-9';
 const WRONG = 'Wrong-Password-1';
@@ -182,7 +182,11 @@ describe('races and instances', () => {
   });
 
   test('two instances on their own connections to one database enforce one limit', async () => {
-    const second = await connectDatabase(tdb.uri, { dbName: tdb.dbName, singleConnection: tdb.embedded });
+    const second = await connectDatabase(tdb.uri, {
+      dbName: tdb.dbName,
+      singleConnection: tdb.embedded,
+      timeoutMs: TEST_DATABASE_TIMEOUT_MS,
+    });
     try {
       const other = servicesOn(createModels(second), { failuresPerIpPerMinute: 100_000 });
       const { username } = await freshAccount();
