@@ -13,12 +13,16 @@ export interface ServerChild<F extends Fixtures = Fixtures> {
   startCounting(): Promise<void>;
   /** Stops counting; answers the commands sent meanwhile, by name. */
   stopCounting(): Promise<Record<string, number>>;
+  /** Fills the server's database up to this many accounts; answers the documents per collection. */
+  seed(accounts: number): Promise<Record<string, number>>;
   /** Asks the process to clean up and exit; SIGKILLs it after a grace period. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 const STDERR_TAIL_LINES = 40;
 const CALL_TIMEOUT_MS = 10_000;
+/** Filling the embedded database with 50,000 patients takes minutes. */
+const SEED_TIMEOUT_MS = 10 * 60_000;
 const STOP_GRACE_MS = 15_000;
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -78,13 +82,13 @@ export async function startServerChild<K extends Fixtures['kind']>(
   });
   if (fixtures.kind !== kind) throw new Error(`expected a ${kind} server, got ${fixtures.kind}`);
 
-  function call(message: WithoutId<ParentMessage>): Promise<ChildMessage> {
+  function call(message: WithoutId<ParentMessage>, timeoutMs = CALL_TIMEOUT_MS): Promise<ChildMessage> {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new Error(`${kind} server did not answer ${message.type} within ${CALL_TIMEOUT_MS} ms`));
-      }, CALL_TIMEOUT_MS);
+        reject(new Error(`${kind} server did not answer ${message.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
       pending.set(id, {
         resolve: (answer) => {
           clearTimeout(timer);
@@ -118,6 +122,12 @@ export async function startServerChild<K extends Fixtures['kind']>(
     async stopCounting() {
       const answer = await call({ type: 'count-stop' });
       return answer.type === 'reply' ? (answer.commands ?? {}) : {};
+    },
+    async seed(accounts) {
+      const answer = await call({ type: 'seed', accounts }, SEED_TIMEOUT_MS);
+      if (answer.type !== 'reply' || answer.error)
+        throw new Error(`seeding failed: ${answer.type === 'reply' ? answer.error : answer.type}`);
+      return answer.sizes ?? {};
     },
     stop() {
       stopping ??= (async () => {

@@ -2,6 +2,7 @@
 // client: GET /auth, the headless password sign-in, back to /auth (consent when asked), the code
 // at the redirect URI, and the code exchanged at the token endpoint with PKCE.
 import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { basicAuth, type HttpClient, type HttpResponse } from './http-client.ts';
 import type { AppFixtures } from './protocol.ts';
 
@@ -63,6 +64,7 @@ export async function signInForCode(
   app: AppFixtures,
   flow: StartedFlow,
   account: { login: string; password: string },
+  timings?: { signInMs?: number },
 ): Promise<string> {
   let location = flow.location;
   let body: Record<string, string> = { action: 'login', login: account.login, password: account.password };
@@ -74,12 +76,14 @@ export async function signInForCode(
     }
     if (location.startsWith('/interaction/')) {
       const uid = location.split('/')[2]!.split('?')[0]!;
+      const t0 = performance.now();
       const res = await client.request({
         method: 'POST',
         path: `/interaction/${uid}/api`,
         headers: { cookie: flow.jar.header(), 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
+      if (body.action === 'login' && timings) timings.signInMs = performance.now() - t0;
       flow.jar.take(res);
       if (res.status !== 200)
         throw new Error(`POST /interaction/:uid/api ${body.action}: HTTP ${res.status} ${res.body.slice(0, 200)}`);

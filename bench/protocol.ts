@@ -36,6 +36,8 @@ export type ParentMessage =
   | { type: 'rss-stop'; id: number }
   | { type: 'count-start'; id: number }
   | { type: 'count-stop'; id: number }
+  /** Fills the database up to `accounts` registered patients (each with a record, a link and a few audit events). */
+  | { type: 'seed'; id: number; accounts: number }
   | { type: 'stop'; id: number };
 
 export type ChildMessage =
@@ -48,6 +50,10 @@ export type ChildMessage =
       afterGc?: { rss: number; heapUsed: number };
       /** Database commands the server sent since count-start, by command name (MongoDB wire protocol). */
       commands?: Record<string, number>;
+      /** After a seed: documents per collection. */
+      sizes?: Record<string, number>;
+      /** What went wrong, when the request failed. */
+      error?: string;
     };
 
 /** One process.memoryUsage() reading, bytes. */

@@ -16,6 +16,7 @@ import * as scenarios from './scenarios.ts';
 import { percentile, summarizeMemory } from './stats.ts';
 import { argon2VerifiesPerSecond } from './argon2-limit.ts';
 import { countRoundTrips, roundTripTable, type RoundTripRow } from './round-trips.ts';
+import { growthTable, measureGrowth, type GrowthRow } from './store-growth.ts';
 
 const RSS_INTERVAL_MS = 50;
 /** Whole-run safety net; the loops themselves are bounded by count and time. */
@@ -25,6 +26,12 @@ const READY_TIMEOUT_MS = 8 * 60_000;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const scale = Number(process.env.BENCH_SCALE ?? '1');
+/** Registered patients the store is filled to, step by step ("0" skips it). */
+const growthSizes = (process.env.BENCH_ACCOUNTS ?? '1000,3000,10000,50000')
+  .split(',')
+  .map(Number)
+  .filter((size) => size > 0);
+const GROWTH_FLOWS = 30;
 const verbose = process.env.BENCH_VERBOSE === '1';
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -86,7 +93,13 @@ async function main(): Promise<number> {
   const loadBefore = os.loadavg()[0] ?? 0;
 
   const meta = { database: '', bareVersion: '', passwordHashConcurrency: 0 };
-  const measured: { roundTrips: RoundTripRow[]; argon2Limit: { perSecond: number; threads: number }; exchangeMs: number[] } = {
+  const measured: {
+    roundTrips: RoundTripRow[];
+    argon2Limit: { perSecond: number; threads: number };
+    exchangeMs: number[];
+    growth: GrowthRow[];
+  } = {
+    growth: [],
     roundTrips: [],
     argon2Limit: { perSecond: Number.NaN, threads: 0 },
     exchangeMs: [],
@@ -128,6 +141,8 @@ async function main(): Promise<number> {
     const flow = scenarios.codeFlow(fx, size('codeFlow'));
     await measure(fx.issuer, flow, 8, results, memory, app);
     measured.exchangeMs = flow.exchangeMs;
+    // Last: it fills the database for good.
+    measured.growth = await measureGrowth(fx, app, growthSizes, GROWTH_FLOWS, log);
     await app.stop();
   } finally {
     await Promise.all(children.map((child) => child.stop()));
@@ -169,6 +184,7 @@ async function main(): Promise<number> {
     overhead: overheads,
     roundTrips,
     argon2Limit,
+    growth: measured.growth,
     codeForTokenMs: { p50: round2(percentile(sortedExchange, 50)), p99: round2(percentile(sortedExchange, 99)) },
   };
 
@@ -190,6 +206,14 @@ async function main(): Promise<number> {
     '',
     roundTripTable(roundTrips),
     '',
+    ...(measured.growth.length
+      ? [
+          `As the store fills (${GROWTH_FLOWS} code flows one at a time at each size; the sign-in is the password step, the token the code exchange):`,
+          '',
+          growthTable(measured.growth),
+          '',
+        ]
+      : []),
     memoryTable(memory, RSS_INTERVAL_MS),
     '',
     `Total ${report.durationSeconds} s.`,

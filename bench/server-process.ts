@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import Provider from 'oidc-provider';
+import type { mongo } from 'mongoose';
 import { loadConfig } from '../src/config/index.ts';
 import { boot } from '../src/boot.ts';
 import { createApp } from '../src/app.ts';
@@ -31,6 +32,8 @@ const COOKIE_KEY = 'bench-cookie-key-0123456789abcdef0123456789';
 
 interface Running {
   fixtures: Fixtures;
+  /** Fills the database up to this many accounts; answers the documents per collection. */
+  seed(accounts: number): Promise<Record<string, number>>;
   /** Calls `listener` with the name of every database command the server sends (none for bare). */
   onCommand(listener: (name: string) => void): void;
   close(): Promise<void>;
@@ -69,9 +72,10 @@ async function startApp(): Promise<Running> {
       const started = ferret;
       cleanups.push(() => started.stop());
     }
+    const dbName = `bench_${randomBytes(6).toString('hex')}`;
     // Like connectTestDatabase: a fresh database, one connection on FerretDB (docs/ferretdb-compat.md).
     const connection = await connectDatabase(external ?? ferret!.uri, {
-      dbName: `bench_${randomBytes(6).toString('hex')}`,
+      dbName,
       singleConnection: !external,
     });
     cleanups.push(async () => {
@@ -149,11 +153,108 @@ async function startApp(): Promise<Running> {
     // The driver's command monitoring (on, as in production: src/database/connect.ts).
     const onCommand = (listener: (name: string) => void) =>
       connection.getClient().on('commandStarted', (event) => listener(event.commandName));
-    return { fixtures, onCommand, close: cleanup };
+    // Filling is set-up, not what is measured: its own connection, with a deadline long enough for
+    // FerretDB's inserts, which slow down as a collection grows too.
+    const seedConnection = await connectDatabase(external ?? ferret!.uri, { dbName, timeoutMs: 10 * 60_000 });
+    cleanups.push(() => seedConnection.close());
+    const seed = seeder(seedConnection.db!, services.stores.models.Account, accounts[0]!.login);
+    return { fixtures, onCommand, seed, close: cleanup };
   } catch (error) {
     await cleanup();
     throw error;
   }
+}
+
+/** Collections a registered patient's life fills, and how many documents each gets per account. */
+const SEEDED = ['accounts', 'patient_records', 'record_links', 'enrollments', 'audit_events'] as const;
+const AUDIT_EVENTS_PER_ACCOUNT = 4;
+/** Accounts per batch of inserts. */
+const SEED_BATCH = 100;
+
+/**
+ * Registered patients written straight into the collections, as years of enrollments and
+ * registrations would leave them: an account (sharing one real argon2 hash, so no time goes to
+ * hashing), its patient record, its enrollment and record link, and a few audit events. Cumulative:
+ * each call adds what is missing up to `target`.
+ */
+function seeder(db: mongo.Db, Account: { findOne(filter: object): { lean<T>(): Promise<T | null> } }, knownLogin: string) {
+  let seeded = 0;
+  return async (target: number): Promise<Record<string, number>> => {
+    const known = await Account.findOne({ username: knownLogin }).lean<{ passwordHash: string }>();
+    if (!known) throw new Error('the fixture account is missing');
+    const at = new Date();
+    while (seeded < target) {
+      const ids = Array.from({ length: Math.min(SEED_BATCH, target - seeded) }, (_, offset) => seeded + offset);
+      const key = (i: number) => `seed-${String(i).padStart(6, '0')}`;
+      await db.collection('accounts').insertMany(
+        ids.map((i) => ({
+          _id: key(i) as never,
+          // Signed in to by bench/store-growth.ts, with the fixtures' password.
+          username: `seed.patient.${i}`,
+          usernameKey: `seed.patient.${i}`,
+          email: `seed.patient.${i}@example.org`,
+          emailVerified: true,
+          passwordHash: known.passwordHash,
+          status: 'active',
+          locale: 'en',
+          createdAt: at,
+          updatedAt: at,
+        })),
+      );
+      await db.collection('patient_records').insertMany(
+        ids.map((i) => ({
+          _id: key(i) as never,
+          practiceId: 'bench-practice',
+          recordId: `MRN-${i}`,
+          givenName: 'Seed',
+          familyName: `Patient${i}`,
+          dateOfBirth: '1980-01-01',
+          createdAt: at,
+          updatedAt: at,
+        })),
+      );
+      await db.collection('enrollments').insertMany(
+        ids.map((i) => ({
+          _id: key(i) as never,
+          practiceId: 'bench-practice',
+          patientRecordId: key(i),
+          relationship: 'self',
+          status: 'claimed',
+          createdAt: at,
+          updatedAt: at,
+        })),
+      );
+      await db.collection('record_links').insertMany(
+        ids.map((i) => ({
+          _id: key(i) as never,
+          accountId: key(i),
+          patientRecordId: key(i),
+          practiceId: 'bench-practice',
+          relationship: 'self',
+          enrollmentId: key(i),
+          grantedByClientId: 'bench-practice-ehr',
+          createdAt: at,
+          updatedAt: at,
+        })),
+      );
+      await db.collection('audit_events').insertMany(
+        ids.flatMap((i) =>
+          Array.from({ length: AUDIT_EVENTS_PER_ACCOUNT }, (_, n) => ({
+            _id: `${key(i)}-${n}` as never,
+            at,
+            action: n === 0 ? 'registration.complete' : 'signin.login',
+            outcome: 'success',
+            subject: { accountId: key(i) },
+            details: {},
+          })),
+        ),
+      );
+      seeded += ids.length;
+    }
+    const sizes: Record<string, number> = {};
+    for (const name of SEEDED) sizes[name] = await db.collection(name).estimatedDocumentCount();
+    return sizes;
+  };
 }
 
 async function startBare(): Promise<Running> {
@@ -178,7 +279,7 @@ async function startBare(): Promise<Running> {
   const require = createRequire(import.meta.url);
   const { version } = JSON.parse(readFileSync(require.resolve('oidc-provider/package.json'), 'utf8')) as { version: string };
   const fixtures: BareFixtures = { kind: 'bare', issuer, client, version };
-  return { fixtures, onCommand: () => {}, close: () => closeServer(server) };
+  return { fixtures, onCommand: () => {}, seed: async () => ({}), close: () => closeServer(server) };
 }
 
 async function main(): Promise<void> {
@@ -235,6 +336,12 @@ async function main(): Promise<void> {
       case 'count-stop':
         send({ type: 'reply', id: message.id, commands: counting ?? {} });
         counting = undefined;
+        break;
+      case 'seed':
+        void running.seed(message.accounts).then(
+          (sizes) => send({ type: 'reply', id: message.id, sizes }),
+          (error: unknown) => send({ type: 'reply', id: message.id, error: String(error) }),
+        );
         break;
       case 'stop':
         // The runner waits for this process to exit.

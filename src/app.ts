@@ -70,6 +70,7 @@ export function createApp(container: Container, options: AppOptions = {}): Koa {
     version,
     validateResponses: config.env === 'test',
     ping: () => container.stores.models.Account.db.db!.command({ ping: 1 }),
+    warnings: () => container.platform.capacity.warnings(),
     verifyToken: container.platform.verifyApiToken,
     enrollments: container.domain.enrollments,
     idempotency: container.platform.idempotency,

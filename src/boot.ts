@@ -109,6 +109,7 @@ export async function boot(options: BootOptions = {}): Promise<Booted> {
       config,
       connection: database.connection,
       oidcStore,
+      embedded: database.embedded === true,
       logger,
       mailTransport,
       smsSender,

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Config } from './config/index.ts';
 import { createExpiryManager } from './database/expiry.ts';
+import { createCapacityWatch } from './database/capacity.ts';
 import { createModels, ensureModelIndexes } from './models/index.ts';
 import type { MailTransport } from './ports/mail.ts';
 import type { OidcStore } from './ports/oidc-store.ts';
@@ -73,6 +74,8 @@ export interface ContainerDeps {
   onEvent?: (event: ServiceEvent) => void;
   /** Renders pages and emails (default: the pug templates under views/). */
   render?: Render;
+  /** True on the embedded database: its size is watched against its measured limit (database/capacity.ts). */
+  embedded?: boolean;
 }
 
 /**
@@ -131,9 +134,16 @@ export async function createContainer(deps: ContainerDeps) {
   }
   const smsSender = deps.smsSender && countedSms(deps.smsSender, metrics);
   const background = createBackground({ logger, awaited: deps.background === 'awaited' });
+  const capacity = createCapacityWatch({
+    embedded: deps.embedded === true,
+    count: (collection) => connection.db!.collection(collection).estimatedDocumentCount(),
+    warn: (message, err) => (err ? logger.warn({ err }, message) : logger.warn(message)),
+  });
+  await capacity.check();
   const platform = {
     now,
     metrics,
+    capacity,
     background,
     hasher,
     secrets,
@@ -317,6 +327,7 @@ export async function createContainer(deps: ContainerDeps) {
     oidc,
     async close() {
       expiry.stop();
+      capacity.stop();
       await background.idle();
       await invitations.stop();
       deps.mailTransport.close?.();

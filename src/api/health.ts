@@ -6,7 +6,11 @@ import { DATABASE_RETRY_AFTER_SECONDS } from '../database/errors.ts';
 import type { ApiRoutes } from './route.ts';
 
 /** Liveness (the process answers) and readiness (the database answers), for load balancers and orchestrators. */
-export function registerHealthRoutes(api: ApiRoutes, router: Router, deps: { ping: () => Promise<unknown> }) {
+export function registerHealthRoutes(
+  api: ApiRoutes,
+  router: Router,
+  deps: { ping: () => Promise<unknown>; warnings: () => string[] },
+) {
   api.add(
     router,
     {
@@ -25,7 +29,12 @@ export function registerHealthRoutes(api: ApiRoutes, router: Router, deps: { pin
       path: routes.readyz,
       summary: 'Readiness: the database answers',
       tags: ['operations'],
-      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) } },
+      responses: {
+        200: {
+          description: 'Ready; `warnings` says what an operator should know (the embedded database nearing its limit)',
+          schema: z.object({ status: z.literal('ready'), warnings: z.array(z.string()).optional() }),
+        },
+      },
     },
     async () => {
       try {
@@ -33,7 +42,8 @@ export function registerHealthRoutes(api: ApiRoutes, router: Router, deps: { pin
       } catch (error) {
         throw new AppError('database.unavailable', { data: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }, cause: error });
       }
-      return { status: 200, body: { status: 'ready' } };
+      const warnings = deps.warnings();
+      return { status: 200, body: { status: 'ready', ...(warnings.length > 0 ? { warnings } : {}) } };
     },
   );
 }

@@ -33,6 +33,8 @@ export function createApi(deps: {
   version: string;
   validateResponses: boolean;
   ping: () => Promise<unknown>;
+  /** What /readyz adds for an operator (the embedded database nearing its limit). */
+  warnings: () => string[];
   verifyToken: AccessTokenVerifier;
   enrollments: Enrollments;
   idempotency: Idempotency;
