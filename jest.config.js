@@ -16,7 +16,7 @@ export default {
   collectCoverageFrom: ['src/**/*.ts', 'adapters/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   // The floor only rises: raise it when coverage rises (never lower it to make a change pass).
-  coverageThreshold: { global: { statements: 91, branches: 83, functions: 93, lines: 93 } },
+  coverageThreshold: { global: { statements: 92, branches: 84, functions: 94, lines: 95 } },
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/results-reporter.js'],
 };

@@ -56,9 +56,3 @@ export function createHttpClient(origin: string, maxSockets: number): HttpClient
 export function basicAuth(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
-
-/** The `Cookie` header a browser would send back: every name=value of the Set-Cookie headers. */
-export function cookieHeader(res: HttpResponse): string {
-  const setCookie = res.headers['set-cookie'] ?? [];
-  return setCookie.map((cookie) => cookie.split(';')[0]).join('; ');
-}

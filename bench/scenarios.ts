@@ -1,8 +1,8 @@
 // The scenarios: what each request is and what counts as a correct answer.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { exchangeCode, signInForCode, startFlow } from './code-flow.ts';
-import { basicAuth, cookieHeader, createHttpClient, type HttpResponse } from './http-client.ts';
+import { basicAuth, createHttpClient, type HttpResponse } from './http-client.ts';
 import { inParallel, type Scenario } from './load.ts';
 import type { AppFixtures, BareFixtures } from './protocol.ts';
 
@@ -142,22 +142,8 @@ async function startInteractions(app: AppFixtures, count: number): Promise<Pendi
   const client = createHttpClient(app.issuer, CONCURRENCY);
   try {
     return await inParallel(count, CONCURRENCY, async () => {
-      const verifier = randomBytes(32).toString('base64url');
-      const query = new URLSearchParams({
-        client_id: app.webClient.id,
-        response_type: 'code',
-        scope: 'openid',
-        redirect_uri: app.webClient.redirectUri,
-        state: randomBytes(8).toString('hex'),
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-        code_challenge_method: 'S256',
-      });
-      const res = await client.request({ method: 'GET', path: `/auth?${query}` });
-      const location = String(res.headers.location ?? '');
-      const uid = /^\/interaction\/([^/?]+)/.exec(location)?.[1];
-      if (res.status !== 303 || !uid)
-        throw new Error(`GET /auth: HTTP ${res.status} location ${location} ${res.body.slice(0, 200)}`);
-      return { uid, cookie: cookieHeader(res) };
+      const flow = await startFlow(client, app);
+      return { uid: flow.location.split('/')[2]!.split('?')[0]!, cookie: flow.jar.header() };
     });
   } finally {
     client.close();

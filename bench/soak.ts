@@ -6,12 +6,12 @@
 //
 // Environment: SOAK_SECONDS (default 600), SOAK_CONCURRENCY (4), SOAK_WINDOW_SECONDS (60),
 // MONGODB_URI to soak a MongoDB instead.
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServerChild } from './children.ts';
-import { basicAuth, createHttpClient, type HttpClient, type HttpResponse } from './http-client.ts';
+import { exchangeCode, signInForCode, startFlow } from './code-flow.ts';
+import { createHttpClient, type HttpClient } from './http-client.ts';
 import type { AppFixtures } from './protocol.ts';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? '600');
@@ -20,74 +20,12 @@ const windowSeconds = Number(process.env.SOAK_WINDOW_SECONDS ?? '60');
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (line: string) => process.stderr.write(`[soak] ${line}\n`);
 
-/** Cookies a browser keeps across the hops of one sign-in (names only: paths do not matter to the server). */
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  take(res: HttpResponse) {
-    for (const cookie of res.headers['set-cookie'] ?? []) {
-      const [pair] = cookie.split(';');
-      const index = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, index), pair!.slice(index + 1));
-    }
-  }
-  header() {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
-
-const pathOf = (location: string) => {
-  const url = new URL(location, 'http://placeholder');
-  return `${url.pathname}${url.search}`;
-};
-
-/** One whole sign-in of `account`; throws on any unexpected answer. */
+/** One whole sign-in of `account` (bench/code-flow.ts); throws on any unexpected answer. */
 async function signIn(client: HttpClient, app: AppFixtures, account: AppFixtures['accounts'][number]): Promise<void> {
-  const jar = new Jar();
-  const verifier = randomBytes(32).toString('base64url');
-  const query = new URLSearchParams({
-    client_id: app.webClient.id,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: app.webClient.redirectUri,
-    state: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  });
-  const authorize = await client.request({ method: 'GET', path: `/auth?${query}` });
-  jar.take(authorize);
-  const uid = /^\/interaction\/([^/?]+)/.exec(String(authorize.headers.location ?? ''))?.[1];
-  if (authorize.status !== 303 || !uid) throw new Error(`GET /auth: HTTP ${authorize.status}`);
-  const login = await client.request({
-    method: 'POST',
-    path: `/interaction/${uid}/api`,
-    headers: { cookie: jar.header(), 'content-type': 'application/json' },
-    body: JSON.stringify({ action: 'login', login: account.login, password: account.password }),
-  });
-  if (login.status !== 200) throw new Error(`login: HTTP ${login.status} ${login.body.slice(0, 200)}`);
-  jar.take(login);
-  const resume = await client.request({
-    method: 'GET',
-    path: pathOf((JSON.parse(login.body) as { redirectTo: string }).redirectTo),
-    headers: { cookie: jar.header() },
-  });
-  const callback = String(resume.headers.location ?? '');
-  const code = callback.startsWith(app.webClient.redirectUri) ? new URL(callback).searchParams.get('code') : null;
-  if (!code) throw new Error(`resume: HTTP ${resume.status} to ${callback}`);
-  const token = await client.request({
-    method: 'POST',
-    path: '/token',
-    headers: {
-      authorization: basicAuth(app.webClient.id, app.webClient.secret),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: app.webClient.redirectUri,
-      code_verifier: verifier,
-    }).toString(),
-  });
-  if (token.status !== 200) throw new Error(`token: HTTP ${token.status} ${token.body.slice(0, 200)}`);
+  const flow = await startFlow(client, app);
+  const code = await signInForCode(client, app, flow, account);
+  const problem = await exchangeCode(client, app, code, flow.verifier);
+  if (problem) throw new Error(problem);
 }
 
 async function main() {
