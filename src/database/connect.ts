@@ -41,8 +41,8 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
       autoIndex: false,
       autoCreate: true,
       bufferCommands: false,
-      // Once a failed connection attempt has marked the server down, each further call waits only
-      // this long for it to come back: a request making several calls fails fast, not N × the deadline.
+      // A server the driver knows to be down (its connections refused) is waited for a third of
+      // the deadline; a frozen one costs each call the whole deadline (connecting or replying).
       serverSelectionTimeoutMS: Math.max(200, Math.round(timeoutMs / 3)),
       connectTimeoutMS: timeoutMs,
       socketTimeoutMS: timeoutMs,
