@@ -8,8 +8,10 @@ RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
   && npm cache clean --force
 
 FROM node:24-slim
+# Memory settings as in package.json's start script (README "Memory").
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    MALLOC_MMAP_THRESHOLD_=1048576
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 # Sources stay owned by root (read-only for the app); see .dockerignore for what is left out.
@@ -18,4 +20,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=8", "src/main.ts"]

@@ -1,5 +1,6 @@
 // Forks bench/server-process.ts and talks to it over IPC (bench/protocol.ts).
 import { fork, type ChildProcess } from 'node:child_process';
+import { startCommand } from './start-command.ts';
 import type { ChildMessage, Fixtures, MemorySample, ParentMessage } from './protocol.ts';
 
 export interface ServerChild<F extends Fixtures = Fixtures> {
@@ -32,8 +33,8 @@ export async function startServerChild<K extends Fixtures['kind']>(
   options: { readyTimeoutMs: number; verbose: boolean },
 ): Promise<ServerChild<Extract<Fixtures, { kind: K }>>> {
   const child: ChildProcess = fork(new URL('./server-process.ts', import.meta.url), [kind], {
-    env: { ...process.env, NODE_ENV: 'test' },
-    execArgv: [...process.execArgv, '--expose-gc'],
+    env: { ...process.env, ...startCommand.env, NODE_ENV: 'test' },
+    execArgv: [...process.execArgv, ...startCommand.nodeFlags, '--expose-gc'],
     stdio: ['ignore', options.verbose ? 'inherit' : 'ignore', 'pipe', 'ipc'],
   });
   const stderr: string[] = [];

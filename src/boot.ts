@@ -13,7 +13,6 @@ import { createSqliteOidcStore } from '../adapters/sqlite-oidc-adapter.ts';
 import { createEmbeddedOidcStore } from '../adapters/embedded-oidc-store.ts';
 import { createSmtpMailTransport } from '../adapters/smtp-mail-transport.ts';
 import { createNullMailTransport } from '../adapters/null-mail-transport.ts';
-import { createTwilioSmsSender } from '../adapters/twilio-sms-sender.ts';
 import { createNullSmsSender } from '../adapters/null-sms-sender.ts';
 import { withDevOutboxCopy } from '../adapters/dev-outbox-copy.ts';
 
@@ -61,9 +60,12 @@ export function chooseMailTransport(config: Config): MailTransport {
   return config.smtpUrl ? createSmtpMailTransport({ url: config.smtpUrl, from: config.mailFrom }) : createNullMailTransport();
 }
 
-/** Twilio when configured; in development without it, codes only reach the outbox page; in production, SMS is off. */
-export function chooseSmsSender(config: Config): SmsSender | undefined {
-  if (config.twilio) return createTwilioSmsSender(config.twilio);
+/**
+ * Twilio when configured; in development without it, codes only reach the outbox page; in
+ * production, SMS is off. The Twilio SDK (about 6 MiB in memory) is loaded only when configured.
+ */
+export async function chooseSmsSender(config: Config): Promise<SmsSender | undefined> {
+  if (config.twilio) return (await import('../adapters/twilio-sms-sender.ts')).createTwilioSmsSender(config.twilio);
   return config.env === 'production' ? undefined : createNullSmsSender();
 }
 
@@ -89,7 +91,7 @@ export async function boot(options: BootOptions = {}): Promise<Booted> {
     }));
   try {
     let mailTransport = options.mailTransport ?? chooseMailTransport(config);
-    let smsSender = options.smsSender === null ? undefined : (options.smsSender ?? chooseSmsSender(config));
+    let smsSender = options.smsSender === null ? undefined : (options.smsSender ?? (await chooseSmsSender(config)));
     if (config.env === 'development') {
       // Development keeps a copy of every message for the /dev/outbox page.
       const copy = withDevOutboxCopy(createModels(database.connection));

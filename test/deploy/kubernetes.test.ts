@@ -92,8 +92,7 @@ test('readiness asks /readyz, liveness /healthz, on the port the server listens 
 test('every setting is a variable the server reads; secrets come from the Secret, the rest from the ConfigMap', () => {
   const container = find('Deployment', 'patient-idp').spec.template.spec.containers[0];
   expect(container.envFrom).toEqual([{ configMapRef: { name: 'patient-idp' } }, { secretRef: { name: 'patient-idp' } }]);
-  // UV_THREADPOOL_SIZE is Node's own (README "Operating it": argon2's memory).
-  const known = new Set([...Object.keys(configVariables), 'UV_THREADPOOL_SIZE']);
+  const known = new Set(Object.keys(configVariables));
   const settings = Object.keys(find('ConfigMap', 'patient-idp').data as object);
   const secrets = Object.keys(find('Secret', 'patient-idp').stringData as object);
   for (const name of [...settings, ...secrets]) expect([name, known.has(name)]).toEqual([name, true]);

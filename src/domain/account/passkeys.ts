@@ -1,16 +1,20 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  VerifiedAuthenticationResponse,
+  VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
 import { AppError } from '../../errors/app-error.ts';
 import type { AccountDocument, Models } from '../../models/index.ts';
 import type { Accounts } from './accounts.ts';
+
+/**
+ * The WebAuthn library is loaded the first time a passkey is used: it and its CBOR and ASN.1
+ * parsers hold about 11 MiB that a server whose patients use passwords never needs.
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** A passkey as the account centre lists it. */
 export interface PasskeyView {
@@ -78,6 +82,7 @@ export function createPasskeys(deps: {
     /** What a browser needs to create a passkey for the account (the challenge is the caller's to keep). */
     async registrationOptions(account: AccountDocument): Promise<PublicKeyCredentialCreationOptionsJSON> {
       if ((account.passkeys?.length ?? 0) >= MAX_PASSKEYS) throw new AppError('passkey.too_many');
+      const { generateRegistrationOptions } = await webauthn();
       return generateRegistrationOptions({
         rpName: deps.rpName,
         rpID,
@@ -100,7 +105,8 @@ export function createPasskeys(deps: {
       expectedChallenge: string,
       name: string,
     ): Promise<PasskeyView> {
-      let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+      const { verifyRegistrationResponse } = await webauthn();
+      let verified: VerifiedRegistrationResponse;
       try {
         verified = await verifyRegistrationResponse({
           response,
@@ -131,7 +137,8 @@ export function createPasskeys(deps: {
     },
 
     /** Options for signing in: any discoverable passkey (no account known yet), or this account's. */
-    authenticationOptions(account?: AccountDocument): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    async authenticationOptions(account?: AccountDocument): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const { generateAuthenticationOptions } = await webauthn();
       return generateAuthenticationOptions({
         rpID,
         timeout: TIMEOUT_MS,
@@ -161,7 +168,8 @@ export function createPasskeys(deps: {
         expected ?? (await Account.findOne({ 'passkeys.credentialId': response.id, status: 'active' }).lean<AccountDocument>());
       const passkey = account?.passkeys?.find((candidate) => candidate.credentialId === response.id);
       if (!account || !passkey) throw refused();
-      let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+      const { verifyAuthenticationResponse } = await webauthn();
+      let verified: VerifiedAuthenticationResponse;
       try {
         verified = await verifyAuthenticationResponse({
           response,
