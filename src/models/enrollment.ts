@@ -56,6 +56,8 @@ const enrollmentSchema = new Schema(
       until: { type: Date },
     },
     claimedByAccountId: { type: String },
+    /** The registration flow that spent it: that flow, cut before it saved, finishes on a retry. */
+    claimedByFlowId: { type: String },
     /** When each status was reached. */
     events: {
       invitedAt: Date,

@@ -104,7 +104,7 @@ export interface Enrolled {
 
 /** Enrolls through the practice API; the link comes from the registration email (or the response, without email). */
 export async function enroll(
-  h: Harness,
+  h: Pick<Harness, 'server' | 'apiToken'>,
   p: Patient = patient(),
   options: { language?: string; relationship?: string } = {},
 ): Promise<Enrolled> {
@@ -164,7 +164,7 @@ export interface FlowJson {
   csrf?: string;
 }
 
-export function flowApi(h: Harness) {
+export function flowApi(h: Pick<Harness, 'server'>) {
   const http = () => supertest(h.server.issuer);
   return {
     create: (token: string) => http().post('/api/flows/registration').send({ token }),
@@ -174,14 +174,14 @@ export function flowApi(h: Harness) {
 }
 
 /** Starts an API flow from the enrollment's link; answers its JSON. */
-export async function startApiFlow(h: Harness, enrolled: Enrolled): Promise<FlowJson> {
+export async function startApiFlow(h: Pick<Harness, 'server'>, enrolled: Enrolled): Promise<FlowJson> {
   const res = await flowApi(h).create(enrolled.token);
   if (res.status !== 201) throw new Error(`flow not created: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
 /** Submits and expects success; answers the flow. */
-export async function step(h: Harness, id: string, body: Record<string, unknown>): Promise<FlowJson> {
+export async function step(h: Pick<Harness, 'server'>, id: string, body: Record<string, unknown>): Promise<FlowJson> {
   const res = await flowApi(h).submit(id, body);
   if (res.status !== 200) throw new Error(`${String(body.action)} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -196,7 +196,7 @@ export const createAccountInput = (username: string, password = PASSWORD) => ({
 });
 
 /** An API flow verified by DOB + PIN, at awaiting_account_choice. */
-export async function apiFlowVerifiedByPin(h: Harness, enrolled: Enrolled): Promise<FlowJson> {
+export async function apiFlowVerifiedByPin(h: Pick<Harness, 'server'>, enrolled: Enrolled): Promise<FlowJson> {
   const flow = await startApiFlow(h, enrolled);
   await step(h, flow.id, { action: 'choose_method', method: 'pin' });
   return step(h, flow.id, { action: 'verify_pin', dateOfBirth: enrolled.dob, pin: enrolled.pin });

@@ -49,11 +49,13 @@ export interface TestServerOptions {
   tls?: boolean;
   /** SMS: e.g. the Twilio SDK pointed at the test stand-in (test/support/twilio-stand-in.ts). Unset: SMS is off. */
   smsSender?: SmsSender;
+  /** A database of the test's own (e.g. a FerretDB it kills); closed with the server. Default: a new one on the suite's server. */
+  database?: TestDatabase;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const env = options.env ?? {};
-  const db = await connectTestDatabase();
+  const db = options.database ?? (await connectTestDatabase());
   const oidcSqliteFile = path.join(os.tmpdir(), `patient-idp-oidc-${db.dbName}.sqlite`);
   const smtp = await startTestSmtpServer();
   // TLS on request: the server then runs as production does behind https (Secure cookies, POST at /auth).

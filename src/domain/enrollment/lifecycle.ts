@@ -227,7 +227,12 @@ export function createEnrollmentLifecycle(deps: { models: Models; now: () => Dat
       const result = await Enrollment.updateOne(
         { _id: enrollmentId, ...when('complete'), 'claim.flowId': flowId },
         {
-          $set: { status: statusAfter('complete'), claimedByAccountId: accountId, 'events.claimedAt': now() },
+          $set: {
+            status: statusAfter('complete'),
+            claimedByAccountId: accountId,
+            claimedByFlowId: flowId,
+            'events.claimedAt': now(),
+          },
           $unset: { claim: 1 },
         },
       );

@@ -22,7 +22,7 @@ export const MAX_USERNAMES_TAKEN = 10;
 /** Everything a transition may use, injected (the clock too, so tests control time). */
 export interface TransitionDeps {
   hasher: PasswordHasher;
-  accounts: Pick<Accounts, 'create' | 'signIn'>;
+  accounts: Pick<Accounts, 'create' | 'signIn' | 'findById'>;
   lifecycle: Pick<EnrollmentLifecycle, 'recordFailure' | 'markVerified' | 'claim' | 'release' | 'complete' | 'currentStatus'>;
   recordLinks: Pick<RecordLinks, 'link' | 'holderOf'>;
   /** A re-enrollment's recovery: a new password for the account that holds the record. */
@@ -148,6 +148,13 @@ async function finish(
   attach: () => Promise<{ accountId: string; username: string } | RegistrationOutcome>,
 ): Promise<RegistrationOutcome> {
   const enrollmentId = ctx.enrollment._id;
+  const { claimedByAccountId, claimedByFlowId } = ctx.enrollment;
+  if (ctx.enrollment.status === 'claimed' && claimedByFlowId === flow.id && claimedByAccountId) {
+    // This flow spent the enrollment, then a database fault lost its answer before the flow was
+    // saved: the account it created or linked holds the records, so the registration is done.
+    const account = await deps.accounts.findById(claimedByAccountId);
+    if (account) return completed(action, { accountId: account._id, username: account.username }, { resumed: true });
+  }
   if (!(await deps.lifecycle.claim(enrollmentId, flow.id))) {
     return {
       state: flow.state,
@@ -175,12 +182,21 @@ async function finish(
       audit: { action, outcome: 'failure', details: { reason: 'claim_lost' } },
     };
   }
+  return completed(action, attached);
+}
+
+/** The registration's end: signed in as the account that now holds the records. */
+function completed(
+  action: string,
+  attached: { accountId: string; username: string },
+  details: Record<string, unknown> = {},
+): RegistrationOutcome {
   return {
     state: 'completed',
     public: { username: attached.username, entered: undefined, outcome: OUTCOME_OF[action] },
     internal: { accountId: attached.accountId },
     subject: { accountId: attached.accountId },
-    audit: { action, outcome: 'success', details: { accountId: attached.accountId } },
+    audit: { action, outcome: 'success', details: { accountId: attached.accountId, ...details } },
   };
 }
 
