@@ -1,10 +1,14 @@
 // One authorization code flow as a browser and a relying party make it, over the bench's HTTP
 // client: GET /auth, the headless password sign-in, back to /auth (consent when asked), the code
-// at the redirect URI, and the code exchanged at the token endpoint with PKCE.
+// at the redirect URI, and the code exchanged at the token endpoint with PKCE. The bare
+// oidc-provider's flow is the same with its development pages for sign-in and consent.
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { basicAuth, type HttpClient, type HttpResponse } from './http-client.ts';
-import type { AppFixtures } from './protocol.ts';
+import type { AppFixtures, BareFixtures } from './protocol.ts';
+
+/** Either server's confidential web client. */
+type WithWebClient = Pick<AppFixtures | BareFixtures, 'webClient'>;
 
 /** A browser's cookies for one origin (name → value; paths ignored: one flow at a time per jar). */
 class CookieJar {
@@ -38,7 +42,7 @@ export interface StartedFlow {
 }
 
 /** GET /auth for the confidential web client: the interaction it sends the browser to. */
-export async function startFlow(client: HttpClient, app: AppFixtures): Promise<StartedFlow> {
+export async function startFlow(client: HttpClient, app: WithWebClient): Promise<StartedFlow> {
   const jar = new CookieJar();
   const verifier = randomBytes(32).toString('base64url');
   const query = new URLSearchParams({
@@ -101,10 +105,48 @@ export async function signInForCode(
   throw new Error('the flow did not reach the redirect URI in 8 steps');
 }
 
+/**
+ * The bare oidc-provider's development pages: POST the login (any account id, no password), then
+ * the consent, following its redirects to the code.
+ */
+export async function devSignInForCode(
+  client: HttpClient,
+  bare: BareFixtures,
+  flow: StartedFlow,
+  login: string,
+): Promise<string> {
+  let location = flow.location;
+  let form: Record<string, string> = { prompt: 'login', login, password: 'unused' };
+  for (let step = 0; step < 8; step++) {
+    if (location.startsWith(bare.webClient.redirectUri)) {
+      const code = new URL(location).searchParams.get('code');
+      if (!code) throw new Error(`no code at the redirect URI: ${location}`);
+      return code;
+    }
+    const interaction = location.startsWith('/interaction/');
+    const res = await client.request({
+      method: interaction ? 'POST' : 'GET',
+      path: pathOf(location),
+      headers: {
+        cookie: flow.jar.header(),
+        ...(interaction ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(interaction ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    flow.jar.take(res);
+    if (res.status !== 302 && res.status !== 303)
+      throw new Error(`${interaction ? 'POST' : 'GET'} ${pathOf(location)}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    if (interaction) form = { prompt: 'consent' };
+    location = String(res.headers.location ?? '');
+    if (location.startsWith(bare.issuer)) location = pathOf(location);
+  }
+  throw new Error('the flow did not reach the redirect URI in 8 steps');
+}
+
 /** The code for tokens at the token endpoint (client_secret_basic, PKCE). */
 export async function exchangeCode(
   client: HttpClient,
-  app: AppFixtures,
+  app: WithWebClient,
   code: string,
   verifier: string,
 ): Promise<string | undefined> {

@@ -21,11 +21,14 @@ export interface AppFixtures {
   passwordHashConcurrency: number;
 }
 
-/** The bare oidc-provider: one static client, in-memory adapter. */
+/** The bare oidc-provider: two static clients, in-memory adapter, its development sign-in pages. */
 export interface BareFixtures {
   kind: 'bare';
   issuer: string;
+  /** Client credentials. */
   client: { id: string; secret: string };
+  /** A confidential web client for the authorization code flow (the same shape as ours). */
+  webClient: { id: string; secret: string; redirectUri: string };
   version: string;
 }
 

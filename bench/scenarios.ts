@@ -1,7 +1,7 @@
 // The scenarios: what each request is and what counts as a correct answer.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { exchangeCode, signInForCode, startFlow } from './code-flow.ts';
+import { devSignInForCode, exchangeCode, signInForCode, startFlow } from './code-flow.ts';
 import { basicAuth, createHttpClient, type HttpResponse } from './http-client.ts';
 import { inParallel, type Scenario } from './load.ts';
 import type { AppFixtures, BareFixtures } from './protocol.ts';
@@ -192,6 +192,27 @@ export function codeFlow(app: AppFixtures, size: Size): Scenario & { exchangeMs:
       const code = await signInForCode(client, app, flow, app.accounts[index % app.accounts.length]!);
       const t0 = performance.now();
       const problem = await exchangeCode(client, app, code, flow.verifier);
+      if (phase === 'measure') exchangeMs.push(performance.now() - t0);
+      return problem;
+    },
+  };
+}
+
+/**
+ * The bare oidc-provider's code flow, 16 at a time, through its development pages (no password
+ * check): the baseline of the code-for-token exchange, whose latencies are kept in `exchangeMs`.
+ */
+export function bareCodeFlow(bare: BareFixtures, size: Size): Scenario & { exchangeMs: number[] } {
+  const exchangeMs: number[] = [];
+  return {
+    ...base('authorization code flow (development sign-in)', 'bare', size),
+    concurrency: FLOW_CONCURRENCY,
+    exchangeMs,
+    async perform(client, index, phase) {
+      const flow = await startFlow(client, bare);
+      const code = await devSignInForCode(client, bare, flow, `account-${index % 32}`);
+      const t0 = performance.now();
+      const problem = await exchangeCode(client, bare, code, flow.verifier);
       if (phase === 'measure') exchangeMs.push(performance.now() - t0);
       return problem;
     },

@@ -4,8 +4,9 @@
 //         database, createApp), NODE_ENV test, on the embedded FerretDB in a temp
 //         dir (or MONGODB_URI when set, in a fresh bench_<hex> database), mail to the null
 //         transport, no SMS. Creates the scenarios' practice, clients and account.
-//   bare: oidc-provider itself, default configuration (in-memory adapter) plus one static
-//         client-credentials client: the baseline for discovery and the token endpoint.
+//   bare: oidc-provider itself, default configuration (in-memory adapter, its development sign-in
+//         pages) plus two static clients: the baseline for discovery, JWKS, client credentials
+//         and the code exchange.
 //
 // It answers the runner over IPC (bench/protocol.ts): ready with its fixtures, RSS sampling on
 // request, and stop. The runner forks it with --expose-gc: a full collection before and after each
@@ -262,7 +263,13 @@ async function startBare(): Promise<Running> {
   const port = await listen(server);
   const issuer = `http://127.0.0.1:${port}`;
   const client = { id: 'bare-client', secret: 'bare-client-secret-0123456789abcdef0123' };
-  // Default configuration; client credentials is off by default, so it is the one feature enabled.
+  const webClient = {
+    id: 'bare-web',
+    secret: 'bare-web-secret-0123456789abcdef0123456789',
+    redirectUri: 'https://portal.example.test/callback',
+  };
+  // Default configuration (its development sign-in and consent pages, which take any login without
+  // a password); client credentials is off by default, so it is the one feature enabled.
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -272,13 +279,20 @@ async function startBare(): Promise<Running> {
         response_types: [],
         redirect_uris: [],
       },
+      {
+        client_id: webClient.id,
+        client_secret: webClient.secret,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [webClient.redirectUri],
+      },
     ],
     features: { clientCredentials: { enabled: true } },
   });
   server.on('request', provider.callback());
   const require = createRequire(import.meta.url);
   const { version } = JSON.parse(readFileSync(require.resolve('oidc-provider/package.json'), 'utf8')) as { version: string };
-  const fixtures: BareFixtures = { kind: 'bare', issuer, client, version };
+  const fixtures: BareFixtures = { kind: 'bare', issuer, client, webClient, version };
   return { fixtures, onCommand: () => {}, seed: async () => ({}), close: () => closeServer(server) };
 }
 

@@ -379,10 +379,14 @@ describe('re-enrollment of a record someone else holds', () => {
 
 describe('timing: what only a match causes happens after the answer', () => {
   // A server as production runs it (texts and emails detached from the answer), and a text
-  // provider that takes 20 ms: a match must not show in how long the answer takes.
+  // provider that takes 60 ms: a match must not show in how long the answer takes. A text sent
+  // before the answer would add the whole 60 ms to every matching try; the bound, 20 ms, is a
+  // third of that, above the few milliseconds a loaded CI machine adds to the matching path's own
+  // work (it measured 5.3 ms once).
   // Tries are taken in pairs, one of each kind back to back (in alternating order), and the
   // median of the pairs' differences is compared: a shared machine's load drifts over seconds and
   // moves both halves of a pair alike, where separate medians of each kind would carry it.
+  const TEXT_PROVIDER_MS = 60;
   let detached: Harness;
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   async function pairedDifference(pairs: number, tryOne: (matching: boolean, round: number) => Promise<number>): Promise<number> {
@@ -398,7 +402,7 @@ describe('timing: what only a match causes happens after the answer', () => {
 
   beforeAll(async () => {
     detached = await startHarness({ practiceId: 'timing', background: 'detached' });
-    detached.twilio.behaviour = { kind: 'hang', ms: 20 };
+    detached.twilio.behaviour = { kind: 'hang', ms: TEXT_PROVIDER_MS };
   });
   afterAll(async () => {
     await detached?.close();
@@ -427,7 +431,7 @@ describe('timing: what only a match causes happens after the answer', () => {
     expect(Math.abs(difference)).toBeLessThan(5);
   }, 180_000);
 
-  test('send_code: matching and not matching phone + date of birth, paired median difference under 5 ms over 100 pairs', async () => {
+  test('send_code: matching and not matching phone + date of birth, paired median difference under a third of the text provider delay over 100 pairs', async () => {
     const enrolled = await enroll(detached, patient({ email: undefined }));
     let flow = await apiFlowVerifiedByPin(detached, enrolled);
     flow = await step(detached, flow.id, { action: 'choose_account', choice: 'create' });
@@ -438,7 +442,7 @@ describe('timing: what only a match causes happens after the answer', () => {
       const dateOfBirth = matching ? enrolled.dob : '01/01/1950';
       return timed({ action: 'send_code', phone: enrolled.patient.phone, dateOfBirth });
     });
-    expect(Math.abs(difference)).toBeLessThan(5);
+    expect(Math.abs(difference)).toBeLessThan(TEXT_PROVIDER_MS / 3);
     // The texts did go (after their answers).
     await detached.server.services.platform.background.idle();
     expect(detached.twilio.messages.filter((message) => message.to === enrolled.patient.phone).length).toBeGreaterThan(0);
