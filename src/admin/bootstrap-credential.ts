@@ -9,7 +9,9 @@ import { ADMIN_SCOPES } from '../oidc/resources.ts';
  * The first operator credential, like Keycloak's bootstrap admin: the server writes it to
  * DATA_DIR (readable by its own user only) on first start, and the CLI on the same machine finds
  * it there to manage the running server through the management API. Each data directory has its
- * own client, so several instances never overwrite each other's secret.
+ * own client, so several instances never overwrite each other's secret; or, when the settings name
+ * one (OPERATOR_CLIENT_ID/SECRET), every instance uses that one, so instances whose data directory
+ * starts empty (Kubernetes pods) do not each add a client.
  */
 export const BOOTSTRAP_CREDENTIAL_FILE = 'admin-credential.json';
 
@@ -24,10 +26,10 @@ function fileIn(dataDir: string): string {
   return path.join(dataDir, BOOTSTRAP_CREDENTIAL_FILE);
 }
 
-function metadataOf(credential: BootstrapCredential) {
+function metadataOf(credential: BootstrapCredential, named: boolean) {
   return {
     client_id: credential.client_id,
-    client_name: 'Operator (bootstrap credential in DATA_DIR)',
+    client_name: named ? 'Operator (OPERATOR_CLIENT_ID)' : 'Operator (bootstrap credential in DATA_DIR)',
     client_secret: credential.client_secret,
     grant_types: ['client_credentials'],
     response_types: [],
@@ -62,27 +64,29 @@ export async function readBootstrapCredential(dataDir: string): Promise<Bootstra
 }
 
 /**
- * At start: registers the DATA_DIR credential's client, writing the credential first if there is
- * none (mode 0600, never overwritten), and keeps its `url` the server's issuer.
+ * At start: registers the operator client and keeps DATA_DIR's credential naming it and this
+ * server's issuer (mode 0600). The client is the settings' (`named`) when given, else the one
+ * DATA_DIR's credential names, else a new random one.
  */
 export async function ensureBootstrapCredential(deps: {
   dataDir: string;
   issuer: string;
   clients: Pick<ClientRegistry, 'ensure'>;
+  named?: Readonly<{ clientId: string; clientSecret: string }> | undefined;
 }): Promise<BootstrapCredential> {
   const existing = await readBootstrapCredential(deps.dataDir);
-  const credential: BootstrapCredential = existing ?? {
-    url: deps.issuer,
-    client_id: `operator-${randomBytes(6).toString('hex')}`,
-    client_secret: randomBytes(32).toString('base64url'),
-  };
-  await deps.clients.ensure(metadataOf(credential));
+  const credential: BootstrapCredential = deps.named
+    ? { url: deps.issuer, client_id: deps.named.clientId, client_secret: deps.named.clientSecret }
+    : {
+        url: deps.issuer,
+        client_id: existing?.client_id ?? `operator-${randomBytes(6).toString('hex')}`,
+        client_secret: existing?.client_secret ?? randomBytes(32).toString('base64url'),
+      };
+  await deps.clients.ensure(metadataOf(credential, deps.named !== undefined));
   await mkdir(deps.dataDir, { recursive: true });
-  if (!existing) await writeFile(fileIn(deps.dataDir), `${JSON.stringify(credential, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  else if (existing.url !== deps.issuer) {
-    const moved = { ...existing, url: deps.issuer };
-    await writeFile(fileIn(deps.dataDir), `${JSON.stringify(moved, null, 2)}\n`, { mode: 0o600 });
-    return moved;
-  }
+  const text = `${JSON.stringify(credential, null, 2)}\n`;
+  // A new file is never written over one that appeared meanwhile (another process on this DATA_DIR).
+  if (!existing) await writeFile(fileIn(deps.dataDir), text, { mode: 0o600, flag: 'wx' });
+  else if (JSON.stringify(existing) !== JSON.stringify(credential)) await writeFile(fileIn(deps.dataDir), text, { mode: 0o600 });
   return credential;
 }

@@ -70,6 +70,8 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Bearer token `/metrics` requires, if any. */
   readonly metricsToken: string | undefined;
+  /** The operator client the settings name (OPERATOR_CLIENT_ID/SECRET), if any. */
+  readonly operatorClient: Readonly<{ clientId: string; clientSecret: string }> | undefined;
   readonly passwordHashConcurrency: number;
   readonly passwordHashQueue: number;
   /** Sign-in throttling (src/domain/account/sign-in-throttle.ts). */
@@ -140,6 +142,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production && !loopback) problems.push('ISSUER: must be an https URL in production (http only on localhost)');
     else warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure.`);
   }
+  if (Boolean(e.OPERATOR_CLIENT_ID) !== Boolean(e.OPERATOR_CLIENT_SECRET)) {
+    problems.push('OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET: set both or neither');
+  }
   if (e.SIGNIN_LOCK_AFTER_FAILURES <= e.SIGNIN_DELAY_AFTER_FAILURES) {
     problems.push('SIGNIN_LOCK_AFTER_FAILURES: must be more than SIGNIN_DELAY_AFTER_FAILURES');
   }
@@ -160,6 +165,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
+    operatorClient:
+      e.OPERATOR_CLIENT_ID && e.OPERATOR_CLIENT_SECRET
+        ? Object.freeze({ clientId: e.OPERATOR_CLIENT_ID, clientSecret: e.OPERATOR_CLIENT_SECRET })
+        : undefined,
     passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.min(64, os.availableParallelism()),
     sessionIdleSeconds: e.SESSION_IDLE_MINUTES * 60,
     passwordHashQueue: e.PASSWORD_HASH_QUEUE,

@@ -125,6 +125,18 @@ export const configVariables = {
     description:
       'How many proxies in front append to `X-Forwarded-For` (`true` is 1, `false` or 0 trusts none). The client address (audit trail, per-address limits) is the right-most address those proxies did not add; `X-Forwarded-Proto`/`-Host` are trusted only when this is set.',
   },
+  OPERATOR_CLIENT_ID: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{3,64}$/, 'must be 3 to 64 letters, digits, dots, dashes or underscores')
+      .optional(),
+    description:
+      'With `OPERATOR_CLIENT_SECRET`: the operator client every instance makes sure exists at start, and writes to `DATA_DIR/admin-credential.json` for the CLI beside it, instead of a new random one per data directory (several instances, pods with an empty `DATA_DIR`).',
+  },
+  OPERATOR_CLIENT_SECRET: {
+    schema: z.string().min(32, 'needs at least 32 characters').optional(),
+    description: "The secret of `OPERATOR_CLIENT_ID`'s client (generate it: `openssl rand -hex 32`).",
+  },
   METRICS_TOKEN: {
     schema: z.string().min(32, 'needs at least 32 characters').optional(),
     description:

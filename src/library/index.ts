@@ -129,9 +129,13 @@ export async function createPatientIdp(options: PatientIdpOptions): Promise<Pati
     container.domain.invitations.start();
     if (options.operatorCredential) {
       // The CLI on this machine manages the running server through the management API with it.
-      await ensureBootstrapCredential({ dataDir: config.dataDir, issuer: config.issuer, clients: container.oidc.clients }).catch(
-        (error: unknown) =>
-          booted.logger.warn({ err: error }, 'no operator credential in DATA_DIR: the CLI will need PATIENT_IDP_CLIENT_ID'),
+      await ensureBootstrapCredential({
+        dataDir: config.dataDir,
+        issuer: config.issuer,
+        clients: container.oidc.clients,
+        named: config.operatorClient,
+      }).catch((error: unknown) =>
+        booted.logger.warn({ err: error }, 'no operator credential in DATA_DIR: the CLI will need PATIENT_IDP_CLIENT_ID'),
       );
     }
     return {

@@ -330,3 +330,30 @@ describe('production', () => {
     }
   });
 });
+
+describe('the operator client named by the settings', () => {
+  const SECRET = '5f0c2a7be1d94c8a9a0e6b3d2c1f4e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e';
+
+  test('both names give the operator client; neither gives none', () => {
+    expect(loadConfig({ OPERATOR_CLIENT_ID: 'operators', OPERATOR_CLIENT_SECRET: SECRET }).operatorClient).toEqual({
+      clientId: 'operators',
+      clientSecret: SECRET,
+    });
+    expect(loadConfig({}).operatorClient).toBeUndefined();
+  });
+
+  test('one without the other, a short secret or an id with other characters is refused, naming the variable', () => {
+    expect(problemsOf({ OPERATOR_CLIENT_ID: 'operators' })).toEqual([
+      'OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET: set both or neither',
+    ]);
+    expect(problemsOf({ OPERATOR_CLIENT_SECRET: SECRET })).toEqual([
+      'OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET: set both or neither',
+    ]);
+    expect(problemsOf({ OPERATOR_CLIENT_ID: 'operators', OPERATOR_CLIENT_SECRET: 'short' })).toEqual([
+      'OPERATOR_CLIENT_SECRET: needs at least 32 characters',
+    ]);
+    expect(problemsOf({ OPERATOR_CLIENT_ID: 'ops team', OPERATOR_CLIENT_SECRET: SECRET })).toEqual([
+      'OPERATOR_CLIENT_ID: must be 3 to 64 letters, digits, dots, dashes or underscores',
+    ]);
+  });
+});

@@ -96,7 +96,14 @@ test('every setting is a variable the server reads; secrets come from the Secret
   const settings = Object.keys(find('ConfigMap', 'patient-idp').data as object);
   const secrets = Object.keys(find('Secret', 'patient-idp').stringData as object);
   for (const name of [...settings, ...secrets]) expect([name, known.has(name)]).toEqual([name, true]);
-  expect(secrets.sort()).toEqual(['COOKIE_KEYS', 'MONGODB_URI', 'SMTP_URL', 'TOKEN_SECRET']);
+  expect(secrets.sort()).toEqual([
+    'COOKIE_KEYS',
+    'MONGODB_URI',
+    'OPERATOR_CLIENT_ID',
+    'OPERATOR_CLIENT_SECRET',
+    'SMTP_URL',
+    'TOKEN_SECRET',
+  ]);
   expect(find('ConfigMap', 'patient-idp').data.NODE_ENV).toBe('production');
   // The example Secret is an example: never applied with the rest.
   expect(kustomization.resources).not.toContain('secret.example.yaml');
