@@ -1,8 +1,8 @@
 // The scenarios: what each request is and what counts as a correct answer.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { devSignInForCode, exchangeCode, signInForCode, startFlow } from './code-flow.ts';
-import { basicAuth, createHttpClient, type HttpResponse } from './http-client.ts';
+import { devSignInForCode, exchangeCode, signInForCode, startFlow, type StartedFlow } from './code-flow.ts';
+import { basicAuth, createHttpClient, type HttpClient, type HttpResponse } from './http-client.ts';
 import { inParallel, type Scenario } from './load.ts';
 import type { AppFixtures, BareFixtures } from './protocol.ts';
 
@@ -176,22 +176,23 @@ export async function passwordLogin(app: AppFixtures, size: Size): Promise<Scena
   };
 }
 
-/**
- * The whole authorization code flow with sign-in, 16 at a time: GET /auth, the password sign-in
- * (argon2), back to /auth, the code, and the code for tokens. Latency is the whole flow's; the
- * code-for-token exchanges' own latencies are kept in `exchangeMs` (measured phase only).
- */
-export function codeFlow(app: AppFixtures, size: Size): Scenario & { exchangeMs: number[] } {
+/** A code flow scenario, 16 at a time; the code-for-token exchanges' own latencies are kept in `exchangeMs` (measured phase only). */
+function codeFlowOn<F extends AppFixtures | BareFixtures>(
+  name: string,
+  fixtures: F,
+  size: Size,
+  signIn: (client: HttpClient, flow: StartedFlow, index: number) => Promise<string>,
+): Scenario & { exchangeMs: number[] } {
   const exchangeMs: number[] = [];
   return {
-    ...base('authorization code flow with sign-in (whole flow)', 'app', size),
+    ...base(name, fixtures.kind, size),
     concurrency: FLOW_CONCURRENCY,
     exchangeMs,
     async perform(client, index, phase) {
-      const flow = await startFlow(client, app);
-      const code = await signInForCode(client, app, flow, app.accounts[index % app.accounts.length]!);
+      const flow = await startFlow(client, fixtures);
+      const code = await signIn(client, flow, index);
       const t0 = performance.now();
-      const problem = await exchangeCode(client, app, code, flow.verifier);
+      const problem = await exchangeCode(client, fixtures, code, flow.verifier);
       if (phase === 'measure') exchangeMs.push(performance.now() - t0);
       return problem;
     },
@@ -199,22 +200,21 @@ export function codeFlow(app: AppFixtures, size: Size): Scenario & { exchangeMs:
 }
 
 /**
- * The bare oidc-provider's code flow, 16 at a time, through its development pages (no password
- * check): the baseline of the code-for-token exchange, whose latencies are kept in `exchangeMs`.
+ * The whole authorization code flow with sign-in: GET /auth, the password sign-in (argon2), back
+ * to /auth, the code, and the code for tokens. Latency is the whole flow's.
+ */
+export function codeFlow(app: AppFixtures, size: Size): Scenario & { exchangeMs: number[] } {
+  return codeFlowOn('authorization code flow with sign-in (whole flow)', app, size, (client, flow, index) =>
+    signInForCode(client, app, flow, app.accounts[index % app.accounts.length]!),
+  );
+}
+
+/**
+ * The bare oidc-provider's code flow through its development pages (no password check): the
+ * baseline of the code-for-token exchange.
  */
 export function bareCodeFlow(bare: BareFixtures, size: Size): Scenario & { exchangeMs: number[] } {
-  const exchangeMs: number[] = [];
-  return {
-    ...base('authorization code flow (development sign-in)', 'bare', size),
-    concurrency: FLOW_CONCURRENCY,
-    exchangeMs,
-    async perform(client, index, phase) {
-      const flow = await startFlow(client, bare);
-      const code = await devSignInForCode(client, bare, flow, `account-${index % 32}`);
-      const t0 = performance.now();
-      const problem = await exchangeCode(client, bare, code, flow.verifier);
-      if (phase === 'measure') exchangeMs.push(performance.now() - t0);
-      return problem;
-    },
-  };
+  return codeFlowOn('authorization code flow (development sign-in)', bare, size, (client, flow, index) =>
+    devSignInForCode(client, bare, flow, `account-${index % 32}`),
+  );
 }
