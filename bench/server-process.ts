@@ -74,11 +74,8 @@ async function startApp(): Promise<Running> {
       cleanups.push(() => started.stop());
     }
     const dbName = `bench_${randomBytes(6).toString('hex')}`;
-    // Like connectTestDatabase: a fresh database, one connection on FerretDB (docs/ferretdb-compat.md).
-    const connection = await connectDatabase(external ?? ferret!.uri, {
-      dbName,
-      singleConnection: !external,
-    });
+    // Like connectTestDatabase: a fresh database, the server's connection settings.
+    const connection = await connectDatabase(external ?? ferret!.uri, { dbName });
     cleanups.push(async () => {
       if (external) await connection.dropDatabase();
       await connection.close();

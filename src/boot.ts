@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Connection, mongo } from 'mongoose';
 import { loadConfig, type Config } from './config/index.ts';
 import { openDatabase } from './database/open.ts';
+import { serializeWritesIfFerretDB } from './database/serialized-writes.ts';
 import { createModels } from './models/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import type { MailTransport } from './ports/mail.ts';
@@ -90,6 +91,8 @@ export async function boot(options: BootOptions = {}): Promise<Booted> {
       notice: (line) => logger.warn(line),
     }));
   try {
+    // A host application's connection (the library) did not come through connectDatabase.
+    if (!ownDatabase) await serializeWritesIfFerretDB(database.connection, { waitMs: config.databaseTimeoutMs });
     let mailTransport = options.mailTransport ?? chooseMailTransport(config);
     let smsSender = options.smsSender === null ? undefined : (options.smsSender ?? (await chooseSmsSender(config)));
     if (config.env === 'development') {

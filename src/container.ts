@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Config } from './config/index.ts';
 import { createExpiryManager } from './database/expiry.ts';
+import { documentLocks, writesSerializedOn } from './database/serialized-writes.ts';
 import { createCapacityWatch } from './database/capacity.ts';
 import { createModels, ensureModelIndexes } from './models/index.ts';
 import type { MailTransport } from './ports/mail.ts';
@@ -94,6 +95,8 @@ export async function createContainer(deps: ContainerDeps) {
   await oidcStore.ensureIndexes(expiry);
   for (const model of [models.Flow, models.RateCounter, models.IdempotencyRecord, models.SignInThrottle, models.RecoveryTicket])
     await expiry.ensure(model.collection);
+  // Locks left by a process that died mid-write (FerretDB only; they are never created on MongoDB).
+  if (writesSerializedOn(connection)) await expiry.ensure(documentLocks(connection.db!));
 
   const hasher = createPasswordHasher({ concurrency: config.passwordHashConcurrency, maxQueue: config.passwordHashQueue });
   const secrets = createSecrets(config.tokenSecret);

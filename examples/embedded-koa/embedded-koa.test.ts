@@ -3,8 +3,10 @@
 // the host's own registration page, the registration completes over the JSON API (as that page's
 // script does), the host hears of it, and the patient signs in to a portal through openid-client.
 import { createServer, type Server } from 'node:http';
+import mongoose from 'mongoose';
 import supertest from 'supertest';
 import type { MailMessage } from 'patient-idp';
+import { writesSerializedOn } from '../../src/database/serialized-writes.ts';
 import { connectTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { closeServer, freePort, listenOnLoopback } from '../../test/support/ports.ts';
 import { createHost, type Host } from './host.ts';
@@ -19,6 +21,8 @@ const PORTAL = {
 const EHR = { client_id: 'example-ehr', secret: 'example-ehr-secret-0123456789abcdef0123' };
 
 let db: TestDatabase;
+/** The host's own mongoose connection, opened as a host opens it, to the test's database. */
+let hostConnection: mongoose.Connection;
 let host: Host;
 let server: Server;
 let origin: string;
@@ -27,6 +31,7 @@ const outbox: MailMessage[] = [];
 
 beforeAll(async () => {
   db = await connectTestDatabase();
+  hostConnection = await mongoose.createConnection(db.uri, { dbName: db.dbName }).asPromise();
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   host = await createHost({
@@ -38,7 +43,7 @@ beforeAll(async () => {
       TOKEN_SECRET: 'example-token-secret-0123456789abcdef01234567',
       MAIL_POLL_INTERVAL_MS: '100',
     },
-    database: { connection: db.connection },
+    database: { connection: hostConnection },
     mail: { send: async (message) => void outbox.push(message) },
     hostKey: 'example-host-key-0123456789abcdef0123456789',
   });
@@ -67,7 +72,12 @@ beforeAll(async () => {
 afterAll(async () => {
   if (server) await closeServer(server);
   await host?.close();
+  await hostConnection?.close();
   await db?.close();
+});
+
+test('on FerretDB, the host’s own connection writes one document at a time, as the service’s own would', () => {
+  expect(writesSerializedOn(hostConnection)).toBe(db.embedded);
 });
 
 test('the host keeps its own routes and session beside the mounted service', async () => {

@@ -1,14 +1,9 @@
 import mongoose, { type Connection } from 'mongoose';
 import { isDatabaseUnavailable } from './errors.ts';
+import { serializeWritesIfFerretDB } from './serialized-writes.ts';
 
 export interface ConnectOptions {
   dbName?: string;
-  /**
-   * One connection for FerretDB v1: it runs findAndModify as a read then a write, so conditional
-   * updates on several pooled connections race (several "winners"); one connection serialises
-   * them and keeps every expected-state update atomic within the process (docs/ferretdb-compat.md).
-   */
-  singleConnection?: boolean;
   /**
    * Deadline of each database call in milliseconds (DATABASE_TIMEOUT_MS): connecting, choosing a
    * server and waiting for a reply. Default 1500.
@@ -56,10 +51,12 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
       // Each command's duration reaches the metrics (src/platform/metrics.ts).
       monitorCommands: true,
       ...(options.dbName ? { dbName: options.dbName } : {}),
-      ...(options.singleConnection ? { maxPoolSize: 1 } : {}),
     });
     try {
       await connection.asPromise();
+      // FerretDB's conditional updates are not atomic across connections (ours in the pool, or
+      // another process's): writes to one document then go one at a time (serialized-writes.ts).
+      await serializeWritesIfFerretDB(connection, { waitMs: timeoutMs });
       return connection;
     } catch (error) {
       await connection.close().catch(() => {});

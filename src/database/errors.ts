@@ -22,6 +22,8 @@ const UNAVAILABLE = new Set([
   'MongoPoolClearedError',
   'MongoServerClosedError',
   'MongoWaitQueueTimeoutError',
+  // A document another writer held for the whole deadline (serialized-writes.ts).
+  'DocumentBusyError',
 ]);
 
 /**

@@ -55,7 +55,7 @@ export async function openDatabase(
   try {
     connection = await connectDatabase(config.mongodbUri ?? embedded!.uri, {
       timeoutMs: config.databaseTimeoutMs,
-      ...(embedded ? { dbName: EMBEDDED_DB_NAME, singleConnection: true } : {}),
+      ...(embedded ? { dbName: EMBEDDED_DB_NAME } : {}),
     });
     if (!connection.db) {
       await connection.close();

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 import { LOCALES } from '../text/index.ts';
 
 /** A portal account: what a patient signs in with. Records are linked to it (record-link.ts). */
@@ -71,6 +72,9 @@ accountSchema.index({ 'passkeys.credentialId': 1 });
 
 export type AccountDocument = InferSchemaType<typeof accountSchema> & { _id: string };
 export type AccountModel = Model<AccountDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+accountSchema.plugin(serializedWrites);
 
 export function accountModel(connection: Connection): AccountModel {
   return (connection.models.Account as AccountModel | undefined) ?? connection.model<AccountDocument>('Account', accountSchema);

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 import { LOCALES } from '../text/index.ts';
 
 /**
@@ -87,6 +88,9 @@ enrollmentSchema.index({ idempotencyId: 1 });
 
 export type EnrollmentDocument = InferSchemaType<typeof enrollmentSchema> & { _id: string; createdAt: Date; updatedAt: Date };
 export type EnrollmentModel = Model<EnrollmentDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+enrollmentSchema.plugin(serializedWrites);
 
 export function enrollmentModel(connection: Connection): EnrollmentModel {
   return (

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 
 /** The kinds of self-service flow (src/flows/<kind>/ defines each). */
 export const FLOW_KINDS = ['registration', 'interaction', 'recovery', 'settings'] as const;
@@ -46,6 +47,9 @@ export type FlowDocument = Omit<InferSchemaType<typeof flowSchema>, 'public' | '
   messages: Record<string, unknown>[];
 };
 export type FlowModel = Model<FlowDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+flowSchema.plugin(serializedWrites);
 
 export function flowModel(connection: Connection): FlowModel {
   return (connection.models.Flow as FlowModel | undefined) ?? connection.model<FlowDocument>('Flow', flowSchema);

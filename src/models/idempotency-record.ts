@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 
 /**
  * One Idempotency-Key of one practice (`_id` = practice id + key hash, so uniqueness needs no
@@ -19,6 +20,9 @@ const idempotencyRecordSchema = new Schema(
 
 export type IdempotencyRecordDocument = InferSchemaType<typeof idempotencyRecordSchema> & { _id: string };
 export type IdempotencyRecordModel = Model<IdempotencyRecordDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+idempotencyRecordSchema.plugin(serializedWrites);
 
 export function idempotencyRecordModel(connection: Connection): IdempotencyRecordModel {
   return (

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 
 /**
  * The patient chosen in a SMART standalone launch, per grant (`_id` = oidc-provider grant id).
@@ -17,6 +18,9 @@ const launchContextSchema = new Schema(
 
 export type LaunchContextDocument = InferSchemaType<typeof launchContextSchema> & { _id: string };
 export type LaunchContextModel = Model<LaunchContextDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+launchContextSchema.plugin(serializedWrites);
 
 export function launchContextModel(connection: Connection): LaunchContextModel {
   return (

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 
 /** A patient as a practice's EHR knows them. `recordId` is the practice's own id, unique within it. */
 const patientRecordSchema = new Schema(
@@ -20,6 +21,9 @@ patientRecordSchema.index({ practiceId: 1, recordId: 1 }, { unique: true });
 
 export type PatientRecordDocument = InferSchemaType<typeof patientRecordSchema> & { _id: string };
 export type PatientRecordModel = Model<PatientRecordDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+patientRecordSchema.plugin(serializedWrites);
 
 export function patientRecordModel(connection: Connection): PatientRecordModel {
   return (

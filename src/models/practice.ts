@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 
 /** A doctor's office. Its EHR acts through OAuth clients whose metadata names the practice (`practice_id`). */
 const practiceSchema = new Schema(
@@ -16,6 +17,9 @@ const practiceSchema = new Schema(
 
 export type PracticeDocument = InferSchemaType<typeof practiceSchema> & { _id: string };
 export type PracticeModel = Model<PracticeDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+practiceSchema.plugin(serializedWrites);
 
 export function practiceModel(connection: Connection): PracticeModel {
   return (

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 import { RELATIONSHIPS } from './enrollment.ts';
 
 /**
@@ -27,6 +28,9 @@ recordLinkSchema.index({ patientRecordId: 1 });
 
 export type RecordLinkDocument = InferSchemaType<typeof recordLinkSchema> & { _id: string; createdAt: Date };
 export type RecordLinkModel = Model<RecordLinkDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+recordLinkSchema.plugin(serializedWrites);
 
 export function recordLinkModel(connection: Connection): RecordLinkModel {
   return (

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { serializedWrites } from '../database/serialized-writes.ts';
 
 /**
  * A token-signing key. Active keys sign; a retired key stays published in JWKS until `publishUntil`,
@@ -19,6 +20,9 @@ signingKeySchema.index({ alg: 1, retiredAt: 1 });
 
 export type SigningKeyDocument = InferSchemaType<typeof signingKeySchema> & { _id: string };
 export type SigningKeyModel = Model<SigningKeyDocument>;
+
+// Several requests (and processes) write these documents at once: one writer at a time on FerretDB.
+signingKeySchema.plugin(serializedWrites);
 
 export function signingKeyModel(connection: Connection): SigningKeyModel {
   return (

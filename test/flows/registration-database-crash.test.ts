@@ -45,8 +45,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'patient-idp-crash-'));
   database = await startEmbeddedFerretDB({ dataDir, supervise: true });
   const dbName = 'crash';
-  // The server's own settings: one connection, the 1.5 s deadline.
-  const connection = await connectDatabase(database.uri, { dbName, singleConnection: true });
+  // The server's own settings: a pool of connections, the 1.5 s deadline.
+  const connection = await connectDatabase(database.uri, { dbName });
   server = await startTestServer({
     now: clock.now,
     database: { connection, uri: database.uri, dbName, embedded: true, close: () => connection.close() },

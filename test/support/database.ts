@@ -23,11 +23,11 @@ export async function connectTestDatabase(): Promise<TestDatabase> {
     throw new Error('TEST_MONGODB_URI is not set; run tests through jest (globalSetup provides it)');
   }
   const dbName = `t_${randomBytes(8).toString('hex')}`;
-  // The same connection settings as the server: one connection on FerretDB (see connectDatabase),
-  // but a long deadline: every test file shares one FerretDB, and on a busy machine a query can
+  // The same connection settings as the server (a pool; on FerretDB, writes to one document one at
+  // a time, see src/database/serialized-writes.ts), but a long deadline: every test file shares one FerretDB, and on a busy machine a query can
   // wait longer than a server's 1.5 s without anything being wrong.
   const embedded = process.env.TEST_DATABASE_SERVER === 'ferretdb';
-  const connection = await connectDatabase(uri, { dbName, singleConnection: embedded, timeoutMs: TEST_DATABASE_TIMEOUT_MS });
+  const connection = await connectDatabase(uri, { dbName, timeoutMs: TEST_DATABASE_TIMEOUT_MS });
 
   let closed: Promise<void> | undefined;
   return {

@@ -184,7 +184,6 @@ describe('races and instances', () => {
   test('two instances on their own connections to one database enforce one limit', async () => {
     const second = await connectDatabase(tdb.uri, {
       dbName: tdb.dbName,
-      singleConnection: tdb.embedded,
       timeoutMs: TEST_DATABASE_TIMEOUT_MS,
     });
     try {
