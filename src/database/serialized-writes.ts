@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, MongooseQueryMiddleware, Query, Schema, mongo } from 'mongoose';
 import { isDuplicateKeyError } from './errors.ts';
+import { retryUntilAnswered } from './retry-until-answered.ts';
 
 /**
  * Writes to one document, one at a time, on FerretDB.
@@ -16,18 +17,23 @@ import { isDuplicateKeyError } from './errors.ts';
  *
  * A write that names its document by `_id` locks that one; any other (the mail queue's "next due
  * message", an update of many) first finds the documents it would touch, locks them, and is then
- * limited to them, its filter checked again under the locks. `deleteMany` is not serialized: it
+ * limited to them, its filter checked again under the locks; one that finds none changes none
+ * (an upsert then inserts, the unique indexes deciding between inserters). `deleteMany` is not serialized: it
  * only sweeps expired documents, and a single-document delete is atomic by itself.
  *
  * A write cut by the database going away gives its lock back as soon as the database answers
- * again; a lock outlives a process killed mid-write by at most LEASE_MS, then the next taker
+ * again; a lock outlives a process killed mid-write by its lease (leaseFor), then the next taker
  * removes exactly that lock. A caller waits for a held lock up to the database deadline, then
  * fails as the database being unavailable (503, try again).
  */
 
 const LOCKS_COLLECTION = 'document_locks';
-/** Far beyond any one write (each has the database deadline); only a dead holder's lock lasts this long. */
+/**
+ * How long a lock lasts if its holder never gives it back: at least this, and three database
+ * deadlines (a write holds it for at most one), so only a dead holder's lock ever lapses.
+ */
 export const LEASE_MS = 5_000;
+const leaseFor = (waitMs: number) => Math.max(LEASE_MS, 3 * waitMs);
 const FIRST_PAUSE_MS = 1;
 const LONGEST_PAUSE_MS = 25;
 
@@ -37,8 +43,14 @@ export interface LockDocument {
   expiresAt: Date;
 }
 
-/** How long a write waits for a held lock, per connection that needs the locks. */
-const serializedConnections = new WeakMap<Connection, { waitMs: number }>();
+interface LockSettings {
+  /** How long a write waits for a held lock: the database deadline. */
+  waitMs: number;
+  leaseMs: number;
+}
+
+/** The connections that need the locks, with their settings. */
+const serializedConnections = new WeakMap<Connection, LockSettings>();
 
 /** A held lock's document stayed held for the whole wait. Read as the database being unavailable. */
 export class DocumentBusyError extends Error {
@@ -53,7 +65,9 @@ export class DocumentBusyError extends Error {
 export async function serializeWritesIfFerretDB(connection: Connection, options: { waitMs: number }): Promise<void> {
   if (serializedConnections.has(connection)) return;
   const info = await connection.db!.admin().command({ buildInfo: 1 });
-  if (typeof info.ferretdbVersion === 'string') serializedConnections.set(connection, { waitMs: options.waitMs });
+  if (typeof info.ferretdbVersion === 'string') {
+    serializedConnections.set(connection, { waitMs: options.waitMs, leaseMs: leaseFor(options.waitMs) });
+  }
 }
 
 export function writesSerializedOn(connection: Connection): boolean {
@@ -67,28 +81,13 @@ export function documentLocks(db: mongo.Db): mongo.Collection<LockDocument> {
   return db.collection<LockDocument>(LOCKS_COLLECTION);
 }
 
-/** How often a lock that could not be given back (the database went away mid-write) is tried again. */
-const GIVE_BACK_RETRY_MS = 250;
-
 /**
- * Gives back this holder's locks. When the database does not answer (it was killed mid-write), tries
- * again in the background until it does, so that a database started again does not keep the
- * documents locked for the rest of the lease; after the lease they are free anyway.
+ * Gives back this holder's locks; when the database went away mid-write, as soon as it answers
+ * again, so that a database started again does not keep the documents locked for the rest of the
+ * lease (after the lease they are free anyway).
  */
-async function giveBack(locks: mongo.Collection<LockDocument>, ids: string[], holder: string): Promise<void> {
-  const attempt = () => Promise.all(ids.map((_id) => locks.deleteOne({ _id, holder })));
-  try {
-    await attempt();
-  } catch {
-    const until = Date.now() + LEASE_MS;
-    const retry = () =>
-      setTimeout(() => {
-        attempt().catch(() => {
-          if (Date.now() < until) retry();
-        });
-      }, GIVE_BACK_RETRY_MS).unref();
-    retry();
-  }
+function giveBack(locks: mongo.Collection<LockDocument>, ids: string[], holder: string, leaseMs: number): Promise<void> {
+  return retryUntilAnswered(() => Promise.all(ids.map((_id) => locks.deleteOne({ _id, holder }))), leaseMs);
 }
 
 /**
@@ -96,19 +95,23 @@ async function giveBack(locks: mongo.Collection<LockDocument>, ids: string[], ho
  * each other crosswise). Answers the release. Real time, not the domain clock: a lease is about a
  * process being alive.
  */
-export async function lockDocuments(db: mongo.Db, keys: string[], waitMs: number): Promise<() => Promise<void>> {
+export async function lockDocuments(
+  db: mongo.Db,
+  keys: string[],
+  { waitMs, leaseMs }: LockSettings,
+): Promise<() => Promise<void>> {
   const locks = documentLocks(db);
   const holder = randomUUID();
   // Every lock this holder tried to insert: an insert whose answer was lost may still have landed.
   const tried: string[] = [];
-  const release = () => giveBack(locks, tried, holder);
+  const release = () => giveBack(locks, tried, holder, leaseMs);
   try {
     const giveUpAt = Date.now() + waitMs;
     for (const _id of [...new Set(keys)].sort()) {
       tried.push(_id);
       for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
         try {
-          await locks.insertOne({ _id, holder, expiresAt: new Date(Date.now() + LEASE_MS) });
+          await locks.insertOne({ _id, holder, expiresAt: new Date(Date.now() + leaseMs) });
           break;
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
@@ -169,8 +172,13 @@ export function serializedWrites(schema: Schema): void {
         .find(filter, { _id: 1 }, { ...(sort ? { sort } : {}), ...(many ? {} : { limit: 1 }) })
         .lean<Array<{ _id: string }>>();
       ids = found.map((document) => document._id);
-      // An upsert that matched nothing inserts: the unique indexes decide between inserters.
-      if (ids.length === 0) return;
+      if (ids.length === 0) {
+        // An upsert that matched nothing inserts (the unique indexes decide between inserters).
+        // Anything else found nothing to change, and changes nothing: a document matching only
+        // from now on (another request's, just queued) is not written without its lock.
+        if (!(this.getOptions() as { upsert?: boolean }).upsert) this.where({ _id: { $in: [] } });
+        return;
+      }
       // The write touches only what was locked; its own filter is checked again under the locks.
       this.where({ _id: many ? { $in: ids } : ids[0] });
     }
@@ -178,7 +186,7 @@ export function serializedWrites(schema: Schema): void {
     const release = await lockDocuments(
       this.model.db.db!,
       ids.map((id) => `${collection}:${id}`),
-      settings.waitMs,
+      settings,
     );
     releases.set(this, release);
   });

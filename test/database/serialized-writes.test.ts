@@ -205,3 +205,37 @@ describe('held and abandoned locks (embedded FerretDB)', () => {
     expect((await waiting).matchedCount).toBe(1);
   });
 });
+
+describe('a write that finds its documents first (embedded FerretDB)', () => {
+  const arrivals = new Schema<Item>(
+    { _id: String, version: { type: Number, default: 0 }, count: { type: Number, default: 0 }, state: String, order: Number },
+    { autoIndex: false, collection: 'serialized_arrivals', versionKey: false },
+  );
+  arrivals.plugin(serializedWrites);
+  /** Another request's document becomes due between the write's search and the write itself. */
+  let arriving: (() => Promise<void>) | undefined;
+  arrivals.pre('findOneAndUpdate', async function () {
+    const arrive = arriving;
+    arriving = undefined;
+    await arrive?.();
+  });
+
+  test('one that found nothing changes nothing, even a document that matches a moment later', async () => {
+    const Arrival = tdb.connection.model<Item>('SerializedArrival', arrivals);
+    const batch = randomUUID();
+    const late = randomUUID();
+    arriving = async () => void (await Arrival.create({ _id: late, state: `queued-${batch}` }));
+    const taken = await Arrival.findOneAndUpdate({ state: `queued-${batch}` }, { $set: { state: `sending-${batch}` } }).lean();
+    if (!tdb.embedded) {
+      // MongoDB decides in the write itself: the document already there is taken.
+      expect(taken?._id).toBe(late);
+      return;
+    }
+    expect(taken).toBeNull();
+    expect((await Arrival.findById(late).lean())?.state).toBe(`queued-${batch}`);
+    // The next take finds it and takes it, under its lock.
+    expect(
+      (await Arrival.findOneAndUpdate({ state: `queued-${batch}` }, { $set: { state: `sending-${batch}` } }).lean())?._id,
+    ).toBe(late);
+  });
+});

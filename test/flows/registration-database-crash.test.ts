@@ -127,8 +127,9 @@ test('registrations cut by a killed database: every answer a 200 or a 503, every
     cut += answers.filter((answer) => answer.status === 503).length;
 
     await databaseIsBack();
-    // A cut action holds its flow for ACTION_TIMEOUT_MS; its claim on the enrollment (CLAIM_LEASE_MS,
-    // longer) does not stop the same flow.
+    // A cut action is put back as soon as the database answers, but one cut as it took the flow (the
+    // take landed, its answer was lost) holds it for ACTION_TIMEOUT_MS; the claim on the enrollment
+    // (CLAIM_LEASE_MS, longer) does not stop the same flow.
     expect(CLAIM_LEASE_MS).toBeGreaterThan(ACTION_TIMEOUT_MS + SECOND);
     clock.advance(ACTION_TIMEOUT_MS + SECOND);
     for (const [i, flow] of flows.entries()) {

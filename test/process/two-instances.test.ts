@@ -281,6 +281,9 @@ test('registration emails queued at both instances are each sent once, by one of
   const enrolled = await Promise.all(addresses.map((address) => enrollRecord(address)));
   // Both stop gracefully (a send in flight finishes first): every message that was sent has arrived.
   for (const server of servers) expect((await terminate(server)).code).toBe(0);
+  // No send failed and was retried (that would be a second message by design, not a race).
+  const mailWarnings = servers.flatMap((server) => server.logs()).filter((line) => /email/.test(line.msg));
+  expect(mailWarnings).toEqual([]);
   for (const address of addresses) {
     expect(smtp.messages.filter((message) => JSON.stringify(message.to).includes(address))).toHaveLength(1);
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../errors/app-error.ts';
 import { isDuplicateKeyError } from '../../database/errors.ts';
+import { retryUntilAnswered } from '../../database/retry-until-answered.ts';
 import type { FlowDocument } from '../../models/index.ts';
 import type { Audit, AuditContext } from '../../platform/audit.ts';
 import type { Translate } from '../../text/index.ts';
@@ -205,16 +206,21 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
       const acquired = flow.version + (inProgress ? 2 : 1);
       if (stored && !(await store.acquire(flow.id, flow.version, acquired, now()))) throw new AppError(def.errors.conflict);
       // Anything thrown before the outcome is saved puts the flow back as it was (not left in progress).
+      // When the database went away mid-action, as soon as it answers again: the patient's retry is
+      // not refused as a second window for the rest of ACTION_TIMEOUT_MS. (If the outcome's save did
+      // land, its version has moved on and this puts nothing back.)
       const release = async () => {
         if (!stored) return;
-        await store.save(flow.id, acquired, {
-          state: flow.state,
-          public: flow.public as Record<string, unknown>,
-          internal: flow.internal as Record<string, unknown>,
-          messages: flow.messages,
-          subject: flow.subject,
-          expiresAt: flow.expiresAt,
-        });
+        const putBack = () =>
+          store.save(flow.id, acquired, {
+            state: flow.state,
+            public: flow.public as Record<string, unknown>,
+            internal: flow.internal as Record<string, unknown>,
+            messages: flow.messages,
+            subject: flow.subject,
+            expiresAt: flow.expiresAt,
+          });
+        await retryUntilAnswered(putBack, ACTION_TIMEOUT_MS);
       };
 
       let outcome: Outcome<string, unknown, unknown>;

@@ -468,6 +468,35 @@ describe('the engine under the flow', () => {
     expect(w.enrollment.claim()).toBeUndefined();
   });
 
+  test('an action cut by the database going away is put back when it answers again, not after the action timeout', async () => {
+    const w = world();
+    const id = await reach(w, 'awaiting_new_account');
+    const before = structuredClone(w.store.docs.get(id)!);
+    const unavailable = () => Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
+    // The database goes away during the account step, and the flow cannot be put back at once either.
+    const create = w.accounts.create;
+    w.accounts.create = async () => {
+      throw unavailable();
+    };
+    const save = w.store.save;
+    let refusedSaves = 2;
+    w.store.save = async (...args) => {
+      if (refusedSaves > 0) {
+        refusedSaves -= 1;
+        throw unavailable();
+      }
+      return save(...args);
+    };
+    await expect(w.submit(id, createAccount('someone'))).rejects.toMatchObject({ name: 'MongoNetworkError' });
+    expect(w.store.docs.get(id)!.version % 2).toBe(1);
+    // It answers again: the flow is put back in the background, with no clock moving.
+    w.accounts.create = create;
+    while (w.store.docs.get(id)!.version % 2 !== 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(w.store.docs.get(id)!.state).toBe(before.state);
+    const { flow } = await w.submit(id, createAccount('someone'));
+    expect(flow.state).toBe('completed');
+  });
+
   test('a browser flow needs its binding secret, and its forms the CSRF token', async () => {
     const w = world();
     const { flow, bindingSecret } = await w.start('browser');
