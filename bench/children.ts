@@ -1,15 +1,19 @@
 // Forks bench/server-process.ts and talks to it over IPC (bench/protocol.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { startCommand } from './start-command.ts';
-import type { ChildMessage, Fixtures, MemorySample, ParentMessage } from './protocol.ts';
+import type { ChildMessage, CpuTime, Fixtures, MemorySample, ParentMessage } from './protocol.ts';
 
 export interface ServerChild<F extends Fixtures = Fixtures> {
   fixtures: F;
   pid: number | undefined;
   /** Starts sampling the server process's RSS every `intervalMs`. */
   startRss(intervalMs: number): Promise<void>;
-  /** Stops sampling; answers the samples and the RSS and heap used after a full collection. */
-  stopRss(): Promise<{ samples: MemorySample[]; afterGc: { rss: number; heapUsed: number } | undefined }>;
+  /** Stops sampling; answers the samples, the RSS and heap used after a full collection, and the CPU time meanwhile. */
+  stopRss(): Promise<{
+    samples: MemorySample[];
+    afterGc: { rss: number; heapUsed: number } | undefined;
+    cpu: CpuTime | undefined;
+  }>;
   /** Counts the database commands the server sends from now on. */
   startCounting(): Promise<void>;
   /** Stops counting; answers the commands sent meanwhile, by name. */
@@ -114,8 +118,8 @@ export async function startServerChild<K extends Fixtures['kind']>(
     async stopRss() {
       const answer = await call({ type: 'rss-stop' });
       return answer.type === 'reply'
-        ? { samples: answer.memory ?? [], afterGc: answer.afterGc }
-        : { samples: [], afterGc: undefined };
+        ? { samples: answer.memory ?? [], afterGc: answer.afterGc, cpu: answer.cpu }
+        : { samples: [], afterGc: undefined, cpu: undefined };
     },
     async startCounting() {
       await call({ type: 'count-start' });

@@ -51,6 +51,8 @@ export type ChildMessage =
       id: number;
       memory?: MemorySample[];
       afterGc?: { rss: number; heapUsed: number };
+      /** CPU time over the sampling window, ms: the server process's (all threads) and its embedded database's. */
+      cpu?: CpuTime;
       /** Database commands the server sent since count-start, by command name (MongoDB wire protocol). */
       commands?: Record<string, number>;
       /** After a seed: documents per collection. */
@@ -58,6 +60,11 @@ export type ChildMessage =
       /** What went wrong, when the request failed. */
       error?: string;
     };
+
+export interface CpuTime {
+  serverMs: number;
+  databaseMs?: number;
+}
 
 /** One process.memoryUsage() reading, bytes. */
 export interface MemorySample {

@@ -7,6 +7,20 @@ export interface MemoryRow {
   memory: MemorySummary;
 }
 
+/** CPU time per operation of one scenario (warm-up included), ms. */
+export interface CpuRow {
+  scenario: string;
+  operations: number;
+  /** The server process, all its threads (argon2's included). */
+  serverMs: number;
+  /** The embedded database's process (FerretDB), when the server started one. */
+  databaseMs?: number;
+  /** This process: the load generator (and, for a code flow, the relying party's checks). */
+  loadMs: number;
+}
+
+export const cpuTotalMs = (row: CpuRow) => row.serverMs + (row.databaseMs ?? 0) + row.loadMs;
+
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
 export function resultsTable(results: readonly ScenarioResult[]): string {
@@ -34,6 +48,21 @@ export function memoryTable(rows: readonly MemoryRow[], intervalMs: number): str
     const { samples, rss, heapTotalPeak, afterGc } = row.memory;
     lines.push(
       `| ${row.scenario} | ${samples} | ${fixed(rss.start)} | ${fixed(rss.peak)} | ${fixed(rss.end)} | ${fixed(rss.peak - rss.start)} | ${fixed(heapTotalPeak)} | ${afterGc ? fixed(afterGc.heapUsed) : '–'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Where each operation's CPU goes; on `cores` cores, the most operations per second that allows. */
+export function cpuTable(rows: readonly CpuRow[], cores: number): string {
+  const lines = [
+    `| Scenario | Server ms | Database ms | Load generator ms | Total ms | At most per second on ${cores} cores |`,
+    '|---|--:|--:|--:|--:|--:|',
+  ];
+  for (const row of rows) {
+    const total = cpuTotalMs(row);
+    lines.push(
+      `| ${row.scenario} | ${fixed(row.serverMs, 2)} | ${row.databaseMs === undefined ? '–' : fixed(row.databaseMs, 2)} | ${fixed(row.loadMs, 2)} | ${fixed(total, 2)} | ${fixed((cores * 1000) / total)} |`,
     );
   }
   return lines.join('\n');

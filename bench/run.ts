@@ -11,7 +11,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServerChild, type ServerChild } from './children.ts';
 import { runScenario, type Scenario, type ScenarioResult } from './load.ts';
-import { memoryTable, overhead, overheadLines, resultsTable, type MemoryRow, type Overhead } from './report.ts';
+import {
+  cpuTable,
+  cpuTotalMs,
+  memoryTable,
+  overhead,
+  overheadLines,
+  resultsTable,
+  type CpuRow,
+  type MemoryRow,
+  type Overhead,
+} from './report.ts';
 import * as scenarios from './scenarios.ts';
 import { percentile, summarizeMemory } from './stats.ts';
 import { argon2VerifiesPerSecond } from './argon2-limit.ts';
@@ -48,7 +58,10 @@ function gitCommit(): string | undefined {
   }
 }
 
-/** Runs one scenario (sampling the server's memory when given) and files its result at `slot` of the table. */
+/**
+ * Runs one scenario (sampling the server's memory and CPU time when given) and files its result
+ * at `slot` of the table.
+ */
 async function measure(
   origin: string,
   scenario: Scenario,
@@ -56,19 +69,32 @@ async function measure(
   results: ScenarioResult[],
   memory: MemoryRow[],
   server?: ServerChild,
+  cpu?: CpuRow[],
 ): Promise<ScenarioResult> {
   log(
     `${scenario.name} (${scenario.target}): ${scenario.warmup} warm-up + ${scenario.requests} requests at concurrency ${scenario.concurrency}`,
   );
   if (server) await server.startRss(RSS_INTERVAL_MS);
-  let result: ScenarioResult;
+  const loadCpuAtStart = process.cpuUsage();
+  let result: ScenarioResult | undefined;
   try {
     result = await runScenario(origin, scenario);
   } finally {
+    const { user, system } = process.cpuUsage(loadCpuAtStart);
     if (server) {
-      const { samples, afterGc } = await server.stopRss();
+      const { samples, afterGc, cpu: serverCpu } = await server.stopRss();
       const summary = summarizeMemory(samples, afterGc);
       if (summary) memory.push({ scenario: scenario.name, memory: summary });
+      const operations = scenario.warmup + (result?.requests ?? 0);
+      if (cpu && serverCpu && result && operations > 0) {
+        cpu.push({
+          scenario: scenario.name,
+          operations,
+          serverMs: serverCpu.serverMs / operations,
+          ...(serverCpu.databaseMs !== undefined ? { databaseMs: serverCpu.databaseMs / operations } : {}),
+          loadMs: (user + system) / 1000 / operations,
+        });
+      }
     }
   }
   log(
@@ -88,6 +114,7 @@ async function main(): Promise<number> {
   /** In table order (the brief's numbering), whatever order they ran in. */
   const results: ScenarioResult[] = [];
   const memory: MemoryRow[] = [];
+  const cpu: CpuRow[] = [];
   const started = Date.now();
   // Other work on the machine skews every number: the report shows the load around the run.
   const loadBefore = os.loadavg()[0] ?? 0;
@@ -122,17 +149,25 @@ async function main(): Promise<number> {
 
     // Each baseline runs right after our same endpoint, so a change in the machine's load between
     // them is less likely to skew the comparison. Both servers are idle when not measured.
-    await measure(fx.issuer, scenarios.discovery('app', size('discovery')), 0, results, memory, app);
+    await measure(fx.issuer, scenarios.discovery('app', size('discovery')), 0, results, memory, app, cpu);
     await measure(bx.issuer, scenarios.discovery('bare', size('discovery')), 5, results, memory);
-    await measure(fx.issuer, scenarios.jwks('app', size('jwks')), 1, results, memory, app);
+    await measure(fx.issuer, scenarios.jwks('app', size('jwks')), 1, results, memory, app, cpu);
     await measure(bx.issuer, scenarios.jwks('bare', size('jwks')), 7, results, memory);
-    await measure(fx.issuer, scenarios.clientCredentials(fx, size('clientCredentials')), 2, results, memory, app);
+    await measure(fx.issuer, scenarios.clientCredentials(fx, size('clientCredentials')), 2, results, memory, app, cpu);
     await measure(bx.issuer, scenarios.bareClientCredentials(bx, size('clientCredentials')), 6, results, memory);
     // The password login runs before the enrollments so its memory window starts before any
     // argon2 load has grown the process (only the fixture account's one hash has run by then).
     log('starting the interactions for the password login (GET /auth, not measured)');
-    await measure(fx.issuer, await scenarios.passwordLogin(fx, size('passwordLogin')), 4, results, memory, app);
-    await measure(fx.issuer, scenarios.enrollments(await scenarios.writeToken(fx), size('enrollments')), 3, results, memory, app);
+    await measure(fx.issuer, await scenarios.passwordLogin(fx, size('passwordLogin')), 4, results, memory, app, cpu);
+    await measure(
+      fx.issuer,
+      scenarios.enrollments(await scenarios.writeToken(fx), size('enrollments')),
+      3,
+      results,
+      memory,
+      app,
+      cpu,
+    );
     log('counting database round trips per operation');
     measured.roundTrips = await countRoundTrips(fx, app);
     // The ceiling of any sign-in flow on this machine, measured with both servers idle.
@@ -140,7 +175,7 @@ async function main(): Promise<number> {
     measured.argon2Limit = await argon2VerifiesPerSecond();
     log(`  ${measured.argon2Limit.perSecond} verifications/s on ${measured.argon2Limit.threads} threads`);
     const flow = scenarios.codeFlow(fx, size('codeFlow'));
-    await measure(fx.issuer, flow, 8, results, memory, app);
+    await measure(fx.issuer, flow, 8, results, memory, app, cpu);
     measured.exchangeMs = flow.exchangeMs;
     const bareFlow = scenarios.bareCodeFlow(bx, size('codeFlow'));
     await measure(bx.issuer, bareFlow, 9, results, memory);
@@ -168,14 +203,22 @@ async function main(): Promise<number> {
   const bareExchangeP99 = round2(percentile(sortedBareExchange, 99));
   // Issue 14's bound for the exchange within concurrent flows: 1.5 × bare's p99 + 5 ms.
   const exchangeBound = round2(1.5 * bareExchangeP99 + 5);
+  const cpus = os.cpus();
+  const flowCpu = cpu.find((row) => row.scenario.startsWith('authorization code flow'));
+  // One verification keeps one thread busy for 1 / (the limit per thread) seconds.
+  const argon2CpuMs = argon2Limit.threads > 0 ? (1000 * argon2Limit.threads) / argon2Limit.perSecond : Number.NaN;
   const flowLines = flows
     ? [
         `- Whole code flow with sign-in, ${flows.concurrency} at a time: ${flows.requestsPerSecond} flows/s = ${Math.round((flows.requestsPerSecond / argon2Limit.perSecond) * 100)} % of the argon2 limit (${argon2Limit.perSecond} verifications/s on ${argon2Limit.threads} threads, measured in this run); whole-flow p50 ${flows.latencyMs.p50} ms, p99 ${flows.latencyMs.p99} ms`,
+        ...(flowCpu
+          ? [
+              `- Its CPU time per flow: server ${round2(flowCpu.serverMs)} ms (argon2's verification ${round2(argon2CpuMs)} ms of it), database ${round2(flowCpu.databaseMs ?? 0)} ms, load generator ${round2(flowCpu.loadMs)} ms: the ${cpus.length} cores allow at most ${Math.round((cpus.length * 1000) / cpuTotalMs(flowCpu))} flows/s (${Math.round(((cpus.length * 1000) / cpuTotalMs(flowCpu) / argon2Limit.perSecond) * 100)} % of the argon2 limit) while the load generator shares them`,
+            ]
+          : []),
         `- Its code-for-token exchanges: p50 ${round2(percentile(sortedExchange, 50))} ms, p99 ${exchangeP99} ms (${sortedExchange.length} exchanges); bare oidc-provider's, in the same flow 16 at a time: p50 ${round2(percentile(sortedBareExchange, 50))} ms, p99 ${bareExchangeP99} ms; 1.5 × bare + 5 ms = ${exchangeBound} ms (${exchangeP99 <= exchangeBound ? 'met' : 'not met'})`,
       ]
     : [];
 
-  const cpus = os.cpus();
   const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`;
   const report = {
     date: new Date().toISOString(),
@@ -191,6 +234,7 @@ async function main(): Promise<number> {
     loadAverage1m: { before: round2(loadBefore), after: round2(os.loadavg()[0] ?? 0) },
     results,
     memory,
+    cpu,
     overhead: overheads,
     roundTrips,
     argon2Limit,
@@ -226,6 +270,10 @@ async function main(): Promise<number> {
         ]
       : []),
     memoryTable(memory, RSS_INTERVAL_MS),
+    '',
+    `CPU time per operation (warm-up included; the server process's threads, argon2's among them, its embedded database's process, and this load generator, all on the same ${cpus.length} cores):`,
+    '',
+    cpuTable(cpu, cpus.length),
     '',
     `Total ${report.durationSeconds} s.`,
     '',

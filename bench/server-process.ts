@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import Provider from 'oidc-provider';
+import pidusage from 'pidusage';
 import type { mongo } from 'mongoose';
 import { loadConfig } from '../src/config/index.ts';
 import { boot } from '../src/boot.ts';
@@ -37,6 +38,8 @@ interface Running {
   seed(accounts: number): Promise<Record<string, number>>;
   /** Calls `listener` with the name of every database command the server sends (none for bare). */
   onCommand(listener: (name: string) => void): void;
+  /** The embedded database's process, when this server started one (its CPU time is reported too). */
+  databasePid?: number | undefined;
   close(): Promise<void>;
 }
 
@@ -156,7 +159,7 @@ async function startApp(): Promise<Running> {
     const seedConnection = await connectDatabase(external ?? ferret!.uri, { dbName, timeoutMs: 10 * 60_000 });
     cleanups.push(() => seedConnection.close());
     const seed = seeder(seedConnection.db!, services.stores.models.Account, accounts[0]!.login);
-    return { fixtures, onCommand, seed, close: cleanup };
+    return { fixtures, onCommand, seed, databasePid: ferret?.pid, close: cleanup };
   } catch (error) {
     await cleanup();
     throw error;
@@ -309,6 +312,14 @@ async function main(): Promise<void> {
     const { rss, heapTotal } = process.memoryUsage();
     samples.push({ rss, heapTotal });
   };
+  // CPU time over a sampling window: this process's (all its threads, argon2's included) and the
+  // embedded database's, so the runner can tell where each operation's time goes.
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const databaseCpuMs = async () => (running.databasePid ? (await pidusage(running.databasePid)).ctime : undefined);
+  let cpuAtStart: { server: number; database: number | undefined } | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -326,20 +337,30 @@ async function main(): Promise<void> {
         samples = [];
         sample();
         sampler = setInterval(sample, message.intervalMs);
-        send({ type: 'reply', id: message.id });
+        void databaseCpuMs().then((database) => {
+          cpuAtStart = { server: cpuMs(), database };
+          send({ type: 'reply', id: message.id });
+        });
         break;
-      case 'rss-stop':
+      case 'rss-stop': {
         clearInterval(sampler);
         sample();
-        collect();
-        send({
-          type: 'reply',
-          id: message.id,
-          memory: samples,
-          afterGc: { rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed },
+        const serverMs = cpuMs() - (cpuAtStart?.server ?? 0);
+        void databaseCpuMs().then((database) => {
+          collect();
+          const databaseMs =
+            database !== undefined && cpuAtStart?.database !== undefined ? database - cpuAtStart.database : undefined;
+          send({
+            type: 'reply',
+            id: message.id,
+            memory: samples,
+            afterGc: { rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed },
+            cpu: { serverMs, ...(databaseMs !== undefined ? { databaseMs } : {}) },
+          });
+          samples = [];
         });
-        samples = [];
         break;
+      }
       case 'count-start':
         counting = {};
         send({ type: 'reply', id: message.id });

@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { launchRecordLinkIdOf, type LaunchGrants } from './smart/launch-grant.ts';
+import { clientField } from './resources.ts';
 
 type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']>;
 
@@ -19,7 +20,7 @@ export function createGrantLoader(deps: { staticScopes: readonly string[]; launc
     const accountId = session.accountId;
     const grantId = (result?.consent as { grantId?: string } | undefined)?.grantId ?? session.grantIdFor(client.clientId);
     let grant = deps.launch.forLaunch(ctx, grantId ? await provider.Grant.find(grantId) : undefined, accountId);
-    const firstParty = client.metadata().first_party === true;
+    const firstParty = clientField(client, 'first_party') === true;
     if (firstParty) {
       grant ??= new provider.Grant({ clientId: client.clientId, accountId });
       grant.addOIDCScope([...ctx.oidc.requestParamScopes].filter((scope) => deps.staticScopes.includes(scope)).join(' '));

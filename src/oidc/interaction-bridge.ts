@@ -2,14 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
 import { ACR, type InteractionHandle } from '../ports/interaction.ts';
+import { clientField } from './resources.ts';
 
 /**
  * Whether a sign-in for this client and request must use a second factor: the client requires it
  * (`require_mfa` metadata), or the request asks for the multi-factor class (`acr_values`, or an
  * `acr` claim request naming it).
  */
-export function requiresMultiFactor(metadata: Record<string, unknown>, params: Record<string, unknown>): boolean {
-  if (metadata.require_mfa === true) return true;
+export function requiresMultiFactor(client: object, params: Record<string, unknown>): boolean {
+  if (clientField(client, 'require_mfa') === true) return true;
   const asked = typeof params.acr_values === 'string' ? params.acr_values.split(' ') : [];
   if (asked.includes(ACR.multiFactor)) return true;
   try {
@@ -57,7 +58,7 @@ export function createInteractionBridge(provider: Provider) {
       return {
         uid: details.uid,
         prompt: details.prompt.name,
-        client: { id: clientId, name: client.clientName ?? clientId, firstParty: client.metadata().first_party === true },
+        client: { id: clientId, name: client.clientName ?? clientId, firstParty: clientField(client, 'first_party') === true },
         scopes: String(details.params.scope ?? '')
           .split(' ')
           .filter(Boolean),
@@ -69,7 +70,7 @@ export function createInteractionBridge(provider: Provider) {
         uiLocales: typeof details.params.ui_locales === 'string' ? details.params.ui_locales.slice(0, 256) : undefined,
         accountId: details.session?.accountId,
         launchRecordLinkId: (details.lastSubmission?.patient as { launchRecordLinkId?: string } | undefined)?.launchRecordLinkId,
-        requiresMultiFactor: requiresMultiFactor(client.metadata(), details.params),
+        requiresMultiFactor: requiresMultiFactor(client, details.params),
         // `create` too: a sign-in, new account or not, resolves a prompt=create request.
         completeLogin: (accountId, amr, ts, acr) => finish({ login: { accountId, amr, ts, acr }, create: {} }, false),
         async completeConsent() {

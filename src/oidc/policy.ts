@@ -72,7 +72,7 @@ export function createInteractionPolicy(deps: {
     new Check('multi_factor_required', 'two-step verification is required', (ctx) => {
       const { session, client, params } = ctx.oidc;
       if (!session?.accountId || !client) return Check.NO_NEED_TO_PROMPT;
-      const needed = requiresMultiFactor(client.metadata(), params as Record<string, unknown>);
+      const needed = requiresMultiFactor(client, params as Record<string, unknown>);
       return needed && session.acr !== ACR.multiFactor ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );

@@ -25,15 +25,27 @@ export const OIDC_SCOPES = [
 /** Every scope the provider knows besides the patient/* scopes of FHIR servers. */
 export const STATIC_SCOPES: readonly string[] = [...OIDC_SCOPES, ...API_SCOPES.split(' '), ...ADMIN_SCOPES.split(' ')];
 
+/** Client metadata of our own (extraClientMetadata in configuration.ts). */
+export type ExtraClientField = 'first_party' | 'practice_id' | 'require_mfa';
+
+/**
+ * One field of a client's registered metadata, read where oidc-provider keeps it on the client:
+ * extra metadata under its own name, `scope` as is. `client.metadata()` rebuilds the whole
+ * snake_cased metadata object on every call, which cost 6 % of a client-credentials token's CPU.
+ */
+export function clientField(client: object | undefined, name: ExtraClientField | 'scope'): unknown {
+  return client ? (client as Record<string, unknown>)[name] : undefined;
+}
+
 /** The practice an EHR client acts for (client metadata `practice_id`), if any. */
-export function practiceOf(client: { metadata(): Record<string, unknown> } | undefined): string | undefined {
-  const practiceId = client?.metadata().practice_id;
+export function practiceOf(client: object | undefined): string | undefined {
+  const practiceId = clientField(client, 'practice_id');
   return typeof practiceId === 'string' ? practiceId : undefined;
 }
 
 /** An operator's client of the management API: its registered `scope` names an admin scope. */
-export function isAdminClient(client: { metadata(): Record<string, unknown> } | undefined): boolean {
-  const scope = client?.metadata().scope;
+export function isAdminClient(client: object | undefined): boolean {
+  const scope = clientField(client, 'scope');
   return typeof scope === 'string' && scope.split(' ').some((name) => ADMIN_SCOPES.split(' ').includes(name));
 }
 
