@@ -6,6 +6,8 @@
 
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { PACKAGE_ROOT } from '../src/config/package-files.ts';
 import path from 'node:path';
 
@@ -79,9 +81,55 @@ export async function ferretBinaryPath(log?: (line: string) => void): Promise<st
   return last;
 }
 
+/** A second process asked for a data directory whose embedded database another one runs. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+  constructor(dataDir: string) {
+    super(
+      `${dataDir} is in use by another patient-idp process on this machine (a server, or the CLI while ` +
+        'no server answers). Stop it first; several processes need one database server they all connect ' +
+        'to (README, "Several processes on one FerretDB").',
+    );
+  }
+}
+
+/** Not `*.sqlite`: not one of FerretDB's databases, and not copied by `patient-idp backup`. */
+const OWNER_FILE = 'owner.lock';
+
+/**
+ * Claims `dataDir` for this process: an exclusive SQLite lock on a file in it, held until the
+ * answer is called. Two FerretDB programs on one directory would serve the same SQLite files side
+ * by side, each with its own view of what collections exist, which FerretDB does not support. The
+ * operating system drops the lock when the process ends, however it ends: nothing stale is left.
+ */
+function claimDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const owner = new DatabaseSync(path.join(dataDir, OWNER_FILE), { timeout: 0 });
+  try {
+    // In exclusive locking mode the lock taken by the first write is kept until the file is closed.
+    owner.exec(
+      'PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS owner (pid INTEGER); ' +
+        `DELETE FROM owner; INSERT INTO owner VALUES (${process.pid}); COMMIT;`,
+    );
+  } catch (error) {
+    owner.close();
+    // SQLITE_BUSY: another process (or another start in this one) holds it.
+    if ((error as { errcode?: number }).errcode === 5) throw new DataDirInUseError(dataDir);
+    throw error;
+  }
+  return () => owner.close();
+}
+
 export async function startEmbeddedFerretDB(opts: EmbeddedFerretDBOptions): Promise<EmbeddedFerretDB> {
   const bin = opts.binaryPath ?? (await ferretBinaryPath(opts.log));
-  let current = await launch(bin, opts.listen ?? '127.0.0.1:0', opts);
+  const release = claimDataDir(opts.dataDir);
+  let current: Run;
+  try {
+    current = await launch(bin, opts.listen ?? '127.0.0.1:0', opts);
+  } catch (error) {
+    release();
+    throw error;
+  }
   // A restart listens where the first run did, so the driver's connection string stays right.
   const listen = new URL(current.uri).host;
   let stopping: Promise<void> | undefined;
@@ -128,7 +176,7 @@ export async function startEmbeddedFerretDB(opts: EmbeddedFerretDBOptions): Prom
       return restarts;
     },
     stop() {
-      stopping ??= stopChild(current.child, current.exited);
+      stopping ??= stopChild(current.child, current.exited).finally(release);
       return stopping;
     },
   };

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { DataDirInUseError } from '../adapters/embedded-ferretdb.ts';
 import { AppError, createPatientIdp } from './library/index.ts';
 
 /**
@@ -34,8 +35,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Configuration problems are the operator's to fix: say what, without a stack trace.
-  if (error instanceof AppError && error.code === 'config.invalid') console.error(error.message);
+  // Configuration problems, and a DATA_DIR another process holds, are the operator's to fix: say
+  // what, without a stack trace.
+  if ((error instanceof AppError && error.code === 'config.invalid') || error instanceof DataDirInUseError)
+    console.error(error.message);
   else console.error(error);
   process.exit(1);
 });

@@ -64,7 +64,8 @@ function report(error: unknown, stderr: Output, env: Record<string, string | und
     return error.status < 500 ? EXIT_BAD_INPUT : EXIT_RUNTIME;
   }
   const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-  const code = /^Mongo/.test(name) ? 'server.unavailable' : 'server.internal';
+  // The database is out of reach: down, or the embedded one held by a server that did not answer.
+  const code = /^Mongo|^DataDirInUseError$/.test(name) ? 'server.unavailable' : 'server.internal';
   stderr.write(`error: ${code}: ${firstLine(message) || name}\n`);
   if (env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   return EXIT_RUNTIME;

@@ -2,9 +2,11 @@
 // driver, supervised (killed, it is started again on the same address with the data intact, and
 // the driver reconnects by itself), and stopped for good by stop(). A program that cannot start
 // is a clear error.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { jest } from '@jest/globals';
 import { ferretBinaryPath, startEmbeddedFerretDB, type EmbeddedFerretDB } from '../../adapters/embedded-ferretdb.ts';
 import { connectDatabase } from '../../src/database/connect.ts';
@@ -14,6 +16,7 @@ import { isDatabaseUnavailable } from '../../src/database/errors.ts';
 jest.setTimeout(120_000);
 
 let dir: string;
+const ADAPTER = fileURLToPath(new URL('../../adapters/embedded-ferretdb.ts', import.meta.url));
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'patient-idp-embedded-'));
@@ -87,6 +90,44 @@ test('without supervision, a killed program stays down', async () => {
   await db.stop();
   expect(notices).toEqual([]);
   expect(db.restarts).toBe(0);
+});
+
+test('one directory, one embedded database: a second start is refused, in this process or another, until the first stops', async () => {
+  const dataDir = path.join(dir, 'claimed');
+  const first = await startEmbeddedFerretDB({ dataDir });
+  try {
+    await expect(startEmbeddedFerretDB({ dataDir })).rejects.toMatchObject({
+      name: 'DataDirInUseError',
+      message: expect.stringContaining(`${dataDir} is in use by another patient-idp process`),
+    });
+    // Another process (as a second `npm start` on the same DATA_DIR would be).
+    const other = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { startEmbeddedFerretDB } from ${JSON.stringify(pathToFileURL(ADAPTER).href)};
+         await startEmbeddedFerretDB({ dataDir: ${JSON.stringify(dataDir)} }).then(() => process.exit(0), (e) => { console.error(e.name); process.exit(1); });`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect([other.status, other.stderr.trim().split('\n').at(-1)]).toEqual([1, 'DataDirInUseError']);
+  } finally {
+    await first.stop();
+  }
+  // Stopped, it is free again.
+  const again = await startEmbeddedFerretDB({ dataDir });
+  await again.stop();
+});
+
+test('a start that fails leaves the directory free', async () => {
+  const dataDir = path.join(dir, 'failed-start');
+  const fake = path.join(dir, 'exits.sh');
+  await writeFile(fake, '#!/bin/sh\nexit 3\n');
+  await chmod(fake, 0o755);
+  await expect(startEmbeddedFerretDB({ dataDir, binaryPath: fake })).rejects.toThrow(/exited before becoming ready/);
+  const db = await startEmbeddedFerretDB({ dataDir });
+  await db.stop();
 });
 
 test('a program that exits at once is a clear error with what it said', async () => {

@@ -121,3 +121,26 @@ test('with the server stopped, the CLI opens the embedded database itself', asyn
   const ids = (JSON.parse(listed.stdout) as Array<{ client_id: string }>).map((client) => client.client_id);
   expect(ids).toEqual(expect.arrayContaining(['beside-portal', 'demo-portal']));
 });
+
+test('a second server on the same DATA_DIR is refused with a message, and the first goes on serving', async () => {
+  const shared = await mkdtemp(path.join(os.tmpdir(), 'patient-idp-twice-'));
+  const port = await freePort();
+  const own = { DATA_DIR: shared, HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, NODE_ENV: 'development' };
+  const first = spawnServer(serverEnv({ ...own, PORT: String(port) }));
+  try {
+    await waitFor200(first, `http://127.0.0.1:${port}/readyz`);
+    const second = spawnServer(serverEnv({ ...own, PORT: String(await freePort()) }));
+    try {
+      expect(await second.exited).toEqual({ code: 1, signal: null });
+      expect(second.output()).toContain(`${path.join(shared, 'ferretdb')} is in use by another patient-idp process`);
+      // Said for the operator, without a stack trace.
+      expect(second.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      await ensureStopped(second);
+    }
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  } finally {
+    await ensureStopped(first);
+    await rm(shared, { recursive: true, force: true });
+  }
+});
