@@ -329,7 +329,7 @@ export async function createContainer(deps: ContainerDeps) {
     flows,
     oidc,
     async close() {
-      expiry.stop();
+      await expiry.stop();
       capacity.stop();
       await background.idle();
       await invitations.stop();

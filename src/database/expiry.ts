@@ -10,7 +10,8 @@ export interface ExpiryManager {
   ensure(collection: mongo.Collection<any>): Promise<'ttl-index' | 'purge'>;
   /** Runs one purge pass over every collection in purge mode (also what the timer does). */
   purgeNow(): Promise<number>;
-  stop(): void;
+  /** Stops the timer; resolves once a purge it started (if one is running) has finished. */
+  stop(): Promise<void>;
 }
 
 export interface ExpiryOptions {
@@ -23,6 +24,8 @@ export function createExpiryManager(options: ExpiryOptions = {}): ExpiryManager 
   const now = options.now ?? (() => new Date());
   const purged = new Set<mongo.Collection<any>>();
   let timer: NodeJS.Timeout | undefined;
+  /** The timer's purge in progress: one that started before stop() may still delete after it. */
+  let running: Promise<unknown> | undefined;
 
   async function purgeNow(): Promise<number> {
     let removed = 0;
@@ -43,7 +46,9 @@ export function createExpiryManager(options: ExpiryOptions = {}): ExpiryManager 
         purged.add(collection);
         if (!timer) {
           timer = setInterval(() => {
-            purgeNow().catch((error: unknown) => options.onError?.(error));
+            running ??= purgeNow()
+              .catch((error: unknown) => options.onError?.(error))
+              .finally(() => (running = undefined));
           }, options.purgeIntervalMs ?? 60_000);
           timer.unref();
         }
@@ -51,9 +56,10 @@ export function createExpiryManager(options: ExpiryOptions = {}): ExpiryManager 
       }
     },
     purgeNow,
-    stop() {
+    async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+      await running;
     },
   };
 }

@@ -48,8 +48,8 @@ beforeAll(async () => {
   db = tdb.connection.db!;
 });
 
-afterEach(() => {
-  for (const m of managers.splice(0)) m.stop();
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((m) => m.stop()));
 });
 
 afterAll(async () => {
@@ -158,9 +158,10 @@ test('the timer purges on its own, and stop() clears it', async () => {
     await collection.insertOne({ _id: 'expired-before-stop', expiresAt: seconds(-1) });
     await waitFor(async () => (await collection.countDocuments({})) === 0, 'the timer to purge');
 
-    expiry.stop();
+    // A purge the timer started just before may still be running: stop() waits for it.
+    await expiry.stop();
     expect(cleared).toEqual([intervals[0]]);
-    expiry.stop(); // stopping twice is harmless and clears nothing more
+    await expiry.stop(); // stopping twice is harmless and clears nothing more
     expect(cleared).toHaveLength(1);
   } finally {
     globalThis.setInterval = originalSet;
