@@ -18,7 +18,8 @@ import { retryUntilAnswered } from './retry-until-answered.ts';
  * A write that names its document by `_id` locks that one; any other (the mail queue's "next due
  * message", an update of many) first finds the documents it would touch, locks them, and is then
  * limited to them, its filter checked again under the locks; one that finds none changes none
- * (an upsert then inserts, the unique indexes deciding between inserters). `deleteMany` is not serialized: it
+ * (an upsert then only inserts, the unique indexes deciding between inserters: a duplicate key
+ * tells the loser to try again). `deleteMany` is not serialized: it
  * only sweeps expired documents, and a single-document delete is atomic by itself.
  *
  * A write cut by the database going away gives its lock back as soon as the database answers
@@ -173,10 +174,11 @@ export function serializedWrites(schema: Schema): void {
         .lean<Array<{ _id: string }>>();
       ids = found.map((document) => document._id);
       if (ids.length === 0) {
-        // An upsert that matched nothing inserts (the unique indexes decide between inserters).
-        // Anything else found nothing to change, and changes nothing: a document matching only
-        // from now on (another request's, just queued) is not written without its lock.
-        if (!(this.getOptions() as { upsert?: boolean }).upsert) this.where({ _id: { $in: [] } });
+        // Found nothing to change: changes nothing, even a document that matches only from now on
+        // (another request's, just queued), which is never written without its lock. An upsert
+        // then only inserts, the unique indexes deciding between inserters: one that lost to a
+        // document inserted meanwhile fails as a duplicate key, and its retry finds and locks it.
+        this.where({ _id: { $in: [] } });
         return;
       }
       // The write touches only what was locked; its own filter is checked again under the locks.

@@ -239,3 +239,77 @@ describe('a write that finds its documents first (embedded FerretDB)', () => {
     ).toBe(late);
   });
 });
+
+describe('an upsert that finds no document (embedded FerretDB)', () => {
+  interface Keyed {
+    _id: string;
+    key: string;
+    name?: string;
+    count?: number;
+  }
+  const keyed = new Schema<Keyed>(
+    { _id: { type: String, default: () => randomUUID() }, key: { type: String, required: true }, name: String, count: Number },
+    { autoIndex: false, collection: 'serialized_upserts', versionKey: false },
+  );
+  keyed.index({ key: 1 }, { unique: true });
+  keyed.plugin(serializedWrites);
+  /** Another request inserts the same key between the upsert's search and the upsert itself. */
+  let arriving: (() => Promise<void>) | undefined;
+  keyed.pre('findOneAndUpdate', async function () {
+    const arrive = arriving;
+    arriving = undefined;
+    await arrive?.();
+  });
+  const keyedOn = (connection: Connection) => connection.model<Keyed>('SerializedUpsert', keyed);
+
+  beforeAll(async () => {
+    await keyedOn(tdb.connection).createIndexes();
+  });
+
+  test('only inserts: a document inserted meanwhile is not updated without its lock, and the retry updates it', async () => {
+    const Keyed = keyedOn(tdb.connection);
+    const key = randomUUID();
+    const other = randomUUID();
+    arriving = async () => void (await keyedOn(second).create({ _id: other, key, name: 'inserted meanwhile', count: 1 }));
+    const upsert = () =>
+      Keyed.findOneAndUpdate(
+        { key },
+        { $set: { name: 'upserted' }, $inc: { count: 1 } },
+        { upsert: true, returnDocument: 'after' },
+      ).lean();
+    if (!tdb.embedded) {
+      // MongoDB decides in the write itself: the document already there is updated.
+      expect(await upsert()).toMatchObject({ _id: other, name: 'upserted', count: 2 });
+      return;
+    }
+    await expect(upsert()).rejects.toMatchObject({ code: 11000 });
+    expect(await Keyed.find({ key }).lean()).toEqual([{ _id: other, key, name: 'inserted meanwhile', count: 1 }]);
+    // Tried again (as the callers do on a duplicate key), it finds the document and updates it under its lock.
+    expect(await upsert()).toMatchObject({ _id: other, name: 'upserted', count: 2 });
+    expect(await locks().countDocuments({ _id: { $regex: '^serialized_upserts:' } })).toBe(0);
+  });
+
+  test(`concurrent upserts of one new key from ${CALLERS} callers on two connections: one document, no update lost`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const key = randomUUID();
+      const results = await Promise.allSettled(
+        Array.from({ length: CALLERS }, async (_, n) => {
+          const Keyed = keyedOn(n % 2 === 0 ? tdb.connection : second);
+          const upsert = () =>
+            Keyed.findOneAndUpdate({ key }, { $inc: { count: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
+          // A duplicate key means another caller inserted first: once it exists, the retry updates it.
+          try {
+            return await upsert();
+          } catch (error) {
+            if ((error as { code?: number }).code !== 11000) throw error;
+            return await upsert();
+          }
+        }),
+      );
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      const stored = await keyedOn(tdb.connection).find({ key }).lean();
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.count).toBe(CALLERS);
+    }
+  });
+});
