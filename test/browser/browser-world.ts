@@ -19,24 +19,28 @@ export interface BrowserWorld {
 }
 
 export async function startBrowserWorld(practice: { id: string; name: string }): Promise<BrowserWorld> {
-  const twilio = await startTwilioStandIn();
-  const clock = new Clock();
-  const server = await startTestServer({
-    smsSender: createTwilioSmsSender({ ...TEST_TWILIO, apiUrl: twilio.url }),
-    now: clock.now,
-  });
-  const created = await createTestPractice(server, practice);
-  const harness: Harness = { server, practice: created, clock, twilio, apiToken: await created.token(), close: async () => {} };
-  const browsing = await launchBrowsing();
-  return {
-    server,
-    twilio,
-    harness,
-    browsing,
-    async close() {
-      await browsing.close();
-      await server.close();
-      await twilio.close();
-    },
+  // What has started so far, closed in reverse if a later step fails (Chromium missing, say):
+  // a server left running would keep Jest from exiting after its summary.
+  const started: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const stop of started.reverse()) await stop();
   };
+  try {
+    const twilio = await startTwilioStandIn();
+    started.push(() => twilio.close());
+    const clock = new Clock();
+    const server = await startTestServer({
+      smsSender: createTwilioSmsSender({ ...TEST_TWILIO, apiUrl: twilio.url }),
+      now: clock.now,
+    });
+    started.push(() => server.close());
+    const created = await createTestPractice(server, practice);
+    const harness: Harness = { server, practice: created, clock, twilio, apiToken: await created.token(), close: async () => {} };
+    const browsing = await launchBrowsing();
+    started.push(() => browsing.close());
+    return { server, twilio, harness, browsing, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -2,13 +2,15 @@
 // contexts with JavaScript disabled, and a checkpoint for every page a journey visits
 // (no horizontal scroll, no <script>, a screenshot, and axe-core with zero violations on every
 // distinct kind of page).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
 export const PHONE_VIEWPORT = { width: 375, height: 667 };
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');
+/** Debian's Chromium (never a downloaded browser). */
+const CHROMIUM = '/usr/bin/chromium';
 
 export interface Checkpoint {
   /** `<journey>-<kind>`, e.g. `a-pin-wrong`: the kind names the page (template and state), the prefix the visit. */
@@ -47,8 +49,10 @@ export interface Browsing {
 
 export async function launchBrowsing(): Promise<Browsing> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run the tests with \`npm test\`, which installs it (scripts/test-prerequisites.sh)`);
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   const contextOptions = { viewport: PHONE_VIEWPORT, ignoreHTTPSErrors: true };
