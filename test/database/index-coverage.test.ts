@@ -2,7 +2,9 @@
 // (enrollment through the practice API, registration, sign-in with the code flow, the token and a
 // refresh, userinfo) runs with the driver's command monitoring on, and each find, update, delete
 // and count it sends must name, among its filter's fields, the leading field of an index of its
-// collection. (MongoDB's `explain()` would show the same on a real server; FerretDB has none.)
+// collection. On MongoDB (MONGODB_URI) each of those queries is also explained and its winning plan
+// must read no whole collection (no COLLSCAN stage); FerretDB v1 reads whole collections whatever
+// the indexes (its plans are SQLite's), so there the explain only has to answer.
 import type { CommandStartedEvent } from 'mongodb';
 import * as oidc from 'openid-client';
 import {
@@ -19,7 +21,14 @@ import { createAgent } from '../support/browser-agent.ts';
 import { exchangeCode, registerCodeFlowClient, signInThroughApi, startAuthorization } from '../support/relying-party.ts';
 
 let h: Harness;
-const seen: { collection: string; fields: string[]; command: string }[] = [];
+interface SeenQuery {
+  collection: string;
+  fields: string[];
+  command: string;
+  filter?: Record<string, unknown>;
+  sort?: Record<string, unknown>;
+}
+const seen: SeenQuery[] = [];
 
 /** The fields a filter names (inside $and / $or too), without operators. */
 function fieldsOf(filter: unknown): string[] {
@@ -43,7 +52,15 @@ function record(event: CommandStartedEvent): void {
           : name === 'aggregate'
             ? [((command.pipeline as Record<string, unknown>[]) ?? []).find((stage) => '$match' in stage)?.$match]
             : [];
-  for (const filter of filters) seen.push({ collection, fields: fieldsOf(filter), command: name });
+  const sort = (command.sort ?? undefined) as Record<string, unknown> | undefined;
+  for (const filter of filters)
+    seen.push({
+      collection,
+      fields: fieldsOf(filter),
+      command: name,
+      ...(filter && typeof filter === 'object' ? { filter: filter as Record<string, unknown> } : {}),
+      ...(sort ? { sort } : {}),
+    });
 }
 
 beforeAll(async () => {
@@ -80,7 +97,7 @@ afterAll(async () => {
 });
 
 /** The queries no index of their collection can serve: none of their filter's fields leads an index. */
-async function unserved(queries: typeof seen): Promise<string[]> {
+async function unserved(queries: SeenQuery[]): Promise<string[]> {
   const db = h.server.services.stores.models.Account.db.db!;
   const leading = new Map<string, Set<string>>();
   for (const collection of new Set(queries.map((query) => query.collection))) {
@@ -113,4 +130,59 @@ test('no query of the journey reads a whole collection', () => {
     (query) => query.fields.length === 0 && ['find', 'count', 'update', 'delete'].includes(query.command),
   );
   expect([...new Set(whole.map((query) => `${query.command} ${query.collection}`))]).toEqual([]);
+});
+
+/**
+ * Whether a MongoDB winning plan reads a whole collection: a COLLSCAN stage anywhere in its tree,
+ * in the classic engine's shape (stage / inputStage / inputStages) or the slot-based engine's
+ * (queryPlan: …). MongoDB 8's express stages (EXPRESS_IXSCAN …) read an index.
+ */
+function scansCollection(plan: unknown): boolean {
+  if (Array.isArray(plan)) return plan.some(scansCollection);
+  if (!plan || typeof plan !== 'object') return false;
+  const node = plan as Record<string, unknown>;
+  if (node.stage === 'COLLSCAN') return true;
+  return ['inputStage', 'inputStages', 'queryPlan', 'thenStage', 'elseStage'].some((key) => scansCollection(node[key]));
+}
+
+test('a winning plan that reads a whole collection is told from one that reads an index, in either engine’s shape', () => {
+  const indexed = { stage: 'FETCH', inputStage: { stage: 'IXSCAN', keyPattern: { usernameKey: 1 } } };
+  const scanned = { stage: 'LIMIT', inputStage: { stage: 'COLLSCAN', direction: 'forward' } };
+  expect(scansCollection(indexed)).toBe(false);
+  expect(scansCollection({ stage: 'EXPRESS_IXSCAN' })).toBe(false);
+  expect(scansCollection({ stage: 'IDHACK' })).toBe(false);
+  expect(scansCollection(scanned)).toBe(true);
+  expect(scansCollection({ queryPlan: { stage: 'SORT', inputStage: scanned.inputStage }, slotBasedPlan: {} })).toBe(true);
+  expect(scansCollection({ stage: 'OR', inputStages: [indexed, scanned] })).toBe(true);
+  expect(scansCollection({ stage: 'OR', inputStages: [indexed, indexed] })).toBe(false);
+});
+
+test('explained by the database, no query of the journey reads a whole collection (on MongoDB)', async () => {
+  const db = h.server.services.stores.models.Account.db.db!;
+  const queries = [
+    ...new Map(
+      seen
+        .filter((query) => query.filter && query.fields.length > 0)
+        .map((query) => [JSON.stringify([query.collection, query.filter, query.sort]), query]),
+    ).values(),
+  ];
+  expect(queries.length).toBeGreaterThan(10);
+  const onFerretDB = typeof (await db.admin().command({ buildInfo: 1 })).ferretdbVersion === 'string';
+  const scans: string[] = [];
+  for (const query of queries) {
+    // A filter's plan is the same whether it finds, updates, deletes or counts: explained as a find.
+    const explained = await db.command({
+      explain: { find: query.collection, filter: query.filter, ...(query.sort ? { sort: query.sort } : {}) },
+      verbosity: 'queryPlanner',
+    });
+    expect(explained.ok).toBe(1);
+    const planner = explained.queryPlanner as Record<string, unknown>;
+    if (onFerretDB) {
+      // FerretDB v1: SQLite's plan, a scan of the collection's table whatever the filter.
+      expect(planner.Plan).toEqual(expect.arrayContaining([expect.stringMatching(/SCAN/)]));
+      continue;
+    }
+    if (scansCollection(planner.winningPlan)) scans.push(`${query.command} ${query.collection} ${JSON.stringify(query.filter)}`);
+  }
+  expect(scans).toEqual([]);
 });
