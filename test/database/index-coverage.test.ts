@@ -2,7 +2,7 @@
 // (enrollment through the practice API, registration, sign-in with the code flow, the token and a
 // refresh, userinfo) runs with the driver's command monitoring on, and each find, update, delete
 // and count it sends must name, among its filter's fields, the leading field of an index of its
-// collection. On MongoDB (MONGODB_URI) each of those queries is also explained and its winning plan
+// collection (an index that also holds its sort fields, when it sorts). On MongoDB (MONGODB_URI) each of those queries is also explained and its winning plan
 // must read no whole collection (no COLLSCAN stage); FerretDB v1 reads whole collections whatever
 // the indexes (its plans are SQLite's), so there the explain only has to answer.
 import type { CommandStartedEvent } from 'mongodb';
@@ -96,21 +96,30 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The queries no index of their collection can serve: none of their filter's fields leads an index. */
+/**
+ * The queries no index of their collection can serve: none of their filter's fields leads an index,
+ * or (when they sort) none of the indexes so led holds every sort field (the sort would be in memory).
+ */
 async function unserved(queries: SeenQuery[]): Promise<string[]> {
   const db = h.server.services.stores.models.Account.db.db!;
-  const leading = new Map<string, Set<string>>();
+  const keysOf = new Map<string, string[][]>();
   for (const collection of new Set(queries.map((query) => query.collection))) {
     const indexes = await db
       .collection(collection)
       .indexes()
       .catch(() => []);
-    leading.set(collection, new Set(indexes.map((index) => Object.keys(index.key)[0]!)));
+    keysOf.set(
+      collection,
+      indexes.map((index) => Object.keys(index.key)),
+    );
   }
-  const found = queries.filter(
-    (query) => query.fields.length > 0 && !query.fields.some((field) => leading.get(query.collection)?.has(field)),
-  );
-  return [...new Set(found.map((query) => `${query.command} ${query.collection} {${query.fields.join(', ')}}`))];
+  const served = (query: SeenQuery) =>
+    (keysOf.get(query.collection) ?? []).some(
+      (keys) => query.fields.includes(keys[0]!) && Object.keys(query.sort ?? {}).every((field) => keys.includes(field)),
+    );
+  const found = queries.filter((query) => query.fields.length > 0 && !served(query));
+  const sorted = (query: SeenQuery) => (Object.keys(query.sort ?? {}).length > 0 ? ` sort ${JSON.stringify(query.sort)}` : '');
+  return [...new Set(found.map((query) => `${query.command} ${query.collection} {${query.fields.join(', ')}}${sorted(query)}`))];
 }
 
 test('every query of a patient’s journey names the leading field of one of its collection’s indexes', async () => {
@@ -121,8 +130,14 @@ test('every query of a patient’s journey names the leading field of one of its
   expect(await unserved(seen)).toEqual([]);
 });
 
-test('the check bites: a query on a field no index leads is reported', async () => {
+test('the check bites: a query on a field no index leads, or sorted on a field its index lacks, is reported', async () => {
   expect(await unserved([{ collection: 'accounts', fields: ['name'], command: 'find' }])).toEqual(['find accounts {name}']);
+  expect(await unserved([{ collection: 'accounts', fields: ['usernameKey'], command: 'find', sort: { createdAt: -1 } }])).toEqual(
+    ['find accounts {usernameKey} sort {"createdAt":-1}'],
+  );
+  expect(
+    await unserved([{ collection: 'accounts', fields: ['usernameKey'], command: 'find', sort: { usernameKey: 1 } }]),
+  ).toEqual([]);
 });
 
 test('no query of the journey reads a whole collection', () => {
