@@ -129,11 +129,12 @@ export function createApp(container: Container, options: AppOptions = {}): Koa {
 
   // Every request is timed and counted (Prometheus, at /metrics).
   app.use(requestMetrics(container.platform.metrics));
+  // Discovery and JWKS never change while the process runs: answered from memory, before any
+  // other work (they need no language, no background work, no error page), with the headers of
+  // their first answer, the security headers below included.
+  app.use(publishedDocuments([routes.openidConfiguration, routes.jwks]));
   // Every answer, oidc-provider's included (its responses are written on the same response object).
   app.use(securityHeaders({ hsts: secure }));
-  // Discovery and JWKS never change while the process runs: answered from memory, before any
-  // other work (they need no language, no background work, no error page).
-  app.use(publishedDocuments([routes.openidConfiguration, routes.jwks]));
   // Work a request hands to the background (an email or text only a match causes) starts after it.
   app.use((_ctx, next) => container.platform.background.afterRequest(next));
   app.use(language());

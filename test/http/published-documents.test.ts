@@ -25,12 +25,18 @@ describe.each(['/.well-known/openid-configuration', '/jwks'])('%s', (path) => {
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
     expect(second.headers.get('etag')).toBe(etag);
     expect(second.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    // Answered from memory, with the first answer's headers: the same names and values but the date.
+    const headersOf = (res: Response) => Object.fromEntries([...res.headers].filter(([name]) => name !== 'date'));
+    expect(headersOf(second)).toEqual(headersOf(first));
+    expect(Number(second.headers.get('content-length'))).toBe(Buffer.byteLength(body));
     expect(first.headers.get('content-type')).toMatch(/^application\/(json|jwk-set\+json); charset=utf-8$/);
 
     // (A fetch() with If-None-Match also sends Cache-Control: no-cache, which asks for the whole answer.)
     const revalidated = await supertest(server.issuer).get(path).set('If-None-Match', etag!);
     expect(revalidated.status).toBe(304);
     expect(revalidated.text).toBe('');
+    expect(revalidated.headers.etag).toBe(etag);
+    expect(revalidated.headers['x-content-type-options']).toBe('nosniff');
     const changed = await supertest(server.issuer).get(path).set('If-None-Match', '"something-else"');
     expect(changed.status).toBe(200);
     expect(changed.text).toBe(body);
@@ -42,6 +48,8 @@ describe.each(['/.well-known/openid-configuration', '/jwks'])('%s', (path) => {
     expect(fromApp.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(fromApp.headers.get('vary')).toMatch(/Origin/);
     expect(fromApp.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(fromApp.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(fromApp.headers.get('referrer-policy')).toBe('no-referrer');
     const anywhere = await fetch(`${server.issuer}${path}`);
     expect(anywhere.headers.get('access-control-allow-origin')).toBe('*');
     const head = await fetch(`${server.issuer}${path}`, { method: 'HEAD' });
