@@ -68,38 +68,81 @@ export function cpuTable(rows: readonly CpuRow[], cores: number): string {
   return lines.join('\n');
 }
 
+/** One short pair of runs of an endpoint on both servers, with each server's CPU time per request (µs). */
+export interface PairedRun {
+  app: ScenarioResult;
+  bare: ScenarioResult;
+  appCpuUs: number;
+  bareCpuUs: number;
+}
+
 export interface Overhead {
   endpoint: string;
   appRequestsPerSecond: number;
   bareRequestsPerSecond: number;
-  /** patient-idp throughput as a fraction of bare oidc-provider's. */
+  /** patient-idp throughput as a fraction of bare oidc-provider's, in the table's pair of runs. */
   throughputRatio: number;
+  /** The same fraction in each of the short alternating pairs run afterwards. */
+  pairedRatios: number[];
+  /** Their median: the figure compared with the goal (one pair alone moves with the machine's load). */
+  medianRatio: number;
+  /** Each server's CPU time per request in those pairs (median, µs), and bare's as a fraction of ours. */
+  cpuUs?: { app: number; bare: number; ratio: number };
   appP50Ms: number;
   bareP50Ms: number;
+}
+
+const ratio = (app: number, bare: number) => Math.round((app / bare) * 100) / 100;
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export function overhead(
   endpoint: string,
   app: ScenarioResult | undefined,
   bare: ScenarioResult | undefined,
+  pairs: readonly PairedRun[] = [],
 ): Overhead | undefined {
   if (!app || !bare) return undefined;
+  const throughputRatio = ratio(app.requestsPerSecond, bare.requestsPerSecond);
+  const pairedRatios = pairs.map((pair) => ratio(pair.app.requestsPerSecond, pair.bare.requestsPerSecond));
+  const appCpuUs = median(pairs.map((pair) => pair.appCpuUs));
+  const bareCpuUs = median(pairs.map((pair) => pair.bareCpuUs));
   return {
+    ...(Number.isFinite(appCpuUs) && Number.isFinite(bareCpuUs)
+      ? { cpuUs: { app: Math.round(appCpuUs), bare: Math.round(bareCpuUs), ratio: ratio(bareCpuUs, appCpuUs) } }
+      : {}),
     endpoint,
     appRequestsPerSecond: app.requestsPerSecond,
     bareRequestsPerSecond: bare.requestsPerSecond,
-    throughputRatio: Math.round((app.requestsPerSecond / bare.requestsPerSecond) * 100) / 100,
+    throughputRatio,
+    pairedRatios,
+    medianRatio: pairedRatios.length > 0 ? Math.round(median(pairedRatios) * 100) / 100 : throughputRatio,
     appP50Ms: app.latencyMs.p50,
     bareP50Ms: bare.latencyMs.p50,
   };
 }
 
+const percent = (fraction: number) => `${Math.round(fraction * 100)} %`;
+
 export function overheadLines(rows: readonly Overhead[]): string {
   return rows
-    .map(
-      (row) =>
+    .map((row) => {
+      const paired =
+        row.pairedRatios.length > 0
+          ? `; **${percent(row.medianRatio)}** median of ${row.pairedRatios.length} alternating pairs (${row.pairedRatios.map(percent).join(', ')})`
+          : '';
+      const cpu = row.cpuUs
+        ? `; server CPU per request ${row.cpuUs.app} µs vs bare's ${row.cpuUs.bare} µs (bare's is ${percent(row.cpuUs.ratio)} of ours)`
+        : '';
+      return (
         `- ${row.endpoint}: patient-idp ${fixed(row.appRequestsPerSecond)} req/s vs bare oidc-provider ${fixed(row.bareRequestsPerSecond)} req/s ` +
-        `(${Math.round(row.throughputRatio * 100)} % of bare); p50 ${fixed(row.appP50Ms, 2)} ms vs ${fixed(row.bareP50Ms, 2)} ms`,
-    )
+        `(${percent(row.throughputRatio)} of bare)${paired}${cpu}; p50 ${fixed(row.appP50Ms, 2)} ms vs ${fixed(row.bareP50Ms, 2)} ms`
+      );
+    })
     .join('\n');
 }

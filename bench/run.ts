@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startServerChild, type ServerChild } from './children.ts';
 import { runScenario, type Scenario, type ScenarioResult } from './load.ts';
 import {
+  type PairedRun,
   cpuTable,
   cpuTotalMs,
   memoryTable,
@@ -42,6 +43,15 @@ const growthSizes = (process.env.BENCH_ACCOUNTS ?? '1000,3000,10000,50000')
   .map(Number)
   .filter((size) => size > 0);
 const GROWTH_FLOWS = 30;
+/**
+ * After each ratio's pair of runs, this many short pairs alternate which server goes first (each
+ * half the scenario's requests): the machine's load drifts within seconds, and the median
+ * of several pairs moves with it far less than one pair does.
+ */
+const ALTERNATING_PAIRS = 5;
+const PAIR_SHARE = 0.5;
+/** The pairs read the servers' CPU time, not their memory: one sample at each end is enough. */
+const PAIR_SAMPLE_MS = 60_000;
 const verbose = process.env.BENCH_VERBOSE === '1';
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -105,6 +115,33 @@ async function measure(
   return result;
 }
 
+/** Short pairs of the same endpoint on both servers, alternating which goes first (see ALTERNATING_PAIRS). */
+async function alternatingPairs(
+  servers: Record<'app' | 'bare', { origin: string; child: ServerChild }>,
+  scenarioFor: (target: 'app' | 'bare', size: scenarios.Size) => Scenario,
+  size: scenarios.Size,
+): Promise<PairedRun[]> {
+  const share = scenarios.scaled(size, PAIR_SHARE);
+  log(`  ${ALTERNATING_PAIRS} alternating pairs of ${share.requests} requests each`);
+  const pairs: PairedRun[] = [];
+  for (let pair = 0; pair < ALTERNATING_PAIRS; pair++) {
+    const order: ('app' | 'bare')[] = pair % 2 === 0 ? ['bare', 'app'] : ['app', 'bare'];
+    const ran: Partial<PairedRun> = {};
+    for (const target of order) {
+      const { origin, child } = servers[target];
+      // The server's own CPU time per request: what the machine's other work (time stolen from
+      // this virtual machine, say) does not change, unlike the rate.
+      await child.startRss(PAIR_SAMPLE_MS);
+      const result = await runScenario(origin, scenarioFor(target, share));
+      const { cpu } = await child.stopRss();
+      ran[target] = result;
+      ran[`${target}CpuUs`] = cpu ? (1000 * cpu.serverMs) / (share.warmup + result.requests) : Number.NaN;
+    }
+    pairs.push(ran as PairedRun);
+  }
+  return pairs;
+}
+
 /** The running server processes, stopped on the way out whatever happens. */
 const children: ServerChild[] = [];
 
@@ -126,8 +163,10 @@ async function main(): Promise<number> {
     exchangeMs: number[];
     bareExchangeMs: number[];
     growth: GrowthRow[];
+    pairs: Partial<Record<'discovery' | 'jwks' | 'clientCredentials', PairedRun[]>>;
   } = {
     growth: [],
+    pairs: {},
     roundTrips: [],
     argon2Limit: { perSecond: Number.NaN, threads: 0 },
     exchangeMs: [],
@@ -149,12 +188,18 @@ async function main(): Promise<number> {
 
     // Each baseline runs right after our same endpoint, so a change in the machine's load between
     // them is less likely to skew the comparison. Both servers are idle when not measured.
+    const origins = { app: { origin: fx.issuer, child: app }, bare: { origin: bx.issuer, child: bare } };
     await measure(fx.issuer, scenarios.discovery('app', size('discovery')), 0, results, memory, app, cpu);
     await measure(bx.issuer, scenarios.discovery('bare', size('discovery')), 5, results, memory);
+    measured.pairs.discovery = await alternatingPairs(origins, scenarios.discovery, size('discovery'));
     await measure(fx.issuer, scenarios.jwks('app', size('jwks')), 1, results, memory, app, cpu);
     await measure(bx.issuer, scenarios.jwks('bare', size('jwks')), 7, results, memory);
-    await measure(fx.issuer, scenarios.clientCredentials(fx, size('clientCredentials')), 2, results, memory, app, cpu);
-    await measure(bx.issuer, scenarios.bareClientCredentials(bx, size('clientCredentials')), 6, results, memory);
+    measured.pairs.jwks = await alternatingPairs(origins, scenarios.jwks, size('jwks'));
+    const tokenFor = (target: 'app' | 'bare', tokenSize: scenarios.Size) =>
+      target === 'app' ? scenarios.clientCredentials(fx, tokenSize) : scenarios.bareClientCredentials(bx, tokenSize);
+    await measure(fx.issuer, tokenFor('app', size('clientCredentials')), 2, results, memory, app, cpu);
+    await measure(bx.issuer, tokenFor('bare', size('clientCredentials')), 6, results, memory);
+    measured.pairs.clientCredentials = await alternatingPairs(origins, tokenFor, size('clientCredentials'));
     // The password login runs before the enrollments so its memory window starts before any
     // argon2 load has grown the process (only the fixture account's one hash has run by then).
     log('starting the interactions for the password login (GET /auth, not measured)');
@@ -191,9 +236,14 @@ async function main(): Promise<number> {
   const byName = (target: 'app' | 'bare', prefix: string) =>
     results.find((r) => r.target === target && r.name.startsWith(prefix));
   const overheads = [
-    overhead('Discovery', byName('app', 'GET /.well-known'), byName('bare', 'GET /.well-known')),
-    overhead('JWKS', byName('app', 'GET /jwks'), byName('bare', 'GET /jwks')),
-    overhead('Client credentials token', byName('app', 'POST /token'), byName('bare', 'POST /token')),
+    overhead('Discovery', byName('app', 'GET /.well-known'), byName('bare', 'GET /.well-known'), measured.pairs.discovery),
+    overhead('JWKS', byName('app', 'GET /jwks'), byName('bare', 'GET /jwks'), measured.pairs.jwks),
+    overhead(
+      'Client credentials token',
+      byName('app', 'POST /token'),
+      byName('bare', 'POST /token'),
+      measured.pairs.clientCredentials,
+    ),
   ].filter((row): row is Overhead => row !== undefined);
   const flows = byName('app', 'authorization code flow');
   const { roundTrips, argon2Limit } = measured;
@@ -284,7 +334,8 @@ async function main(): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${path.relative(repoRoot, file)}`);
-  return results.some((r) => r.errors > 0 || r.warmupErrors > 0) ? 1 : 0;
+  const pairResults = Object.values(measured.pairs).flatMap((pairs) => pairs.flatMap((pair) => [pair.app, pair.bare]));
+  return [...results, ...pairResults].some((r) => r.errors > 0 || r.warmupErrors > 0) ? 1 : 0;
 }
 
 process.once('SIGINT', () => {
