@@ -19,8 +19,8 @@ import { retryUntilAnswered } from './retry-until-answered.ts';
  * message", an update of many) first finds the documents it would touch, locks them, and is then
  * limited to them, its filter checked again under the locks; one that finds none changes none
  * (an upsert then only inserts, the unique indexes deciding between inserters: a duplicate key
- * tells the loser to try again). `deleteMany` is not serialized: it
- * only sweeps expired documents, and a single-document delete is atomic by itself.
+ * tells the loser to try again). `deleteMany` is not serialized: it only sweeps expired
+ * documents, and a single-document delete is atomic by itself.
  *
  * A write cut by the database going away gives its lock back as soon as the database answers
  * again; a lock outlives a process killed mid-write by its lease (leaseFor), then the next taker

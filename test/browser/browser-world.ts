@@ -23,7 +23,8 @@ export async function startBrowserWorld(practice: { id: string; name: string }):
   // a server left running would keep Jest from exiting after its summary.
   const started: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const stop of started.reverse()) await stop();
+    // Each once, however often close() is called.
+    for (const stop of started.splice(0).reverse()) await stop();
   };
   try {
     const twilio = await startTwilioStandIn();
