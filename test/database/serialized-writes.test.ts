@@ -59,6 +59,20 @@ afterAll(async () => {
   await tdb?.close();
 });
 
+/**
+ * Runs `next` once, in the next findOneAndUpdate on `schema`, after the plugin's search and before
+ * the write (mongoose runs pre hooks in the order they were added, the plugin's first).
+ */
+function betweenSearchAndWrite(schema: Schema): { next?: () => Promise<void> } {
+  const slot: { next?: () => Promise<void> } = {};
+  schema.pre('findOneAndUpdate', async function () {
+    const run = slot.next;
+    slot.next = undefined;
+    await run?.();
+  });
+  return slot;
+}
+
 test('the embedded FerretDB serializes writes; MongoDB needs nothing', () => {
   expect(writesSerializedOn(tdb.connection)).toBe(tdb.embedded);
   expect(writesSerializedOn(second)).toBe(tdb.embedded);
@@ -213,18 +227,13 @@ describe('a write that finds its documents first (embedded FerretDB)', () => {
   );
   arrivals.plugin(serializedWrites);
   /** Another request's document becomes due between the write's search and the write itself. */
-  let arriving: (() => Promise<void>) | undefined;
-  arrivals.pre('findOneAndUpdate', async function () {
-    const arrive = arriving;
-    arriving = undefined;
-    await arrive?.();
-  });
+  const arriving = betweenSearchAndWrite(arrivals);
 
   test('one that found nothing changes nothing, even a document that matches a moment later', async () => {
     const Arrival = tdb.connection.model<Item>('SerializedArrival', arrivals);
     const batch = randomUUID();
     const late = randomUUID();
-    arriving = async () => void (await Arrival.create({ _id: late, state: `queued-${batch}` }));
+    arriving.next = async () => void (await Arrival.create({ _id: late, state: `queued-${batch}` }));
     const taken = await Arrival.findOneAndUpdate({ state: `queued-${batch}` }, { $set: { state: `sending-${batch}` } }).lean();
     if (!tdb.embedded) {
       // MongoDB decides in the write itself: the document already there is taken.
@@ -254,12 +263,7 @@ describe('an upsert that finds no document (embedded FerretDB)', () => {
   keyed.index({ key: 1 }, { unique: true });
   keyed.plugin(serializedWrites);
   /** Another request inserts the same key between the upsert's search and the upsert itself. */
-  let arriving: (() => Promise<void>) | undefined;
-  keyed.pre('findOneAndUpdate', async function () {
-    const arrive = arriving;
-    arriving = undefined;
-    await arrive?.();
-  });
+  const arriving = betweenSearchAndWrite(keyed);
   const keyedOn = (connection: Connection) => connection.model<Keyed>('SerializedUpsert', keyed);
 
   beforeAll(async () => {
@@ -270,7 +274,7 @@ describe('an upsert that finds no document (embedded FerretDB)', () => {
     const Keyed = keyedOn(tdb.connection);
     const key = randomUUID();
     const other = randomUUID();
-    arriving = async () => void (await keyedOn(second).create({ _id: other, key, name: 'inserted meanwhile', count: 1 }));
+    arriving.next = async () => void (await keyedOn(second).create({ _id: other, key, name: 'inserted meanwhile', count: 1 }));
     const upsert = () =>
       Keyed.findOneAndUpdate(
         { key },
