@@ -10,6 +10,7 @@ import { PACKAGE_VERSION as version } from './config/package-files.ts';
 import { language } from './http/language.ts';
 import { metricsEndpoint, requestMetrics } from './http/request-metrics.ts';
 import { noStore } from './http/no-store.ts';
+import { providerHandoff } from './http/provider-handoff.ts';
 import { publishedDocuments } from './http/published-documents.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { smartDiscovery } from './oidc/smart/discovery.ts';
@@ -151,6 +152,9 @@ export function createApp(container: Container, options: AppOptions = {}): Koa {
   pageRoutes.use(pages());
   for (const router of pageRouters) pageRoutes.use(router.routes());
   ours.use(pageRoutes.routes());
+  // oidc-provider's own endpoints (token, authorize, userinfo…) skip our routers: none is at their paths.
+  const provider = providerHandoff(container.oidc.provider);
+  app.use(provider.straightThrough(ours));
   app.use(ours.routes());
   // One of our paths with a method it does not serve: 405 here, as a page where the path is a
   // page. (Routers' allowedMethods() would decide only after oidc-provider below had answered.)
@@ -172,12 +176,8 @@ export function createApp(container: Container, options: AppOptions = {}): Koa {
     throw new AppError('route.not_found');
   });
 
-  const oidc = container.oidc.provider.callback();
-  app.use(async (ctx) => {
-    // Hand the raw request to oidc-provider's own Koa app.
-    ctx.respond = false;
-    await oidc(ctx.req, ctx.res);
-  });
+  // Whatever is left is oidc-provider's, handed over raw to its own Koa app.
+  app.use(provider.handOver);
   return app;
 }
 
