@@ -63,6 +63,8 @@ export type ChildMessage =
 
 export interface CpuTime {
   serverMs: number;
+  /** Of `serverMs`, the time the kernel spent for the server (page faults, system calls). */
+  serverSystemMs: number;
   databaseMs?: number;
 }
 

@@ -101,6 +101,7 @@ async function measure(
           scenario: scenario.name,
           operations,
           serverMs: serverCpu.serverMs / operations,
+          serverSystemMs: serverCpu.serverSystemMs / operations,
           ...(serverCpu.databaseMs !== undefined ? { databaseMs: serverCpu.databaseMs / operations } : {}),
           loadMs: (user + system) / 1000 / operations,
         });
