@@ -11,7 +11,7 @@ FROM node:24-slim
 # Memory settings as in package.json's start script (README "Memory").
 ENV NODE_ENV=production \
     PORT=3000 \
-    MALLOC_MMAP_THRESHOLD_=1048576
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 # Sources stay owned by root (read-only for the app); see .dockerignore for what is left out.
