@@ -16,7 +16,7 @@ export default {
   collectCoverageFrom: ['src/**/*.ts', 'adapters/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   // The floor only rises: raise it when coverage rises (never lower it to make a change pass).
-  coverageThreshold: { global: { statements: 92.8, branches: 84.2, functions: 94.6, lines: 95.1 } },
+  coverageThreshold: { global: { statements: 92.9, branches: 84.3, functions: 94.6, lines: 95.1 } },
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/results-reporter.js'],
 };
