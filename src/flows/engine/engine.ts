@@ -105,7 +105,11 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
 
   /** The flow, if this caller may reach it and it has not expired. */
   async function load<D extends AnyFlowDefinition>(def: D, id: string, access: FlowAccess): Promise<RecordOf<D>> {
-    const doc = await find(def, id);
+    return reachable(def, await find(def, id), access);
+  }
+
+  /** A flow read from the store, if this caller may reach it and it has not expired. */
+  function reachable<D extends AnyFlowDefinition>(def: D, doc: FlowDocument | null, access: FlowAccess): RecordOf<D> {
     if (!doc || doc.mode !== access.mode) throw new AppError(def.errors.notFound);
     if (doc.mode === 'browser' && !matchesBinding(doc.bindingHash, access.bindingSecret)) throw new AppError(def.errors.notFound);
     if (new Date(doc.expiresAt).getTime() <= now().getTime()) throw new AppError(def.errors.expired);
@@ -160,7 +164,8 @@ export function createFlowEngine(deps: { store: FlowStore; audit: Audit; now: ()
       access: FlowAccess,
       init: NewFlowInput<StateOf<D>, RecordOf<D>['public'], RecordOf<D>['internal']>,
     ): Promise<RecordOf<D>> {
-      if (await find(def, id)) return load(def, id, access);
+      const doc = await find(def, id);
+      if (doc) return reachable(def, doc, access);
       return {
         id,
         kind: def.kind,

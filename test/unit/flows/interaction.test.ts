@@ -112,6 +112,21 @@ test('an interaction whose first action ends it is never written; one with state
   ]);
 });
 
+test('a stored interaction flow is read once per request, a transient one too', async () => {
+  const w = await world('login');
+  const findById = w.store.findById;
+  let reads = 0;
+  w.store.findById = ((id: string) => (reads++, findById(id))) as typeof findById;
+  await w.service.describe(w.interaction, english);
+  expect(reads).toBe(1);
+  await w.submit({ action: 'login', login: 'patient.one', password: 'wrong' });
+  expect({ reads, stored: w.store.docs.size }).toEqual({ reads: 2, stored: 1 });
+  await w.service.describe(w.interaction, english);
+  expect(reads).toBe(3);
+  await w.submit({ action: 'login', login: 'patient.one', password: 'also wrong' });
+  expect({ reads, version: [...w.store.docs.values()][0]!.version }).toEqual({ reads: 4, version: 2 });
+});
+
 test('consent, the patient picker and abort each finish their prompt', async () => {
   const consent = await world('consent');
   expect((await consent.submit({ action: 'consent' })).flow.redirectTo).toBe('/auth/resume-consent');
