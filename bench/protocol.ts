@@ -19,6 +19,7 @@ export interface AppFixtures {
    */
   accounts: { login: string; password: string }[];
   passwordHashConcurrency: number;
+  passwordHashNice: number;
 }
 
 /** The bare oidc-provider: two static clients, in-memory adapter, its development sign-in pages. */

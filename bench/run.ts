@@ -157,7 +157,7 @@ async function main(): Promise<number> {
   // Other work on the machine skews every number: the report shows the load around the run.
   const loadBefore = os.loadavg()[0] ?? 0;
 
-  const meta = { database: '', bareVersion: '', passwordHashConcurrency: 0 };
+  const meta = { database: '', bareVersion: '', passwordHashConcurrency: 0, passwordHashNice: 0 };
   const measured: {
     roundTrips: RoundTripRow[];
     argon2Limit: { perSecond: number; threads: number };
@@ -180,6 +180,7 @@ async function main(): Promise<number> {
     const fx = app.fixtures;
     meta.database = fx.database;
     meta.passwordHashConcurrency = fx.passwordHashConcurrency;
+    meta.passwordHashNice = fx.passwordHashNice;
     log(`patient-idp at ${fx.issuer} (${fx.database}), pid ${app.pid}`);
     const bare = await startServerChild('bare', { readyTimeoutMs: 60_000, verbose });
     children.push(bare);
@@ -281,6 +282,7 @@ async function main(): Promise<number> {
     database: meta.database,
     scale,
     passwordHashConcurrency: meta.passwordHashConcurrency,
+    passwordHashNice: meta.passwordHashNice,
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,
     loadAverage1m: { before: round2(loadBefore), after: round2(os.loadavg()[0] ?? 0) },
     results,
@@ -298,7 +300,7 @@ async function main(): Promise<number> {
     '',
     `## patient-idp benchmark (${report.date})`,
     '',
-    `Node ${report.node}, oidc-provider ${report.oidcProvider}, ${report.database}, PASSWORD_HASH_CONCURRENCY=${meta.passwordHashConcurrency}, BENCH_SCALE=${scale}`,
+    `Node ${report.node}, oidc-provider ${report.oidcProvider}, ${report.database}, PASSWORD_HASH_CONCURRENCY=${meta.passwordHashConcurrency}, PASSWORD_HASH_NICE=${meta.passwordHashNice}, BENCH_SCALE=${scale}`,
     `Machine: ${machine}; 1-minute load average ${report.loadAverage1m.before} before, ${report.loadAverage1m.after} after (the bench itself adds about 2)`,
     '',
     resultsTable(results),

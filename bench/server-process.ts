@@ -94,6 +94,9 @@ async function startApp(): Promise<Running> {
       PORT: String(port),
       LOG_LEVEL: 'silent',
       COOKIE_KEYS: COOKIE_KEY,
+      // The hashing settings as the runner's environment gives them (unset: the defaults).
+      PASSWORD_HASH_CONCURRENCY: process.env.PASSWORD_HASH_CONCURRENCY,
+      PASSWORD_HASH_NICE: process.env.PASSWORD_HASH_NICE,
     });
     const { container: services } = await boot({
       config,
@@ -150,6 +153,7 @@ async function startApp(): Promise<Running> {
       webClient,
       accounts,
       passwordHashConcurrency: config.passwordHashConcurrency,
+      passwordHashNice: config.passwordHashNice,
     };
     // The driver's command monitoring (on, as in production: src/database/connect.ts).
     const onCommand = (listener: (name: string) => void) =>

@@ -17,6 +17,7 @@ import { countedSms, createMetrics, observeDatabase } from './platform/metrics.t
 import { createBackground } from './platform/background.ts';
 import { createIdempotency } from './platform/idempotency.ts';
 import type { Logger } from './platform/logger.ts';
+import { lowerThreadPoolPriority } from './platform/thread-pool-priority.ts';
 import { createPasswordHasher } from './platform/password-hasher.ts';
 import { createRateLimits } from './platform/rate-limits.ts';
 import { createSecrets } from './platform/secrets.ts';
@@ -99,6 +100,8 @@ export async function createContainer(deps: ContainerDeps) {
   if (writesSerializedOn(connection)) await expiry.ensure(documentLocks(connection.db!));
 
   const hasher = createPasswordHasher({ concurrency: config.passwordHashConcurrency, maxQueue: config.passwordHashQueue });
+  // Hashes run in libuv's pool: below the event loop, so requests that hash nothing are not queued behind them.
+  await lowerThreadPoolPriority(config.passwordHashNice);
   const secrets = createSecrets(config.tokenSecret);
   const signingKeys = createSigningKeys({ models });
   const jwks = await signingKeys.loadOrCreate();

@@ -73,6 +73,8 @@ export interface Config {
   /** The operator client the settings name (OPERATOR_CLIENT_ID/SECRET), if any. */
   readonly operatorClient: Readonly<{ clientId: string; clientSecret: string }> | undefined;
   readonly passwordHashConcurrency: number;
+  /** How much lower the hashing threads' priority is (src/platform/thread-pool-priority.ts). */
+  readonly passwordHashNice: number;
   readonly passwordHashQueue: number;
   /** Sign-in throttling (src/domain/account/sign-in-throttle.ts). */
   readonly signIn: { delayAfterFailures: number; lockAfterFailures: number; lockSeconds: number; failuresPerIpPerMinute: number };
@@ -170,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? Object.freeze({ clientId: e.OPERATOR_CLIENT_ID, clientSecret: e.OPERATOR_CLIENT_SECRET })
         : undefined,
     passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.min(64, os.availableParallelism()),
+    passwordHashNice: e.PASSWORD_HASH_NICE,
     sessionIdleSeconds: e.SESSION_IDLE_MINUTES * 60,
     passwordHashQueue: e.PASSWORD_HASH_QUEUE,
     signIn: Object.freeze({

@@ -180,6 +180,11 @@ export const configVariables = {
     description:
       'How many argon2 hashes may run at once; the rest wait (bounds memory: 19 MiB each). Default: the number of cores this process may use, since each hash keeps one core busy.',
   },
+  PASSWORD_HASH_NICE: {
+    schema: z.coerce.number().int().min(0).max(19).default(10),
+    description:
+      "How much lower than the event loop's the priority (Linux nice value) of the threads that hash passwords is: when the cores are busy, requests that hash nothing (tokens, pages, APIs) go first and sign-ins wait. 0 leaves them alike. They are Node's libuv pool, so in a host application its file and DNS work is lowered too.",
+  },
 } as const;
 
 type Variables = typeof configVariables;

@@ -2,7 +2,7 @@
 // starts itself under a temporary DATA_DIR, the development demo data, SIGTERM, a restart on the
 // same data, and a production start refused for a missing secret.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +103,16 @@ describe('development: embedded database, demo data, SIGTERM, restart on the sam
     expect(await (await waitFor200(server, `${base}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await waitFor200(server, `${base}/readyz`, 10_000)).json()).toEqual({ status: 'ready' });
     expect(existsSync(path.join(dataDir, 'ferretdb'))).toBe(true);
+    // The hashing threads (libuv's pool) run below the event loop, by PASSWORD_HASH_NICE's default.
+    const pid = server.child.pid!;
+    const niceByName = readdirSync(`/proc/${pid}/task`).map((tid) => ({
+      name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(),
+      nice: os.getPriority(Number(tid)),
+    }));
+    expect(new Set(niceByName.filter((thread) => thread.name === 'libuv-worker').map((thread) => thread.nice))).toEqual(
+      new Set([10]),
+    );
+    expect(os.getPriority(pid)).toBe(0);
     expect(
       server
         .logs()
