@@ -14,8 +14,8 @@ const MAX_NICE = 19;
  * hashes in flight take the cores from the event loop in turn, and every request that hashes
  * nothing (a token, a page, an API call) waits behind them. With the pool niced, those requests
  * get the cores first and sign-ins absorb the wait: measured with `npm run bench`, the
- * code-for-token exchange among 16 sign-in flows at once answered in about a third of the time,
- * at the same flows per second (docs/benchmarks.md).
+ * code-for-token exchange among 16 sign-in flows at once answered in a quarter to two fifths of
+ * the time at the median, at the same flows per second (docs/benchmarks.md).
  *
  * Linux only (a nice value there belongs to a thread; elsewhere this changes nothing). The pool
  * starts its threads on first use, so one small job is sent to it first. Answers how many
